@@ -1,0 +1,1 @@
+"""Extract, validate, record and publish: everything between a received file and the warehouse."""
