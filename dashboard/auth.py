@@ -1,0 +1,168 @@
+"""Sign-in, sessions and the server-side guard. Deny by default.
+
+Every request passes ``_guard``: only the sign-in page, static assets and the health check
+are open; everything else (pages, Dash callbacks, downloads, API) needs a signed-in, active
+user. Finer rules (an analyst only for their agency, admin-only actions) are checked again
+inside each callback or route with ``require``; hiding a button is never the check.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from functools import wraps
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlparse
+
+from flask import Flask, Response, abort, g, redirect, request, session
+
+from etl.accounts import User, authenticate, load_user
+from etl.settings import Settings
+from etl.store import Store
+
+OPEN_PREFIXES = ("/login", "/assets/", "/healthz", "/favicon.ico", "/_dash-component-suites/")
+
+
+class Forbidden(PermissionError):
+    """Raised inside callbacks when the signed-in user may not do something."""
+
+
+def secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def init_app(server: Flask, settings: Settings, store: Store) -> None:
+    server.secret_key = secret_key(settings)
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="naio_session",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+    )
+    server.config["NAIO_STORE"] = store
+    server.before_request(_guard)
+    server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
+
+
+def _store() -> Store:
+    from flask import current_app
+
+    return current_app.config["NAIO_STORE"]
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request (None outside a request or when signed out)."""
+    try:
+        if "naio_user" in g:
+            return g.naio_user
+        name = session.get("user")
+    except RuntimeError:
+        return None
+    user = load_user(_store(), name) if name else None
+    g.naio_user = user
+    return user
+
+
+def _guard():
+    path = request.path
+    if path == "/" or not path.startswith(OPEN_PREFIXES):
+        user = current_user()
+        if user is None:
+            if path.startswith(("/_dash", "/api/", "/download/")):
+                _audit_refusal("anonymous", path)
+                return Response("sign in required", status=401)
+            return redirect(f"/login?next={_safe_next(request.full_path)}")
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    target = (target or "/").rstrip("?")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _audit_refusal(actor: str, target: str, detail: str = "") -> None:
+    try:
+        _store().audit(actor, "access", target=target[:255], outcome="refused", detail=detail)
+    except Exception:  # auditing must never turn a refusal into a crash
+        pass
+
+
+def require(check: Callable[[User], bool], action: str, target: str = "") -> User:
+    """The current user if ``check`` allows the action; otherwise audit and raise ``Forbidden``."""
+    user = current_user()
+    if user is None or not check(user):
+        _audit_refusal(user.username if user else "anonymous", target or action, f"refused: {action}")
+        raise Forbidden(f"not allowed: {action}")
+    return user
+
+
+def route_requires(check: Callable[[User], bool], action: str):
+    """Decorator for Flask routes: 403 (audited) unless ``check(user)``."""
+
+    def wrap(fn):
+        @wraps(fn)
+        def inner(*args, **kwargs):
+            try:
+                require(check, action, request.path)
+            except Forbidden:
+                abort(403)
+            return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def _login():
+    error = ""
+    nxt = _safe_next(request.values.get("next"))
+    if request.method == "POST":
+        user = authenticate(_store(), request.form.get("username", ""), request.form.get("password", ""))
+        if user:
+            session.clear()
+            session["user"] = user.username
+            session.permanent = True
+            _store().audit(user.username, "sign-in", outcome="ok")
+            return redirect(nxt)
+        _store().audit(request.form.get("username", "")[:64] or "-", "sign-in", outcome="refused")
+        error = "Wrong user name or password. / Nama pengguna atau kata laluan salah."
+    return Response(_login_page(error, nxt), mimetype="text/html")
+
+
+def _logout():
+    user = session.get("user")
+    session.clear()
+    if user:
+        _store().audit(user, "sign-out", outcome="ok")
+    return redirect("/login")
+
+
+def _login_page(error: str, nxt: str) -> str:
+    err = f'<p class="login-error" role="alert">{html.escape(error)}</p>' if error else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in - NAIO AI Adoption Dashboard</title><link rel="stylesheet" href="/assets/myds.css"></head>
+<body class="login-body"><main class="login-card" aria-labelledby="login-title">
+<h1 id="login-title">National AI Adoption Dashboard</h1>
+<p class="muted">Sign in / Log masuk</p>{err}
+<form method="post" action="/login">
+<input type="hidden" name="next" value="{html.escape(nxt)}">
+<label for="username">User name / Nama pengguna</label>
+<input id="username" name="username" autocomplete="username" required>
+<label for="password">Password / Kata laluan</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" class="btn-primary">Sign in / Log masuk</button>
+</form></main></body></html>"""

@@ -1,0 +1,212 @@
+"""Ingest: read -> validate -> record, the one path every file takes.
+
+The command line, the upload page, the inbox poller, HTTP sources and the demo loader all
+call ``ingest_bytes``. A file is archived byte for byte, checked whole, and then either
+recorded whole (one transaction) or rejected whole with every located problem.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from etl import periods
+from etl.archive import Archive, sha256_of
+from etl.problems import ERROR, MAX_PROBLEMS_KEPT, Problem, errors, problem, warnings
+from etl.readers import detect_kind, read_sheet
+from etl.register import check_register
+from etl.returns import Catalogue, ValidationContext, load_catalogue, parse_return, validate_return
+from etl.sector import check_sector
+from etl.settings import Settings
+from etl.store import Store, utcnow
+
+KINDS = ("return", "register", "sector")
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+DUPLICATE = "duplicate"
+CHECKED = "checked"
+
+
+@dataclass
+class IngestResult:
+    file_name: str
+    sha256: str
+    kind: str
+    status: str  # accepted | rejected | duplicate | checked (check-only, no errors)
+    submission_id: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+    n_rows: int = 0
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    superseded: dict[tuple[str, str], int] = field(default_factory=dict)
+    duplicate_of: int | None = None
+    rows: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (ACCEPTED, DUPLICATE, CHECKED)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return errors(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return warnings(self.problems)
+
+
+class Ingestor:
+    """Holds what every file needs (store, archive, catalogue) so batches reuse it."""
+
+    def __init__(self, store: Store, settings: Settings, catalogue: Catalogue | None = None):
+        self.store = store
+        self.settings = settings
+        self.archive = Archive(settings.archive_dir)
+        self.catalogue = catalogue or load_catalogue(settings.reference_dir)
+
+    def today(self) -> date:
+        return date.fromisoformat(self.settings.today) if self.settings.today else date.today()
+
+    def context(self, agency_scope: str | None = None) -> ValidationContext:
+        cache: dict[str, dict] = {}
+
+        def accepted(agency: str) -> dict:
+            if agency not in cache:
+                cache[agency] = self.store.accepted_values(agency)
+            return cache[agency]
+
+        return ValidationContext(catalogue=self.catalogue, agencies=self.store.agencies(), today=self.today(),
+                                 accepted=accepted, agency_scope=agency_scope)
+
+    def ingest_bytes(self, data: bytes, file_name: str, *, kind: str | None = None, source: str = "cli",
+                     submitted_by: str = "cli", reason: str | None = None, check_only: bool = False,
+                     received_at: datetime | None = None, agency_scope: str | None = None) -> IngestResult:
+        """Check one file and, unless ``check_only``, archive and record it whole or not at all."""
+        name = Path(file_name).name or "upload"
+        digest = sha256_of(data)
+        meta = {"file_name": name, "sha256": digest, "size_bytes": len(data), "source": source,
+                "submitted_by": submitted_by, "received_at": received_at or utcnow(), "reason": reason or None}
+        if len(data) > self.settings.max_upload_bytes:
+            return self._too_big(data, name, digest, meta, kind or "return", check_only)
+        if not check_only:
+            self.archive.put(data)
+        sheet, problems = read_sheet(data, name)
+        kind = kind or (detect_kind(sheet) if sheet is not None else None) or "return"
+        result = IngestResult(file_name=name, sha256=digest, kind=kind, status=REJECTED, problems=list(problems))
+        if sheet is not None and not errors(problems):
+            rows, found = self._check(sheet, name, kind, agency_scope)
+            result.problems.extend(found)
+            result.rows = rows
+        return self._finish(result, meta, check_only)
+
+    def ingest_path(self, path: Path, **options) -> IngestResult:
+        return self.ingest_bytes(Path(path).read_bytes(), Path(path).name, **options)
+
+    # ---- steps --------------------------------------------------------------------------
+    def _check(self, sheet, name: str, kind: str, agency_scope: str | None) -> tuple[list, list[Problem]]:
+        ctx = self.context(agency_scope)
+        if kind == "register":
+            return check_register_sheet(sheet, name, ctx)
+        if kind == "sector":
+            return check_sector_sheet(sheet, name, ctx)
+        rows, problems = parse_return(sheet, self.catalogue)
+        if not errors(problems):
+            problems = problems + validate_return(rows, ctx, name)
+        return rows, problems
+
+    def _finish(self, result: IngestResult, meta: dict, check_only: bool) -> IngestResult:
+        rows = result.rows
+        result.n_rows = len(rows)
+        result.pairs = sorted(_pairs(result.kind, rows))
+        if not rows and not result.errors:
+            result.problems.append(problem("no-rows", "the file holds no data rows", file=result.file_name,
+                                           expected="at least one data row below the header"))
+        if result.pairs:
+            result.superseded = self.store.current_pairs(result.kind, result.pairs)
+        meta["agency_code"] = result.pairs[0][0] if result.pairs and result.kind != "sector" else None
+        meta["periods"] = ",".join(sorted({p for _, p in result.pairs}))[:255] or None
+        meta["n_rows"] = result.n_rows
+        meta["n_errors"], meta["n_warnings"] = len(result.errors), len(result.warnings)
+        if result.errors:
+            result.status = REJECTED
+            if not check_only:
+                result.submission_id = self.store.record_other(meta, result.kind, REJECTED, _problems_json(result.problems))
+            return result
+        earlier = self.store.accepted_by_sha(result.sha256, result.kind)
+        if earlier is not None:
+            result.status, result.duplicate_of = DUPLICATE, earlier
+            if not check_only:
+                result.submission_id = self.store.record_other(meta, result.kind, DUPLICATE, None)
+            return result
+        if check_only:
+            result.status = CHECKED
+            return result
+        if result.superseded and not meta["reason"]:
+            meta["reason"] = "resubmission (no reason given)"
+        meta["problems_json"] = _problems_json(result.problems) if result.problems else None
+        result.submission_id = self.store.record_accepted(meta, result.kind, rows, set(result.pairs))
+        result.status = ACCEPTED
+        return result
+
+    def _too_big(self, data: bytes, name: str, digest: str, meta: dict, kind: str, check_only: bool) -> IngestResult:
+        limit = self.settings.max_upload_mb
+        p = problem("file-too-large", f"the file is {len(data) / 1048576:.1f} MB, over the {limit:g} MB limit",
+                    file=name, value=f"{len(data)} bytes", expected=f"a file of at most {limit:g} MB")
+        result = IngestResult(file_name=name, sha256=digest, kind=kind, status=REJECTED, problems=[p])
+        if not check_only:
+            meta.update(n_rows=0, n_errors=1, n_warnings=0, agency_code=None, periods=None)
+            result.submission_id = self.store.record_other(meta, kind, REJECTED, _problems_json([p]))
+        return result
+
+
+def check_register_sheet(sheet, name: str, ctx: ValidationContext):
+    return check_register(sheet, name, ctx)
+
+
+def check_sector_sheet(sheet, name: str, ctx: ValidationContext):
+    return check_sector(sheet, name, ctx)
+
+
+def _pairs(kind: str, rows: list) -> set[tuple[str, str]]:
+    if kind == "sector":
+        return {(r.sector_code, r.period) for r in rows}
+    return {(r.agency_code, r.period) for r in rows}
+
+
+def _problems_json(problems: list[Problem]) -> str:
+    kept = [p.as_dict() for p in problems[:MAX_PROBLEMS_KEPT]]
+    return json.dumps({"total": len(problems), "kept": kept}, ensure_ascii=False)
+
+
+def ingest_files(ingestor: Ingestor, paths: list[Path], *, progress: Callable[[str], None] | None = None,
+                 **options) -> list[IngestResult]:
+    """Ingest several files in order, leaving one ETL run row with the counts."""
+    store = ingestor.store
+    run_id = None if options.get("check_only") else store.start_run("ingest", options.get("source", "cli"))
+    results: list[IngestResult] = []
+    try:
+        for i, path in enumerate(paths, 1):
+            results.append(ingestor.ingest_path(path, **options))
+            if progress:
+                progress(f"[{i}/{len(paths)}] {Path(path).name}: {results[-1].status}")
+    except BaseException as exc:
+        if run_id is not None:
+            store.finish_run(run_id, "failed", _counts(results), f"{type(exc).__name__}: {exc}")
+        raise
+    if run_id is not None:
+        status = "ok" if all(r.ok for r in results) else "failed"
+        error = None if status == "ok" else f"{sum(not r.ok for r in results)} file(s) rejected"
+        store.finish_run(run_id, status, _counts(results), error)
+    return results
+
+
+def _counts(results: list[IngestResult]) -> dict:
+    counts = {"files": len(results), "rows": sum(r.n_rows for r in results if r.status == ACCEPTED)}
+    for status in (ACCEPTED, REJECTED, DUPLICATE, CHECKED):
+        counts[status] = sum(r.status == status for r in results)
+    return counts
+
+
+__all__ = ["IngestResult", "Ingestor", "ingest_files", "KINDS", "ERROR", "periods"]

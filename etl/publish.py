@@ -1,0 +1,257 @@
+"""Publish: build a new warehouse from the system of record, then swap it in atomically.
+
+The new DuckDB file is built under ``snapshots/`` with a temporary name, filled, checked,
+closed and fsynced, renamed to ``<snapshot_id>.duckdb``, and only then linked into place
+as ``warehouse.duckdb`` with ``os.replace``. A crash at any point leaves the previous
+warehouse serving; leftovers of a crashed build are removed by the next publish. Published
+snapshots are kept (the PDF pack refers to them) and pruned beyond ``KEEP_SNAPSHOTS``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from etl import periods
+from etl.kpi import load_definitions, materialise
+from etl.problems import Problem
+from etl.settings import Settings
+from etl.store import Store
+from etl.warehouse_ddl import INPUT_TABLES, create_input_tables
+
+KEEP_SNAPSHOTS = 8
+PINNED_FILE = "pinned.json"  # snapshot ids that must be kept (referenced by packs)
+
+
+class PublishRefused(RuntimeError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"KPI definitions have {len(problems)} problem(s); nothing was published")
+
+
+@dataclass
+class PublishResult:
+    snapshot_id: str
+    content_hash: str
+    path: Path
+    counts: dict
+    seconds: float
+
+
+def publish(store: Store, settings: Settings, *, trigger: str = "manual",
+            progress: Callable[[str], None] | None = None, crash_at: str | None = None) -> PublishResult:
+    """Build and swap in a new warehouse; leaves one ETL run row.
+
+    ``crash_at`` names a step at which to stop the process abruptly (fault tests only).
+    """
+    say = progress or (lambda _msg: None)
+    definitions, problems = load_definitions(settings.kpi_dir)
+    if [p for p in problems if p.level == "error"]:
+        store.audit("publish", "publish", outcome="refused", detail=f"{len(problems)} KPI definition problem(s)")
+        raise PublishRefused(problems)
+    store.close_interrupted_runs("publish")
+    run_id = store.start_run("publish", trigger)
+    started = time.perf_counter()
+    try:
+        result = _build_and_swap(store, settings, definitions, say, crash_at)
+    except Exception as exc:
+        store.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+        raise
+    result.seconds = time.perf_counter() - started
+    store.finish_run(run_id, "ok", {**result.counts, "snapshot_id": result.snapshot_id})
+    return result
+
+
+def _crash_point(name: str, crash_at: str | None) -> None:
+    if crash_at == name:
+        os._exit(137)
+
+
+def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at) -> PublishResult:
+    snap_dir = settings.snapshots_dir
+    snap_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(snap_dir, settings.data_dir)
+    today = date.fromisoformat(settings.today) if settings.today else date.today()
+    snapshot_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    tmp = snap_dir / f".{snapshot_id}.duckdb.building"
+    con = duckdb.connect(str(tmp))
+    try:
+        create_input_tables(con)
+        _crash_point("after-create", crash_at)
+        counts = _fill_inputs(con, store, settings, today, say)
+        _crash_point("after-inputs", crash_at)
+        say("computing KPI values")
+        counts.update(materialise(con, definitions, today))
+        _crash_point("after-kpis", crash_at)
+        content_hash = _content_hash(con)
+        _write_meta(con, snapshot_id, content_hash, today)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    _fsync(tmp)
+    _crash_point("before-rename", crash_at)
+    final = snap_dir / f"{snapshot_id}.duckdb"
+    os.replace(tmp, final)
+    _crash_point("before-swap", crash_at)
+    link = settings.data_dir / f".warehouse-{snapshot_id}.swap"
+    os.link(final, link)
+    os.replace(link, settings.warehouse_path)
+    _fsync_dir(settings.data_dir)
+    _crash_point("after-swap", crash_at)
+    _prune(snap_dir, final)
+    say(f"published snapshot {snapshot_id}")
+    return PublishResult(snapshot_id, content_hash, settings.warehouse_path, counts, 0.0)
+
+
+def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dict:
+    counts: dict[str, int] = {}
+
+    def load(name: str, frame: pd.DataFrame) -> None:
+        cols = [c.split()[0] for c in _columns(INPUT_TABLES[name])]
+        frame = frame.reindex(columns=cols)
+        con.register("_frame", frame)
+        con.execute(f"INSERT INTO {name} SELECT * FROM _frame")
+        con.unregister("_frame")
+        counts[name] = len(frame)
+
+    say("reading the system of record")
+    ref = settings.reference_dir
+    load("dim_ministry", store.frame("ministries"))
+    load("dim_agency", store.frame("agencies"))
+    load("dim_indicator", store.frame("indicators"))
+    load("dim_sector", store.frame("sectors"))
+    load("dim_state", store.frame("states"))
+    load("dim_deliverable", store.frame("deliverables"))
+    load("fact_milestone", _dates(store.frame("milestones"), "planned_date", "actual_date"))
+    say("copying accepted returns")
+    history = store.accepted_return_frame(with_history=True)
+    load("fact_return_history", history)
+    load("fact_return", history[history["superseded_by"].isna()])
+    load("fact_register", store.frame("register_systems", current_only=True))
+    load("fact_sector", store.frame("sector_rows", current_only=True))
+    load("fact_benchmark", _benchmarks(ref))
+    subs = store.frame("submissions")
+    load("submissions", subs)
+    pairs = store.frame("submission_pairs")
+    accepted = set(subs.loc[subs["status"] == "accepted", "submission_id"]) if len(subs) else set()
+    load("submission_pairs", pairs[pairs["submission_id"].isin(accepted)])
+    load("etl_runs", store.runs(limit=500))
+    load("dim_period", _periods(con, today))
+    return counts
+
+
+def _columns(spec: str) -> list[str]:
+    return [c.strip() for c in spec.split(",") if c.strip() and not c.strip()[0].isdigit()]
+
+
+def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    frame = frame.copy()
+    for c in cols:
+        frame[c] = pd.to_datetime(frame[c], errors="coerce").dt.date
+    return frame
+
+
+def _periods(con, today: date) -> pd.DataFrame:
+    first = con.execute("SELECT min(period) FROM fact_return").fetchall()[0][0]
+    last = periods.last_complete(today)
+    first = first if first and periods.index(first) <= periods.index(last) else last
+    rows = []
+    for p in periods.span(first, last):
+        y, q = periods.split(p)
+        rows.append({"period": p, "year": y, "quarter": q, "quarter_start": periods.quarter_start(p),
+                     "quarter_end": periods.quarter_end(p), "deadline": periods.deadline(p)})
+    return pd.DataFrame(rows)
+
+
+def _benchmarks(ref: Path) -> pd.DataFrame:
+    rows = []
+    with open(ref / "eurostat_ai_use_eu27_by_nace_tidy.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            rows.append({"series": "EUROSTAT_E_AI_TANY", "geo": r["geo"], "geo_name": "EU27", "sector_code": r["nace_r2"],
+                         "year": int(r["year"]), "value": float(r["value"]), "unit": "% of enterprises",
+                         "source": "Source: Eurostat (isoc_eb_ai)"})
+    with open(ref / "eurostat_ai_use_by_country_tidy.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            rows.append({"series": "EUROSTAT_E_AI_TANY", "geo": r["geo"], "geo_name": r["country"], "sector_code": "ALL",
+                         "year": int(r["year"]), "value": float(r["value"]), "unit": "% of enterprises",
+                         "source": "Source: Eurostat (isoc_eb_ai)"})
+    with open(ref / "benchmark_indices_malaysia.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["malaysia_rank"] and r["edition"][:4].isdigit():
+                rows.append({"series": r["index"], "geo": "MY", "geo_name": "Malaysia", "sector_code": "ALL",
+                             "year": int(r["edition"][:4]), "value": float(r["malaysia_rank"]), "unit": "rank",
+                             "source": f"{r['publisher']}; {r['source']}"})
+    return pd.DataFrame(rows)
+
+
+def _content_hash(con) -> str:
+    """A hash of the published content, independent of when or where it was built."""
+    digest = hashlib.sha256()
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name NOT IN ('meta', 'etl_runs') "
+        "ORDER BY table_name").fetchall()]
+    for name in tables:
+        n, h = con.execute(f"SELECT count(*), coalesce(sum(hash(t.*) % 1000000007), 0) FROM {name} t").fetchall()[0]
+        digest.update(f"{name}:{n}:{h};".encode())
+    return digest.hexdigest()
+
+
+def _write_meta(con, snapshot_id: str, content_hash: str, today: date) -> None:
+    rows = {"snapshot_id": snapshot_id, "content_hash": content_hash,
+            "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "current_period": periods.last_complete(today), "today": today.isoformat()}
+    con.executemany("INSERT INTO meta VALUES (?, ?)", list(rows.items()))
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(snap_dir: Path, data_dir: Path) -> None:
+    for p in list(snap_dir.glob(".*.building")) + list(snap_dir.glob(".*.building.wal")) + list(data_dir.glob(".warehouse-*.swap")):
+        p.unlink(missing_ok=True)
+
+
+def pinned(snap_dir: Path) -> set[str]:
+    path = snap_dir / PINNED_FILE
+    return set(json.loads(path.read_text())) if path.exists() else set()
+
+
+def pin(snap_dir: Path, snapshot_id: str) -> None:
+    """Keep a snapshot for good (a PDF pack refers to it)."""
+    ids = pinned(snap_dir) | {snapshot_id}
+    tmp = snap_dir / f".{PINNED_FILE}.tmp"
+    tmp.write_text(json.dumps(sorted(ids)))
+    os.replace(tmp, snap_dir / PINNED_FILE)
+
+
+def _prune(snap_dir: Path, current: Path) -> None:
+    keep = pinned(snap_dir)
+    files = sorted(snap_dir.glob("*.duckdb"))
+    for old in files[:-KEEP_SNAPSHOTS]:
+        if old != current and old.stem not in keep:
+            old.unlink(missing_ok=True)
+
+
+def snapshot_path(settings: Settings, snapshot_id: str) -> Path:
+    return settings.snapshots_dir / f"{snapshot_id}.duckdb"

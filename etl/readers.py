@@ -1,0 +1,413 @@
+"""File readers: the bytes of a CSV or XLSX file in, a ``Sheet`` of cell texts out.
+
+Readers never raise on bad input: everything wrong with a file becomes a ``Problem``.
+Row numbers are the ones the analyst sees in a spreadsheet program: the header is row 1
+(if blank or title rows sit above it, the header keeps its real row number).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Iterable, Iterator
+
+from etl.problems import WARNING, Problem, problem
+
+MAX_EXPANDED_BYTES = 100 * 1024 * 1024
+_RATIO_LIMIT = 100
+_RATIO_MIN_MEMBER = 1024 * 1024
+_MAX_ZIP_MEMBERS = 10_000
+
+ACCEPTED_FORMATS = "a CSV file (UTF-8 or Windows-1252, comma or semicolon) or an XLSX workbook"
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!"})
+# Column names that mark a row as the header row (used to tell a title row from a header).
+HEADER_MARKERS = frozenset({"agency_code", "period", "indicator_code", "value", "sector_code",
+                            "system_id"})
+_HEADER_SEARCH_ROWS = 20
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OTHER_BINARY = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Excel .xls (or other Office 97-2003) file"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x00\x00\xfe\xff", "a UTF-32 text file"),
+    (b"\xff\xfe", "a UTF-16 text file"),
+    (b"\xfe\xff", "a UTF-16 text file"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+_RETURN_META = frozenset({"agency_code", "period", "unit", "breakdown_type", "breakdown_code",
+                          "value_status", "notes", "value"})
+
+Record = tuple[int, list[str]]
+
+
+@dataclass
+class Sheet:
+    """The cells of one table, as text. ``columns`` are normalised header names."""
+
+    file_name: str
+    columns: list[str]
+    raw_columns: list[str]
+    rows: list[Record] = field(default_factory=list)
+    header_row: int = 1
+    format: str = "csv"
+
+    def index(self) -> dict[str, int]:
+        """Column name -> position (first occurrence wins)."""
+        out: dict[str, int] = {}
+        for i, name in enumerate(self.columns):
+            out.setdefault(name, i)
+        return out
+
+
+def normalise_header(text: str) -> str:
+    """Stripped, lower-case, inner whitespace runs turned into ``_``."""
+    return "_".join(str(text).split()).lower()
+
+
+def column_letter(position: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    n = position + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def read_sheet(data: bytes, file_name: str, *,
+               max_expanded_bytes: int = MAX_EXPANDED_BYTES) -> tuple[Sheet | None, list[Problem]]:
+    """Read a CSV or XLSX file (decided by its bytes, not its name) into a ``Sheet``."""
+    if not data or not data.strip(b" \t\r\n"):
+        return None, [problem("empty-file", "the file is empty", file=file_name,
+                              expected=ACCEPTED_FORMATS)]
+    if data.startswith(_ZIP_MAGIC):
+        return _read_xlsx(data, file_name, max_expanded_bytes)
+    for magic, what in _OTHER_BINARY:
+        if data.startswith(magic):
+            return None, [_not_accepted(file_name, f"the file is {what}")]
+    text, problems = _decode(data, file_name)
+    if text is None:
+        return None, problems
+    return _read_csv(text, file_name)
+
+
+def _not_accepted(file_name: str, what: str) -> Problem:
+    return problem("unsupported-format", f"{what}; save it as CSV or XLSX and send it again",
+                   file=file_name, expected=ACCEPTED_FORMATS)
+
+
+# ---- CSV --------------------------------------------------------------------------------
+
+def _decode(data: bytes, file_name: str) -> tuple[str | None, list[Problem]]:
+    """UTF-8 with BOM, UTF-8, then Windows-1252; anything else (binary, UTF-16) is refused."""
+    if b"\x00" in data:
+        return None, [_not_accepted(file_name, "the file is binary or UTF-16 text")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            text = data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, [problem(
+                "bad-encoding", f"the file starts with a UTF-8 byte-order mark but is not valid "
+                f"UTF-8 (at byte {exc.start + 4})", file=file_name,
+                expected="UTF-8 (with or without BOM) or Windows-1252 text")]
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+            if "\ufffd" in text:
+                return None, [_not_accepted(file_name, "the file is neither UTF-8 nor "
+                                                       "Windows-1252 text")]
+    bad = _CONTROL.search(text)
+    if bad:
+        return None, [_not_accepted(file_name, f"the file holds a control character (code "
+                                               f"{ord(bad.group()):#04x}), so it is not a text CSV")]
+    return text, []
+
+
+def choose_delimiter(text: str) -> str:
+    """Comma or semicolon, decided from the first line that holds either (outside quotes)."""
+    for line in text[:65536].splitlines()[:_HEADER_SEARCH_ROWS]:
+        commas = semicolons = 0
+        quoted = False
+        for ch in line:
+            if ch == '"':
+                quoted = not quoted
+            elif not quoted and ch == ",":
+                commas += 1
+            elif not quoted and ch == ";":
+                semicolons += 1
+        if commas or semicolons:
+            return ";" if semicolons > commas else ","
+    return ","
+
+
+def _csv_records(text: str, delimiter: str, file_name: str) -> tuple[list[Record], list[Problem]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                        doublequote=True, skipinitialspace=False, strict=True,
+                        quoting=csv.QUOTE_MINIMAL)
+    records: list[Record] = []
+    number = 0
+    line = 0
+    try:
+        for cells in reader:
+            number += 1
+            line = reader.line_num
+            if cells:
+                records.append((number, [c.strip() for c in cells]))
+    except csv.Error as exc:
+        return records, [problem(
+            "broken-quoting",
+            f"row {number + 1} (line {line + 1} of the file) cannot be read: {exc}; a quote "
+            "\" opened in this row is not closed, or text follows a closing quote",
+            file=file_name, row=number + 1,
+            expected='cells containing the delimiter, quotes or line breaks wrapped in "..." '
+                     'with inner quotes doubled ("")')]
+    return records, []
+
+
+def _read_csv(text: str, file_name: str) -> tuple[Sheet | None, list[Problem]]:
+    delimiter = choose_delimiter(text)
+    records, problems = _csv_records(text, delimiter, file_name)
+    if problems:
+        return None, problems
+    sheet, problems = _build_sheet(records, file_name, "csv")
+    return sheet, problems
+
+
+# ---- XLSX -------------------------------------------------------------------------------
+
+def _zip_guard(data: bytes, file_name: str, max_expanded_bytes: int) -> list[Problem]:
+    """Refuse archives that expand too far, before any XML is parsed.
+
+    Python's zipfile stops at each member's declared size and checks its CRC, so the
+    sizes in the central directory bound what openpyxl can inflate.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        return [_not_accepted(file_name, f"the file looks like a ZIP/XLSX but cannot be opened ({exc})")]
+    if len(members) > _MAX_ZIP_MEMBERS:
+        return [_bomb(file_name, f"the workbook holds {len(members)} parts")]
+    total = sum(m.file_size for m in members)
+    if total > max_expanded_bytes:
+        return [_bomb(file_name, f"the workbook expands to {total:,} bytes, more than the "
+                                 f"{max_expanded_bytes:,} allowed")]
+    for m in members:
+        if m.file_size > _RATIO_MIN_MEMBER and m.file_size > _RATIO_LIMIT * max(m.compress_size, 1):
+            return [_bomb(file_name, f"the part {m.filename} is compressed more than "
+                                     f"{_RATIO_LIMIT}:1 ({m.compress_size:,} -> {m.file_size:,} bytes)")]
+    return []
+
+
+def _bomb(file_name: str, why: str) -> Problem:
+    return problem("archive-too-large", f"{why}; the file is refused as unsafe", file=file_name,
+                   expected="an ordinary XLSX workbook, or the same data saved as CSV")
+
+
+def _read_xlsx(data: bytes, file_name: str, max_expanded_bytes: int) -> tuple[Sheet | None, list[Problem]]:
+    problems = _zip_guard(data, file_name, max_expanded_bytes)
+    if problems:
+        return None, problems
+    try:
+        records, sheet_names = _xlsx_records(data)
+    except Exception as exc:  # openpyxl raises many types on malformed workbooks
+        return None, [_not_accepted(file_name, f"the file is a ZIP archive but not a readable "
+                                               f"XLSX workbook ({type(exc).__name__}: {exc})")]
+    if sheet_names is None:
+        return None, [_not_accepted(file_name, "the workbook has no worksheet")]
+    if len(sheet_names) > 1:
+        problems.append(problem(
+            "several-sheets", f"the workbook has {len(sheet_names)} sheets "
+            f"({', '.join(sheet_names[:10])}); only the first, '{sheet_names[0]}', was read",
+            file=file_name, value=sheet_names[0], level=WARNING,
+            expected="one sheet, or the data on the first sheet"))
+    sheet, more = _build_sheet(records, file_name, "xlsx")
+    return sheet, problems + more
+
+
+def _xlsx_records(data: bytes) -> tuple[list[Record], list[str] | None]:
+    from openpyxl import load_workbook  # imported here: CSV-only use never pays for it
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    try:
+        if not workbook.worksheets:
+            return [], None
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # trust the cells, not a possibly wrong <dimension>
+        records: list[Record] = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [cell_text(v) for v in values]
+            while cells and cells[-1] == "":
+                cells.pop()
+            if cells:
+                records.append((number, cells))
+        return records, list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet value as the text the validators read (no float noise, ISO dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# ---- shared: header, ragged rows --------------------------------------------------------
+
+def _locate_header(records: list[Record]) -> int:
+    """Position in ``records`` of the header: the first row naming a known column, else 0."""
+    for pos, (_, cells) in enumerate(records[:_HEADER_SEARCH_ROWS]):
+        names = {normalise_header(c) for c in cells}
+        if len(names & HEADER_MARKERS) >= 2:
+            return pos
+    return 0
+
+
+def _header_problems(records: list[Record], pos: int, file_name: str) -> list[Problem]:
+    out: list[Problem] = []
+    header_number = records[pos][0]
+    if pos > 0:
+        first_number, first_cells = records[0]
+        title = " ".join(c for c in first_cells if c)
+        out.append(problem(
+            "title-row", f"row {first_number} holds a title or notes ('{title[:60]}'), not the "
+            f"column names; the column names were found in row {header_number}: delete the "
+            f"rows above them", file=file_name, row=first_number, value=title,
+            expected="the column names in the first row"))
+    elif header_number > 1:
+        out.append(problem(
+            "blank-rows-above-header", f"rows 1 to {header_number - 1} are empty; the column "
+            f"names were taken from row {header_number}", file=file_name, row=header_number,
+            level=WARNING, expected="the column names in the first row"))
+    return out
+
+
+def _column_problems(raw: list[str], columns: list[str], row: int, file_name: str) -> list[Problem]:
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        letter = column_letter(i)
+        if not name:
+            out.append(problem(
+                "blank-column-name", f"column {letter} of the header (row {row}) has no name "
+                "(an empty or merged header cell)", file=file_name, row=row, column=letter,
+                expected="a name in every header cell, one header row"))
+        elif name in seen:
+            out.append(problem(
+                "duplicate-column", f"the column name '{raw[i]}' appears twice: columns "
+                f"{column_letter(seen[name])} and {letter}", file=file_name, row=row,
+                column=raw[i], value=raw[i], expected="each column name once"))
+        else:
+            seen[name] = i
+    return out
+
+
+def _build_sheet(records: list[Record], file_name: str, fmt: str) -> tuple[Sheet | None, list[Problem]]:
+    first = next((i for i, (_, cells) in enumerate(records) if any(cells)), None)
+    if first is None:
+        return None, [problem("empty-file", "the file has no rows", file=file_name,
+                              expected=ACCEPTED_FORMATS)]
+    records = records[first:]
+    pos = _locate_header(records)
+    header_number, raw = records[pos]
+    while raw and raw[-1] == "":
+        raw = raw[:-1]
+    columns = [normalise_header(c) for c in raw]
+    problems = _header_problems(records, pos, file_name)
+    problems += _column_problems(raw, columns, header_number, file_name)
+    rows, ragged = _square_rows(records[pos + 1:], raw, file_name)
+    problems += ragged
+    if not rows and not ragged:
+        problems.append(problem(
+            "no-data-rows", f"the file has a header (row {header_number}) but no data rows",
+            file=file_name, row=header_number, expected="one row per value below the header"))
+    sheet = Sheet(file_name=file_name, columns=columns, raw_columns=raw, rows=rows,
+                  header_row=header_number, format=fmt)
+    return sheet, problems
+
+
+def _square_rows(records: Iterable[Record], header: list[str], file_name: str) -> tuple[list[Record], list[Problem]]:
+    """Keep rows as wide as the header; blank rows are skipped, ragged rows reported."""
+    width = len(header)
+    rows: list[Record] = []
+    problems: list[Problem] = []
+    for number, cells in records:
+        n = len(cells)
+        if n != width:
+            if n > width and not any(cells[width:]):
+                cells = cells[:width]
+            elif any(cells):
+                problems.append(_ragged(number, cells, header, file_name))
+                continue
+        if any(cells):
+            rows.append((number, cells))
+    return rows, problems
+
+
+def _ragged(number: int, cells: list[str], header: list[str], file_name: str) -> Problem:
+    width = len(header)
+    if len(cells) > width:
+        last = max(i for i, c in enumerate(cells) if c) + 1
+        return problem(
+            "ragged-row", f"row {number} has {last} cells but the header has {width} columns "
+            "(an extra delimiter, or an unquoted cell holding the delimiter?)", file=file_name,
+            row=number, column=column_letter(width), value=cells[width] or cells[last - 1],
+            expected=f"{width} cells per row")
+    missing = header[len(cells)]
+    return problem(
+        "ragged-row", f"row {number} has {len(cells)} cells but the header has {width} columns: "
+        f"'{missing}' and the columns after it are missing (a missing delimiter?)",
+        file=file_name, row=number, column=missing, expected=f"{width} cells per row")
+
+
+# ---- what kind of file ------------------------------------------------------------------
+
+def detect_kind(sheet: Sheet, indicator_codes: Iterable[str] = ()) -> str | None:
+    """'return', 'register' or 'sector' from the header, or None when it fits none."""
+    names = set(sheet.columns)
+    if "system_id" in names:
+        return "register"
+    if "sector_code" in names:
+        return "sector"
+    if {"agency_code", "period"} <= names:
+        if "indicator_code" in names:
+            return "return"
+        codes = {c.lower() for c in indicator_codes}
+        if any(n in codes or (_CODE_LIKE.match(n) and n not in _RETURN_META) for n in names
+               if n not in {"agency_code", "period"}):
+            return "return"
+    return None
+
+
+def iter_cells(sheet: Sheet, name: str) -> Iterator[tuple[int, str]]:
+    """(row, text) of one column; empty when the column is absent."""
+    pos = sheet.index().get(name)
+    if pos is None:
+        return iter(())
+    return ((number, cells[pos]) for number, cells in sheet.rows)

@@ -1,0 +1,390 @@
+"""The one gateway to the system of record (SQLAlchemy 2: SQLite by default, PostgreSQL).
+
+Every read and write of submissions, return rows, the register, sector reports, reference
+tables, users, the audit log and ETL runs goes through ``Store``. Each write that must be
+all-or-nothing runs in one transaction (``engine.begin()``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import asdict, is_dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy.engine import Engine
+
+from etl import schema as t
+
+REFERENCE_FILES = (
+    "ministries.csv",
+    "agencies.csv",
+    "msic2008_sections.csv",
+    "my_states.csv",
+    "indicators.csv",
+    "naio_deliverables.csv",
+    "milestones.csv",
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _yes(text: str) -> bool:
+    return str(text).strip().lower() in ("yes", "y", "true", "1")
+
+
+def _num(text: str) -> float | None:
+    text = str(text).strip()
+    return float(text) if text else None
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _sqlite_pragmas(dbapi_con, _record) -> None:
+    cur = dbapi_con.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+class Store:
+    """System of record. Create with ``Store(url)`` then ``migrate()`` (or ``Store.open``)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @classmethod
+    def open(cls, url: str, reference_dir: Path) -> "Store":
+        """Connect, create or migrate the tables, and load reference data if it changed."""
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        store = cls(url)
+        store.migrate()
+        store.sync_reference(reference_dir)
+        return store
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # ---- schema and reference data ----------------------------------------------------
+    def migrate(self) -> None:
+        t.metadata.create_all(self.engine)
+        with self.engine.begin() as con:
+            current = con.execute(select(t.schema_info.c.value).where(t.schema_info.c.key == "version")).scalar()
+            if current is None:
+                con.execute(insert(t.schema_info).values(key="version", value=str(t.SCHEMA_VERSION)))
+
+    def _info(self, key: str) -> str | None:
+        with self.engine.connect() as con:
+            return con.execute(select(t.schema_info.c.value).where(t.schema_info.c.key == key)).scalar()
+
+    def sync_reference(self, reference_dir: Path) -> bool:
+        """Load the versioned reference files when they differ from what was loaded last.
+
+        Returns True when tables were (re)loaded. Agencies are upserted, never dropped, so
+        generated agencies and codes used by earlier submissions stay.
+        """
+        digest = hashlib.sha256()
+        for name in REFERENCE_FILES:
+            digest.update((Path(reference_dir) / name).read_bytes())
+        ref_hash = digest.hexdigest()
+        if self._info("reference_hash") == ref_hash:
+            return False
+        tables = _reference_rows(Path(reference_dir))
+        with self.engine.begin() as con:
+            for table, rows in tables.items():
+                if table is t.agencies:
+                    codes = [r["agency_code"] for r in rows]
+                    con.execute(delete(t.agencies).where(t.agencies.c.agency_code.in_(codes)))
+                else:
+                    con.execute(delete(table))
+                con.execute(insert(table), rows)
+            con.execute(delete(t.schema_info).where(t.schema_info.c.key == "reference_hash"))
+            con.execute(insert(t.schema_info).values(key="reference_hash", value=ref_hash))
+        return True
+
+    def add_agencies(self, rows: Sequence[dict]) -> int:
+        """Add agencies not yet known (for generated national-scale data); returns how many."""
+        known = set(self.agencies())
+        new = [_agency_row(r, synthetic=True) for r in rows if r["agency_code"] not in known]
+        if new:
+            with self.engine.begin() as con:
+                for chunk in _chunks(new, 5000):
+                    con.execute(insert(t.agencies), chunk)
+        return len(new)
+
+    def agencies(self) -> dict[str, bool]:
+        """Agency code -> whether it submits returns."""
+        with self.engine.connect() as con:
+            rows = con.execute(select(t.agencies.c.agency_code, t.agencies.c.submits_returns)).all()
+        return {code: bool(submits) for code, submits in rows}
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A whole table as a DataFrame (reference tables, users without hashes, ...)."""
+        table = t.metadata.tables[name]
+        cols = [c for c in table.c if c.name != "password_hash"]
+        with self.engine.connect() as con:
+            return pd.read_sql(select(*cols), con)
+
+    # ---- submissions -------------------------------------------------------------------
+    def accepted_by_sha(self, sha256: str, kind: str) -> int | None:
+        """The id of an accepted submission with these exact bytes, if any."""
+        q = select(t.submissions.c.submission_id).where(
+            t.submissions.c.sha256 == sha256, t.submissions.c.kind == kind, t.submissions.c.status == "accepted"
+        )
+        with self.engine.connect() as con:
+            return con.execute(q.order_by(t.submissions.c.submission_id).limit(1)).scalar()
+
+    def accepted_values(self, agency_code: str) -> dict[tuple[str, str, str], dict[str, float | None]]:
+        """Current accepted return values of one agency: (indicator, btype, bcode) -> {period: value}."""
+        r = t.return_rows.c
+        q = select(r.indicator_code, r.breakdown_type, r.breakdown_code, r.period, r.value).where(
+            r.agency_code == agency_code, r.superseded_by.is_(None)
+        )
+        out: dict[tuple[str, str, str], dict[str, float | None]] = defaultdict(dict)
+        with self.engine.connect() as con:
+            for ind, bt, bc, period, value in con.execute(q):
+                out[(ind, bt, bc)][period] = value
+        return dict(out)
+
+    def current_pairs(self, kind: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Of the (agency, period) pairs given, those with an accepted submission of ``kind``."""
+        pairs = set(pairs)
+        if not pairs:
+            return {}
+        s, p = t.submissions.c, t.submission_pairs.c
+        agencies = sorted({a for a, _ in pairs})
+        q = (
+            select(p.agency_code, p.period, func.max(p.submission_id))
+            .join(t.submissions, s.submission_id == p.submission_id)
+            .where(s.kind == kind, s.status == "accepted", p.agency_code.in_(agencies))
+            .group_by(p.agency_code, p.period)
+        )
+        with self.engine.connect() as con:
+            return {(a, per): sid for a, per, sid in con.execute(q) if (a, per) in pairs}
+
+    def record_accepted(self, meta: dict, kind: str, rows: Sequence[Any], pairs: set[tuple[str, str]]) -> int:
+        """Record an accepted file and its rows in one transaction; supersede earlier rows.
+
+        For returns and register snapshots the earlier rows of each (agency, period) pair are
+        kept and marked ``superseded_by`` the new submission. Sector rows are superseded by key.
+        """
+        with self.engine.begin() as con:
+            sid = con.execute(insert(t.submissions).values(**meta, kind=kind, status="accepted")).inserted_primary_key[0]
+            if pairs:
+                con.execute(insert(t.submission_pairs), [
+                    {"submission_id": sid, "agency_code": a, "period": p} for a, p in sorted(pairs)
+                ])
+            table = {"return": t.return_rows, "register": t.register_systems, "sector": t.sector_rows}[kind]
+            if kind == "sector":
+                _supersede_sector(con, rows, sid)
+            else:
+                _supersede_pairs(con, table, pairs, sid)
+            dicts = [_row_dict(r, sid) for r in rows]
+            for chunk in _chunks(dicts, 10000):
+                con.execute(insert(table), chunk)
+        return sid
+
+    def record_other(self, meta: dict, kind: str, status: str, problems_json: str | None = None) -> int:
+        """Record a rejected, duplicate or oversized file (no rows)."""
+        with self.engine.begin() as con:
+            return con.execute(
+                insert(t.submissions).values(**meta, kind=kind, status=status, problems_json=problems_json)
+            ).inserted_primary_key[0]
+
+    def submissions(self, agency_code: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        s = t.submissions.c
+        q = select(t.submissions).order_by(s.submission_id.desc())
+        if agency_code:
+            in_pairs = select(t.submission_pairs.c.submission_id).where(t.submission_pairs.c.agency_code == agency_code)
+            q = q.where(or_(s.agency_code == agency_code, s.submission_id.in_(in_pairs)))
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as con:
+            return pd.read_sql(q, con)
+
+    def submission(self, submission_id: int) -> dict | None:
+        with self.engine.connect() as con:
+            row = con.execute(select(t.submissions).where(t.submissions.c.submission_id == submission_id)).mappings().first()
+        return dict(row) if row else None
+
+    def submission_agencies(self, submission_id: int) -> set[str]:
+        """Every agency a submission speaks for (its own and those of its pairs)."""
+        sub = self.submission(submission_id)
+        if sub is None:
+            return set()
+        with self.engine.connect() as con:
+            rows = con.execute(select(t.submission_pairs.c.agency_code).where(
+                t.submission_pairs.c.submission_id == submission_id)).scalars().all()
+        return set(rows) | ({sub["agency_code"]} if sub["agency_code"] else set())
+
+    # ---- what publish reads ------------------------------------------------------------
+    def frame(self, name: str, current_only: bool = False) -> pd.DataFrame:
+        """A fact or reference table as a DataFrame, through the raw DB-API cursor (fast)."""
+        table = t.metadata.tables[name]
+        q = select(table)
+        if current_only and "superseded_by" in table.c:
+            q = q.where(table.c.superseded_by.is_(None))
+        with self.engine.connect() as con:
+            result = con.execute(q)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def accepted_return_frame(self, with_history: bool = False) -> pd.DataFrame:
+        r, s = t.return_rows.c, t.submissions.c
+        cols = [r.submission_id, r.agency_code, r.period, r.indicator_code, r.breakdown_type,
+                r.breakdown_code, r.value, r.value_status, s.received_at]
+        if with_history:
+            cols.append(r.superseded_by)
+        q = select(*cols).join(t.submissions, s.submission_id == r.submission_id)
+        if not with_history:
+            q = q.where(r.superseded_by.is_(None))
+        with self.engine.connect() as con:
+            result = con.execute(q)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def fingerprint(self) -> str:
+        """Changes whenever accepted data or reference data changes (drives 'publish after new data')."""
+        with self.engine.connect() as con:
+            last = con.execute(select(func.max(t.submissions.c.submission_id)).where(
+                t.submissions.c.status == "accepted")).scalar()
+        return f"{last or 0}:{self._info('reference_hash') or ''}"
+
+    # ---- users ------------------------------------------------------------------------
+    def add_user(self, username: str, password_hash: str, role: str, agency_code: str | None) -> int:
+        with self.engine.begin() as con:
+            return con.execute(insert(t.users).values(
+                username=username, password_hash=password_hash, role=role, agency_code=agency_code,
+                active=True, created_at=utcnow())).inserted_primary_key[0]
+
+    def user(self, username: str) -> dict | None:
+        with self.engine.connect() as con:
+            row = con.execute(select(t.users).where(t.users.c.username == username)).mappings().first()
+        return dict(row) if row else None
+
+    def update_user(self, username: str, **values) -> bool:
+        with self.engine.begin() as con:
+            n = con.execute(update(t.users).where(t.users.c.username == username).values(**values)).rowcount
+        return n > 0
+
+    # ---- audit and runs ---------------------------------------------------------------
+    def audit(self, actor: str, action: str, target: str = "", outcome: str = "ok", detail: str = "") -> None:
+        with self.engine.begin() as con:
+            con.execute(insert(t.audit_log).values(at=utcnow(), actor=actor or "-", action=action,
+                                                   target=target, outcome=outcome, detail=detail))
+
+    def start_run(self, job: str, trigger: str = "manual", started_at: datetime | None = None) -> int:
+        with self.engine.begin() as con:
+            return con.execute(insert(t.etl_runs).values(
+                job=job, started_at=started_at or utcnow(), status="running", trigger=trigger)).inserted_primary_key[0]
+
+    def finish_run(self, run_id: int, status: str, counts: dict | None = None, error: str | None = None) -> None:
+        with self.engine.begin() as con:
+            con.execute(update(t.etl_runs).where(t.etl_runs.c.run_id == run_id).values(
+                ended_at=utcnow(), status=status, counts_json=json.dumps(counts or {}, sort_keys=True),
+                error=(error or None) and error[:4000]))
+
+    def record_run(self, job: str, status: str, trigger: str, started_at: datetime,
+                   counts: dict | None = None, error: str | None = None) -> int:
+        """A finished run in one go (used for missed runs, which never started)."""
+        with self.engine.begin() as con:
+            return con.execute(insert(t.etl_runs).values(
+                job=job, started_at=started_at, ended_at=utcnow(), status=status, trigger=trigger,
+                counts_json=json.dumps(counts or {}, sort_keys=True), error=error)).inserted_primary_key[0]
+
+    def runs(self, limit: int = 20, job: str | None = None) -> pd.DataFrame:
+        q = select(t.etl_runs).order_by(t.etl_runs.c.run_id.desc()).limit(limit)
+        if job:
+            q = q.where(t.etl_runs.c.job == job)
+        with self.engine.connect() as con:
+            return pd.read_sql(q, con)
+
+    def close_interrupted_runs(self, job: str) -> int:
+        """Mark runs of ``job`` left 'running' by a killed process as failed."""
+        with self.engine.begin() as con:
+            return con.execute(update(t.etl_runs).where(and_(
+                t.etl_runs.c.job == job, t.etl_runs.c.status == "running")).values(
+                status="failed", ended_at=utcnow(), error="interrupted: the process stopped before the run ended")).rowcount
+
+
+# ---- helpers -------------------------------------------------------------------------------
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _row_dict(row: Any, submission_id: int) -> dict:
+    d = asdict(row) if is_dataclass(row) else dict(row)
+    d.pop("unit", None)
+    d["submission_id"] = submission_id
+    return d
+
+
+def _supersede_pairs(con, table, pairs: set[tuple[str, str]], sid: int) -> None:
+    by_agency: dict[str, list[str]] = defaultdict(list)
+    for agency, period in pairs:
+        by_agency[agency].append(period)
+    for agency, periods in by_agency.items():
+        con.execute(update(table).where(
+            table.c.agency_code == agency, table.c.period.in_(periods), table.c.superseded_by.is_(None)
+        ).values(superseded_by=sid))
+
+
+def _supersede_sector(con, rows: Sequence[Any], sid: int) -> None:
+    c = t.sector_rows.c
+    keys = {(r.sector_code, r.period, r.indicator_code) for r in rows}
+    for sector, period, indicator in keys:
+        con.execute(update(t.sector_rows).where(
+            c.sector_code == sector, c.period == period, c.indicator_code == indicator, c.superseded_by.is_(None)
+        ).values(superseded_by=sid))
+
+
+def _agency_row(r: dict, synthetic: bool = False) -> dict:
+    return {
+        "agency_code": r["agency_code"], "name_ms": r["name_ms"], "name_en": r["name_en"],
+        "ministry_code": r.get("ministry_code") or None, "org_type": r.get("org_type") or None,
+        "peer_group": r.get("peer_group") or "other",
+        "submits_returns": r["submits_returns"] if isinstance(r["submits_returns"], bool) else _yes(r["submits_returns"]),
+        "url": r.get("url") or None, "note": r.get("note") or None, "synthetic": synthetic,
+    }
+
+
+def _reference_rows(ref: Path) -> dict:
+    ministries = [{"ministry_code": r["org_code"], "sort_order": int(r["sort_order"]), "name_ms": r["name_ms"],
+                   "name_en": r["name_en"], "org_type": r["org_type"], "note": r["note"] or None}
+                  for r in _read_csv(ref / "ministries.csv")]
+    agencies = [_agency_row(r) for r in _read_csv(ref / "agencies.csv")]
+    sectors = [{"section": r["section"], "divisions": r["divisions"], "name_en": r["name_en"], "name_ms": r["name_ms"],
+                "note": r["naio_airmap_priority_note"] or None, "in_eurostat_scope": r["in_eurostat_ai_survey_scope"]}
+               for r in _read_csv(ref / "msic2008_sections.csv")]
+    states = [{"state_code": int(r["state_code"]), "iso_3166_2": r["iso_3166_2"], "geojson_name": r["geojson_name"],
+               "name_ms": r["name_ms"], "name_en": r["name_en"], "type": r["type"], "region": r["region"]}
+              for r in _read_csv(ref / "my_states.csv")]
+    indicators = [{"indicator_code": r["indicator_code"], "name_en": r["name_en"], "name_ms": r["name_ms"],
+                   "unit": r["unit"], "kind": r["kind"], "temporal": r["temporal"], "min_value": _num(r["min"]),
+                   "max_value": _num(r["max"]), "allow_blank": _yes(r["allow_blank"]), "required": _yes(r["required"])}
+                  for r in _read_csv(ref / "indicators.csv")]
+    deliverables = [{"deliverable_code": r["deliverable_code"], "name_en": r["name_en"], "name_ms": r["name_ms_draft"],
+                     "description": r["description"], "evidence": r["evidence"], "status": r["status_as_found"],
+                     "confidence": r["confidence"]} for r in _read_csv(ref / "naio_deliverables.csv")]
+    milestones = [{k: (v or None) if k in ("actual_date", "evidence") else v for k, v in r.items()}
+                  for r in _read_csv(ref / "milestones.csv")]
+    return {t.ministries: ministries, t.agencies: agencies, t.sectors: sectors, t.states: states,
+            t.indicators: indicators, t.deliverables: deliverables, t.milestones: milestones}
