@@ -14,7 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from etl.problems import WARNING, Problem, problem
 
@@ -404,10 +404,3 @@ def detect_kind(sheet: Sheet, indicator_codes: Iterable[str] = ()) -> str | None
             return "return"
     return None
 
-
-def iter_cells(sheet: Sheet, name: str) -> Iterator[tuple[int, str]]:
-    """(row, text) of one column; empty when the column is absent."""
-    pos = sheet.index().get(name)
-    if pos is None:
-        return iter(())
-    return ((number, cells[pos]) for number, cells in sheet.rows)
