@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
 
-from flask import Flask, Response, abort, g, redirect, request, session
+from flask import Flask, Response, abort, current_app, g, redirect, request, session
 
-from etl.accounts import User, authenticate, load_user
+from etl.accounts import User, authenticate, load_user, password_stamp, retire_demo_accounts
 from etl.settings import Settings
 from etl.store import Store
 
@@ -39,23 +39,38 @@ def secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def secure_cookies(settings: Settings, server: Flask) -> bool:
+    """Session cookies are marked Secure when NAIO_SECURE_COOKIES=1 (serve over HTTPS then)."""
+    return bool(getattr(settings, "secure_cookies", False) or server.config.get("NAIO_SECURE_COOKIES"))
+
+
 def init_app(server: Flask, settings: Settings, store: Store) -> None:
     server.secret_key = secret_key(settings)
+    secure = secure_cookies(settings, server)
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="naio_session",
+        SESSION_COOKIE_SECURE=secure,
+        # the __Host- prefix makes browsers refuse the cookie unless Secure, host-only, path /
+        SESSION_COOKIE_NAME="__Host-naio_session" if secure else "naio_session",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
     server.config["NAIO_STORE"] = store
+    server.config["NAIO_DEMO_ACCOUNTS"] = bool(settings.demo_accounts)
+    if not settings.demo_accounts:
+        retire_demo_accounts(store)
     server.before_request(_guard)
+    server.register_error_handler(Forbidden, _forbidden)
     server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
 
 
-def _store() -> Store:
-    from flask import current_app
+def _forbidden(_exc: Forbidden) -> Response:
+    """A callback that raised ``Forbidden`` answers 403 (the refusal was audited by ``require``)."""
+    return Response("not allowed", status=403, mimetype="text/plain")
 
+
+def _store() -> Store:
     return current_app.config["NAIO_STORE"]
 
 
@@ -65,9 +80,10 @@ def current_user() -> User | None:
         if "naio_user" in g:
             return g.naio_user
         name = session.get("user")
+        stamp = session.get("stamp") or ""
     except RuntimeError:
         return None
-    user = load_user(_store(), name) if name else None
+    user = load_user(_store(), name, stamp) if name else None
     g.naio_user = user
     return user
 
@@ -109,6 +125,14 @@ def require(check: Callable[[User], bool], action: str, target: str = "") -> Use
     return user
 
 
+def page_user(check: Callable[[User], bool], action: str) -> User | None:
+    """For page layouts: the user if allowed, else None after auditing the refusal."""
+    try:
+        return require(check, action, action)
+    except Forbidden:
+        return None
+
+
 def route_requires(check: Callable[[User], bool], action: str):
     """Decorator for Flask routes: 403 (audited) unless ``check(user)``."""
 
@@ -130,10 +154,12 @@ def _login():
     error = ""
     nxt = _safe_next(request.values.get("next"))
     if request.method == "POST":
-        user = authenticate(_store(), request.form.get("username", ""), request.form.get("password", ""))
+        user = authenticate(_store(), request.form.get("username", ""), request.form.get("password", ""),
+                            allow_demo=current_app.config.get("NAIO_DEMO_ACCOUNTS", True))
         if user:
             session.clear()
             session["user"] = user.username
+            session["stamp"] = password_stamp(_store().user(user.username))
             session.permanent = True
             _store().audit(user.username, "sign-in", outcome="ok")
             return redirect(nxt)

@@ -10,11 +10,13 @@ snapshots are kept (the PDF pack refers to them) and pruned beyond ``KEEP_SNAPSH
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import json
 import os
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -60,17 +62,31 @@ def publish(store: Store, settings: Settings, *, trigger: str = "manual",
     if [p for p in problems if p.level == "error"]:
         store.audit("publish", "publish", outcome="refused", detail=f"{len(problems)} KPI definition problem(s)")
         raise PublishRefused(problems)
-    store.close_interrupted_runs("publish")
-    run_id = store.start_run("publish", trigger)
-    started = time.perf_counter()
-    try:
-        result = _build_and_swap(store, settings, definitions, say, crash_at)
-    except Exception as exc:
-        store.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
-        raise
-    result.seconds = time.perf_counter() - started
-    store.finish_run(run_id, "ok", {**result.counts, "snapshot_id": result.snapshot_id})
+    with _publish_lock(settings.data_dir):
+        # Holding the lock, no other publish is alive: a 'running' row is a killed one.
+        store.close_interrupted_runs("publish")
+        run_id = store.start_run("publish", trigger)
+        started = time.perf_counter()
+        try:
+            result = _build_and_swap(store, settings, definitions, say, crash_at)
+        except Exception as exc:
+            store.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+            raise
+        result.seconds = time.perf_counter() - started
+        store.finish_run(run_id, "ok", {**result.counts, "snapshot_id": result.snapshot_id})
     return result
+
+
+@contextmanager
+def _publish_lock(data_dir: Path):
+    """One publish at a time across processes (an exclusive lock on ``publish.lock``)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "publish.lock", "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _crash_point(name: str, crash_at: str | None) -> None:

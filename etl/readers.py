@@ -336,12 +336,13 @@ def _build_sheet(records: list[Record], file_name: str, fmt: str) -> tuple[Sheet
     records = records[first:]
     pos = _locate_header(records)
     header_number, raw = records[pos]
+    spare = len(raw)  # trailing unnamed header cells: rows may carry blanks up to here
     while raw and raw[-1] == "":
         raw = raw[:-1]
     columns = [normalise_header(c) for c in raw]
     problems = _header_problems(records, pos, file_name)
     problems += _column_problems(raw, columns, header_number, file_name)
-    rows, ragged = _square_rows(records[pos + 1:], raw, file_name)
+    rows, ragged = _square_rows(records[pos + 1:], raw, spare, fmt == "xlsx", file_name)
     problems += ragged
     if not rows and not ragged:
         problems.append(problem(
@@ -352,33 +353,43 @@ def _build_sheet(records: list[Record], file_name: str, fmt: str) -> tuple[Sheet
     return sheet, problems
 
 
-def _square_rows(records: Iterable[Record], header: list[str], file_name: str) -> tuple[list[Record], list[Problem]]:
-    """Keep rows as wide as the header; blank rows are skipped, ragged rows reported."""
+def _square_rows(records: Iterable[Record], header: list[str], spare: int, pad: bool,
+                 file_name: str) -> tuple[list[Record], list[Problem]]:
+    """Rows as wide as the header. Blank rows are skipped. A CSV row with more or fewer
+    cells than the header is reported (a worksheet row is padded with blanks); so is a
+    value in an unnamed column."""
     width = len(header)
     rows: list[Record] = []
     problems: list[Problem] = []
     for number, cells in records:
         n = len(cells)
-        if n != width:
-            if n > width and not any(cells[width:]):
-                cells = cells[:width]
-            elif any(cells):
-                problems.append(_ragged(number, cells, header, file_name))
-                continue
+        if n > width and not any(cells[width:]) and (pad or n <= spare):
+            cells = cells[:width]
+        elif n < width and pad:
+            cells = cells + [""] * (width - n)
+        elif n != width:
+            if any(cells):
+                problems.append(_ragged(number, cells, header, file_name, pad))
+            continue
         if any(cells):
             rows.append((number, cells))
     return rows, problems
 
 
-def _ragged(number: int, cells: list[str], header: list[str], file_name: str) -> Problem:
+def _ragged(number: int, cells: list[str], header: list[str], file_name: str, sheet: bool) -> Problem:
     width = len(header)
     if len(cells) > width:
-        last = max(i for i, c in enumerate(cells) if c) + 1
-        return problem(
-            "ragged-row", f"row {number} has {last} cells but the header has {width} columns "
-            "(an extra delimiter, or an unquoted cell holding the delimiter?)", file=file_name,
-            row=number, column=column_letter(width), value=cells[width] or cells[last - 1],
-            expected=f"{width} cells per row")
+        stray = next((i for i in range(width, len(cells)) if cells[i]), width)
+        if sheet:
+            message = f"row {number} has a value in column {column_letter(stray)}, which has no " \
+                      "column name"
+        else:
+            message = f"row {number} has {len(cells)} cells but the header has {width} columns " \
+                      "(an extra delimiter, or an unquoted cell holding the delimiter, such as " \
+                      "a thousands separator?)"
+        return problem("ragged-row", message, file=file_name, row=number,
+                       column=column_letter(stray), value=cells[stray],
+                       expected=f"{width} cells per row, each under a named column")
     missing = header[len(cells)]
     return problem(
         "ragged-row", f"row {number} has {len(cells)} cells but the header has {width} columns: "
@@ -404,3 +415,34 @@ def detect_kind(sheet: Sheet, indicator_codes: Iterable[str] = ()) -> str | None
             return "return"
     return None
 
+
+
+def locate_columns(sheet: Sheet, required: Iterable[str], optional: Iterable[str],
+                   what: str) -> tuple[dict[str, int] | None, list[Problem]]:
+    """Positions of the known columns; missing required columns are errors (and give None),
+    unknown columns warnings."""
+    required, optional = tuple(required), tuple(optional)
+    index = sheet.index()
+    problems = [problem("missing-column", f"the required column '{name}' is missing",
+                        file=sheet.file_name, row=sheet.header_row, column=name, value=name,
+                        expected=f"the columns of {what}: " + ", ".join(required + optional))
+                for name in required if name not in index]
+    known = set(required) | set(optional)
+    for name, i in index.items():
+        if name not in known:
+            header = sheet.raw_columns[i]
+            problems.append(problem(
+                "unknown-column", f"the column '{header}' is not part of {what} and is ignored",
+                file=sheet.file_name, row=sheet.header_row, column=header, value=header,
+                level=WARNING, expected=", ".join(required + optional)))
+    if any(p.level != WARNING for p in problems):
+        return None, problems
+    return {name: i for name, i in index.items() if name in known}, problems
+
+
+def as_sheet(data: bytes | Sheet, file_name: str, *,
+             max_expanded_bytes: int = MAX_EXPANDED_BYTES) -> tuple[Sheet | None, list[Problem]]:
+    """A ``Sheet`` as is, or the bytes of a file read with ``read_sheet``."""
+    if isinstance(data, Sheet):
+        return data, []
+    return read_sheet(data, file_name, max_expanded_bytes=max_expanded_bytes)

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 
 from etl import periods
 from etl.problems import WARNING, Problem, problem
-from etl.readers import EXCEL_ERRORS, MAX_EXPANDED_BYTES, Sheet, read_sheet
+from etl.readers import EXCEL_ERRORS, MAX_EXPANDED_BYTES, Sheet, as_sheet
 from etl.return_rules import describe, format_number, validate_return
 
 BREAKDOWN_TYPES = ("STATE", "MSIC")
@@ -224,8 +224,7 @@ _CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 class _Layout:
     wide: bool
     pos: dict[str, int]  # canonical column -> position
-    raw: dict[str, str]  # canonical column -> header as written
-    indicators: list[tuple[int, str, str]] = field(default_factory=list)  # wide: (pos, code, header)
+    indicators: list[tuple[int, str, str]] = field(default_factory=list)  # wide: (pos, code, column)
 
 
 def _header_problem(sheet: Sheet, code_: str, message: str, column: str, expected: str,
@@ -236,7 +235,6 @@ def _header_problem(sheet: Sheet, code_: str, message: str, column: str, expecte
 
 def _layout(sheet: Sheet, catalogue: Catalogue) -> tuple[_Layout | None, list[Problem]]:
     index = sheet.index()
-    raw = {name: sheet.raw_columns[i] for name, i in index.items()}
     codes = {c.lower() for c in catalogue.indicators}
     meta = set(LONG_REQUIRED) | set(LONG_OPTIONAL)
     wide = "indicator_code" not in index and any(
@@ -245,15 +243,15 @@ def _layout(sheet: Sheet, catalogue: Catalogue) -> tuple[_Layout | None, list[Pr
     problems = [_header_problem(sheet, "missing-column", f"the required column '{name}' is missing",
                                 name, "columns " + ", ".join(required) + " in the first row")
                 for name in required if name not in index]
-    layout = _Layout(wide=wide, pos={}, raw=raw)
+    layout = _Layout(wide=wide, pos={})
     known = set(required) | set(WIDE_OPTIONAL if wide else LONG_OPTIONAL)
     for name, i in index.items():
         if name in known:
             layout.pos[name] = i
         elif wide and name in codes:
-            layout.indicators.append((i, name.upper(), raw[name]))
+            layout.indicators.append((i, name.upper(), name.upper()))
         else:
-            problems.append(_unknown_column(sheet, name, raw[name], wide))
+            problems.append(_unknown_column(sheet, name, sheet.raw_columns[i], wide))
     if problems and any(p.level == "error" for p in problems):
         return None, problems
     return layout, problems
@@ -284,10 +282,10 @@ class _RowParser:
                                               "breakdown_code", "value_status", "notes",
                                               "indicator_code", "value", "unit"))
 
-    def _error(self, row: int, column: str, value: str, message: str, expected: str) -> None:
-        header = self.layout.raw.get(column, column)
-        self.problems.append(problem("bad-" + column.replace("_", "-"), message, file=self.file,
-                                     row=row, column=header, value=value, expected=expected))
+    def _error(self, kind: str, row: int, column: str, value: str, message: str,
+               expected: str) -> None:
+        self.problems.append(problem(kind, message, file=self.file, row=row, column=column,
+                                     value=value, expected=expected))
 
     def _period(self, text: str) -> str | None:
         if text not in self._periods:
@@ -307,15 +305,15 @@ class _RowParser:
         agency, period, status = code(cells[a]), self._period(cells[p]), code(self._cell(cells, st))
         breakdown, why, blame = breakdown_or_reason(self._cell(cells, bt), self._cell(cells, bc))
         if not agency:
-            self._error(number, "agency_code", "", "agency_code is blank", "an agency code")
+            self._error("blank-agency", number, "agency_code", "", "agency_code is blank", "an agency code")
         if period is None:
-            self._error(number, "period", cells[p], f"'{cells[p]}' is not a quarter",
+            self._error("bad-period", number, "period", cells[p], f"'{cells[p]}' is not a quarter",
                         periods.ACCEPTED_SPELLINGS)
         if breakdown is None:
-            self._error(number, blame, self._cell(cells, self.layout.pos.get(blame, -1)), why,
+            self._error("bad-breakdown", number, blame, self._cell(cells, self.layout.pos.get(blame, -1)), why,
                         BREAKDOWN_EXPECTED)
         if status and status not in VALUE_STATUSES:
-            self._error(number, "value_status", cells[st], f"'{cells[st]}' is not a value status",
+            self._error("bad-value-status", number, "value_status", cells[st], f"'{cells[st]}' is not a value status",
                         "A (actual, the default), E (estimate) or P (provisional)")
         if len(self.problems) > before:
             return None
@@ -334,18 +332,18 @@ class _RowParser:
               unit: str) -> list[ReturnRow]:
         spec = self.specs.get(indicator)
         if not indicator:
-            self._error(number, "indicator_code", "", "indicator_code is blank", "an indicator code")
+            self._error("blank-indicator", number, "indicator_code", "",
+                        "indicator_code is blank", "an indicator code")
             return []
         if spec and unit and unit.lower() != spec.unit.lower():
-            self._error(number, "unit", unit, f"the unit '{unit}' is not the unit of {indicator}",
+            self._error("unit-mismatch", number, "unit", unit, f"the unit '{unit}' is not the unit of {indicator}",
                         f"{spec.unit} (or leave the unit blank)")
             return []
         ok, value = self._value(number, "value", text, spec)
         if not ok:
             return []
         agency, period, btype, bcode, status, notes = head
-        return [ReturnRow(number, agency, period, indicator, btype, bcode, value, status, notes,
-                          column=self.layout.raw["value"])]
+        return [ReturnRow(number, agency, period, indicator, btype, bcode, value, status, notes)]
 
     def _wide(self, number: int, cells: list[str], head: tuple[str, ...]) -> list[ReturnRow]:
         agency, period, btype, bcode, status, notes = head
@@ -361,12 +359,12 @@ class _RowParser:
         if not text:
             if spec is None or spec.allow_blank:
                 return True, None
-            self._error(number, column, "", f"value required: {spec.code} may not be left blank",
+            self._error("value-required", number, column, "", f"value required: {spec.code} may not be left blank",
                         NUMBER_EXPECTED)
             return False, None
         value, why = number_or_reason(text)
         if why:
-            self._error(number, column, text, f"'{text}' {why}", NUMBER_EXPECTED)
+            self._error("not-a-number", number, column, text, f"'{text}' {why}", NUMBER_EXPECTED)
             return False, None
         return True, value
 
@@ -401,10 +399,10 @@ def parse_return(sheet: Sheet, catalogue: Catalogue) -> tuple[list[ReturnRow], l
     return rows, problems + parser.problems + duplicates
 
 
-def check_return(data: bytes, file_name: str, ctx: ValidationContext, *,
+def check_return(data: bytes | Sheet, file_name: str, ctx: ValidationContext, *,
                  max_expanded_bytes: int = MAX_EXPANDED_BYTES) -> tuple[list[ReturnRow], list[Problem]]:
     """Read, parse and validate a return file; rows are returned even when problems block it."""
-    sheet, problems = read_sheet(data, file_name, max_expanded_bytes=max_expanded_bytes)
+    sheet, problems = as_sheet(data, file_name, max_expanded_bytes=max_expanded_bytes)
     if sheet is None:
         return [], problems
     rows, more = parse_return(sheet, ctx.catalogue)

@@ -1,0 +1,227 @@
+"""Building blocks the pages share: URL state, filters, KPI tiles, status badges, figure blocks
+with caption and data table, and the empty / error / loading states every visual owns."""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import urlencode
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import i18n, theme
+from dashboard.i18n import t
+from etl.warehouse import WarehouseMissing
+
+log = logging.getLogger("naio.dashboard")
+
+LEVEL_CODES = ("national", "ministry", "agency", "sector", "state")
+FILTER = "url-filter"
+
+
+# ---- URL state ------------------------------------------------------------------------------
+def href(path: str, lang: str, **params: Any) -> str:
+    """A link inside the dashboard that keeps the language (and any given filters)."""
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    if lang != i18n.DEFAULT_LANG:
+        query["lang"] = lang
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def pick(value: Any, allowed: Iterable[str], default: str) -> str:
+    """``value`` if it is one of ``allowed``, else ``default`` (stray query strings never crash a page)."""
+    text = str(value).strip() if value is not None else ""
+    return text if text in set(allowed) else default
+
+
+def filter_id(key: str) -> dict:
+    return {"type": FILTER, "key": key}
+
+
+def dropdown(key: str, label: str, options: list[dict], value: Any, *, clearable: bool = False,
+             searchable: bool = True) -> html.Div:
+    """A filter whose value is mirrored into the URL query string (``key=value``)."""
+    return html.Div(className="filter", children=[
+        html.Span(label, className="filter-label", id=f"label-{key}"),
+        dcc.Dropdown(id=filter_id(key), options=options, value=value, clearable=clearable, searchable=searchable,
+                     className="filter-control"),
+    ])
+
+
+def period_options(periods: Iterable[str], lang: str) -> list[dict]:
+    return [{"label": i18n.period_label(p, lang), "value": p} for p in sorted(periods, reverse=True)]
+
+
+def kpi_options(kpis: pd.DataFrame, lang: str, only: Iterable[str] | None = None) -> list[dict]:
+    keep = set(only) if only is not None else None
+    return [{"label": f"{r['kpi_id']} · {i18n.name_of(r, lang)}", "value": r["kpi_id"]}
+            for r in kpis.to_dict("records") if keep is None or r["kpi_id"] in keep]
+
+
+def filters(*children: Any) -> html.Div:
+    return html.Div(list(children), className="filters", role="group")
+
+
+# ---- page frame -----------------------------------------------------------------------------
+def page_header(title: str, lead: str | None = None, *extra: Any) -> html.Div:
+    return html.Div([html.H1(title), html.P(lead, className="lead") if lead else None, *extra],
+                    className="page-header")
+
+
+def section(title: str, *children: Any, id: str | None = None) -> html.Section:
+    heading_id = f"h-{id}" if id else None
+    return html.Section([html.H2(title, id=heading_id), *children], className="section",
+                        **({"aria-labelledby": heading_id} if heading_id else {}))
+
+
+def card(*children: Any, class_name: str = "") -> html.Div:
+    return html.Div(list(children), className=f"card {class_name}".strip())
+
+
+def loading(target_id: str, class_name: str = "") -> dcc.Loading:
+    """A container a callback fills, with a spinner while it loads."""
+    return dcc.Loading(html.Div(id=target_id, className=class_name), type="circle", color=theme.PRIMARY,
+                       delay_show=150)
+
+
+def lang_store(lang: str, **state: Any) -> list:
+    """Stores a page's callbacks read: its language and any path variables."""
+    return [dcc.Store(id="page-lang", data=lang), dcc.Store(id="page-key", data=state or None)]
+
+
+# ---- the four states ------------------------------------------------------------------------
+def empty(lang: str, text: str | None = None) -> html.Div:
+    return html.Div([html.Span("○", className="state-icon", **{"aria-hidden": "true"}),
+                     html.Span(text or t("empty", lang))], className="state-empty", role="status")
+
+
+def error_callout(lang: str) -> html.Div:
+    return html.Div([html.Strong(t("error_title", lang)), html.P(t("error_body", lang))],
+                    className="callout callout-danger", role="alert")
+
+
+def missing_warehouse(lang: str) -> html.Div:
+    return html.Div([html.Strong(t("no_warehouse_title", lang)), html.P(t("no_warehouse_body", lang))],
+                    className="callout callout-warning", role="status")
+
+
+def guarded(render: Callable) -> Callable:
+    """Wrap a render callback (first argument: language) so a failure shows a callout in place
+    and is logged with its stack trace on the server, never in the page."""
+
+    @wraps(render)
+    def inner(lang: Any, *args: Any, **kwargs: Any) -> Any:
+        lang = i18n.lang_of(lang)
+        try:
+            return render(lang, *args, **kwargs)
+        except WarehouseMissing:
+            return missing_warehouse(lang)
+        except Exception:  # the page must stay usable; the server log keeps the details
+            log.exception("rendering %s failed", render.__name__)
+            return error_callout(lang)
+
+    return inner
+
+
+# ---- status and numbers ---------------------------------------------------------------------
+def status_badge(status: Any, lang: str) -> html.Span:
+    """Status by icon and word (the colour only repeats what both already say)."""
+    code = status if status in theme.STATUS_STYLE else "awaiting_data"
+    _colour, icon = theme.STATUS_STYLE[code]
+    return html.Span([html.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
+                      html.Span(i18n.status_word(code, lang))], className=f"status status-{code}")
+
+
+def change(value: Any, previous: Any, direction: Any, fmt: Any, unit: Any, lang: str) -> html.Span:
+    """Signed change against the previous quarter, marked better or worse by the KPI's direction."""
+    if i18n.is_missing(value) or i18n.is_missing(previous):
+        return html.Span(t("no_previous", lang), className="change change-none")
+    delta = float(value) - float(previous)
+    good = delta == 0 or (delta > 0) == (str(direction) != "down")
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"
+    verdict = t("better", lang) if good and delta else t("worse", lang) if delta else t("unchanged", lang)
+    unit_text = " pp" if unit == "%" else ""
+    return html.Span([html.Span(arrow, **{"aria-hidden": "true"}), f" {i18n.fmt_signed(delta, fmt, unit)}{unit_text} ",
+                      html.Span(f"({verdict}) {t('vs_previous', lang)}", className="change-note")],
+                     className=f"change change-{'good' if good else 'bad'}")
+
+
+def coverage(reported: Any, expected: Any, lang: str) -> str:
+    if i18n.is_missing(expected) or not expected:
+        return ""
+    return t("coverage", lang, n=int(reported or 0), m=int(expected))
+
+
+def value_text(row: Mapping[str, Any], lang: str) -> str:
+    text = i18n.fmt_number(row.get("value"), row.get("display_format"), row.get("unit"), lang)
+    unit = row.get("unit")
+    if text == "–" or not unit or unit in ("count", "RM"):
+        return text
+    return f"{text}{'%' if unit == '%' else ' ' + i18n.unit_word(unit, lang)}"
+
+
+def kpi_tile(row: Mapping[str, Any], lang: str, spark: Any = None) -> html.Article:
+    """A headline tile: name, value and unit, status word and icon, change, coverage, sparkline."""
+    name = i18n.name_of(row, lang)
+    return html.Article(className="tile", **{"data-kpi": row["kpi_id"], "aria-label": f"{row['kpi_id']} {name}"},
+                        children=[
+        html.Div([html.Span(row["kpi_id"], className="tile-id"),
+                  dcc.Link(name, href=href(f"/kpi/{row['kpi_id']}", lang), className="tile-name")],
+                 className="tile-head"),
+        html.Div(value_text(row, lang), className="tile-value", **{"data-value": _raw(row.get("value"))}),
+        status_badge(row.get("status"), lang),
+        change(row.get("value"), row.get("previous"), row.get("direction"), row.get("display_format"),
+               row.get("unit"), lang),
+        html.Div(coverage(row.get("reported"), row.get("expected"), lang), className="tile-coverage"),
+        spark,
+    ])
+
+
+def _raw(value: Any) -> str:
+    return "" if i18n.is_missing(value) else repr(float(value))
+
+
+# ---- figures with caption and data table ----------------------------------------------------
+def data_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str, max_rows: int = 500) -> html.Table:
+    """An accessible table of ``frame``; ``columns`` maps column -> header text."""
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for label in columns.values()]))
+    rows = [html.Tr([html.Td(_cell(r.get(c))) for c in columns]) for r in frame.head(max_rows).to_dict("records")]
+    note = [html.Caption(t("rows_shown", lang, n=max_rows, total=len(frame)))] if len(frame) > max_rows else []
+    return html.Table(note + [head, html.Tbody(rows)], className="data-table")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (html.A, dcc.Link, html.Span, html.Div, html.Code)):
+        return value
+    if i18n.is_missing(value) or value is pd.NaT:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else str(value)
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def figure_block(graph_id: str, figure: Any, caption: str, table: html.Table, lang: str,
+                 height: int | None = None) -> html.Figure:
+    """A chart with its caption and, behind a disclosure, the same numbers as a table."""
+    style = {"height": f"{height}px"} if height else None
+    return html.Figure(className="chart", children=[
+        dcc.Graph(id=graph_id, figure=figure, config=theme.GRAPH_CONFIG, style=style, className="graph"),
+        html.Figcaption(caption),
+        html.Details([html.Summary(t("show_table", lang)), html.Div(table, className="table-wrap")],
+                     className="chart-table"),
+    ])
+
+
+def link(text: str, path: str, lang: str, **params: Any) -> dcc.Link:
+    return dcc.Link(text, href=href(path, lang, **params))
+
+
+def definition_list(pairs: Iterable[tuple[str, Any]]) -> html.Dl:
+    items: list = []
+    for term, value in pairs:
+        items += [html.Dt(term), html.Dd(value if value not in (None, "") else "–")]
+    return html.Dl(items, className="deflist")

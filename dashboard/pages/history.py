@@ -1,0 +1,77 @@
+"""Submission history: every submission of the analyst's agency (admins: any or all agencies).
+
+Each row gives status, who, when, reason, the count of problems, and downloads of the
+original file and of the error sheet (both routes check the agency again).
+"""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import auth, context
+from dashboard import submissions_ui as ui
+from etl.accounts import User, can_use_returns, is_admin
+
+dash.register_page(__name__, path="/submissions", name="Submissions", title="Submissions - NAIO", order=61)
+
+SHOWN = 500  # most recent submissions listed
+ALL = "__all__"
+L = {
+    "title": ("Submissions", "Penghantaran"),
+    "intro": ("Every file received for {who}, newest first (up to {n}).",
+              "Setiap fail yang diterima untuk {who}, terbaru dahulu (sehingga {n})."),
+    "all": ("all agencies", "semua agensi"),
+    "empty": ("No submissions yet.", "Belum ada penghantaran."),
+    "submit": ("Submit a return", "Hantar penyata"),
+}
+
+
+def _t(key: str, lang: str, **values) -> str:
+    en, ms = L[key]
+    return (ms if lang == "ms" else en).format(**values)
+
+
+def layout(lang: str | None = None, agency: str | None = None, **_kwargs):
+    lang = ui.lang_of(lang)
+    user = auth.page_user(can_use_returns, "open /submissions")
+    if user is None:
+        return ui.access_denied(lang)
+    wanted = (agency or "").strip().upper() or (None if user.is_admin else user.agency_code)
+    if wanted and not user.can_see_submissions_of(wanted):
+        auth.page_user(lambda _u: False, f"open /submissions for {wanted}")
+        return ui.access_denied(lang)
+    return html.Div(className="page page-history", children=[
+        html.H1(_t("title", lang)),
+        dcc.Store(id="history-lang", data=lang),
+        _filter(user, wanted, lang),
+        html.Div(id="history-body", children=history_body(user, wanted, lang)),
+        html.A(_t("submit", lang), href="/submit", className="btn-secondary"),
+    ])
+
+
+def _filter(user: User, wanted: str | None, lang: str):
+    if not user.is_admin:
+        return dcc.Store(id="history-agency", data=user.agency_code)
+    codes = sorted(context.store().agencies())
+    options = [{"label": _t("all", lang), "value": ALL}] + [{"label": c, "value": c} for c in codes]
+    return html.Label([ui.tr("agency", lang), dcc.Dropdown(id="history-agency-filter", options=options,
+                                                           value=wanted or ALL, clearable=False)])
+
+
+def history_body(user: User, agency: str | None, lang: str) -> list:
+    """The table of one agency's submissions (``None``: all agencies, admins only)."""
+    frame = context.store().submissions(agency_code=agency, limit=SHOWN)
+    who = agency or _t("all", lang)
+    if frame.empty:
+        return [html.P(_t("intro", lang, who=who, n=SHOWN)), html.P(_t("empty", lang), className="empty")]
+    rows = frame.drop(columns=["problems_json"], errors="ignore").to_dict("records")
+    return [html.P(_t("intro", lang, who=who, n=SHOWN)), ui.submissions_table(rows, lang)]
+
+
+@callback(Output("history-body", "children"), Input("history-agency-filter", "value"), State("history-lang", "data"),
+          prevent_initial_call=True)
+def filter_agency(agency: str | None, lang: str | None) -> list:
+    """Admins only: the submissions of one agency or of all."""
+    user = auth.require(is_admin, "filter submissions by agency")
+    return history_body(user, None if agency in (None, ALL) else str(agency).upper(), ui.lang_of(lang))

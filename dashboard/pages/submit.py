@@ -1,0 +1,291 @@
+"""Submit a quarterly return: template, drag-and-drop upload, check, preview, submit.
+
+The layout is shown to analysts (their own agency) and admins; everyone else gets an
+"access denied" message. Every callback checks the role again on the server, and the
+agency is checked against the rows of the file itself.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+
+from dashboard import auth, context
+from dashboard import submissions_ui as ui
+from etl import periods
+from etl.accounts import User, can_use_returns
+from etl.returns import format_number
+from etl.safe_export import error_sheet
+
+dash.register_page(__name__, path="/submit", name="Submit return", title="Submit a return - NAIO", order=60)
+
+L = {
+    "title": ("Submit a quarterly return", "Hantar penyata suku tahunan"),
+    "step1": ("1. Download the template", "1. Muat turun templat"),
+    "step2": ("2. Upload the filled file", "2. Muat naik fail yang telah diisi"),
+    "period": ("Quarter", "Suku tahun"), "format": ("Format", "Format"),
+    "download": ("Download template", "Muat turun templat"),
+    "drop": ("Drag and drop a CSV or XLSX file here, or click to choose one",
+             "Seret dan lepas fail CSV atau XLSX di sini, atau klik untuk memilih"),
+    "limit": ("Files up to {mb:g} MB. The whole file is accepted or the whole file is rejected.",
+              "Fail sehingga {mb:g} MB. Seluruh fail diterima atau seluruh fail ditolak."),
+    "reason": ("Reason for resubmission (required when the file replaces an accepted return)",
+               "Sebab penghantaran semula (wajib jika fail menggantikan penyata yang telah diterima)"),
+    "check": ("Check only", "Semak sahaja"), "submit": ("Submit", "Hantar"),
+    "sheet": ("Download error sheet (XLSX)", "Muat turun helaian ralat (XLSX)"),
+    "nofile": ("Choose a file first.", "Pilih fail dahulu."),
+    "bad": ("{file}: {e} error(s), {w} warning(s). The file would be rejected; nothing was recorded.",
+            "{file}: {e} ralat, {w} amaran. Fail akan ditolak; tiada apa direkodkan."),
+    "rejected": ("{file} was rejected (submission {sid}): {e} error(s). Nothing was loaded; fix and send it again.",
+                 "{file} ditolak (penghantaran {sid}): {e} ralat. Tiada data dimuatkan; betulkan dan hantar semula."),
+    "ok": ("{file}: no errors ({w} warning(s)). It can be submitted.",
+           "{file}: tiada ralat ({w} amaran). Fail boleh dihantar."),
+    "accepted": ("Accepted as submission {sid}: {n} rows for {pairs}. Publishing the new numbers...",
+                 "Diterima sebagai penghantaran {sid}: {n} baris untuk {pairs}. Angka baharu sedang diterbitkan..."),
+    "duplicate": ("The same file was already accepted (submission {sid}); nothing new was loaded.",
+                  "Fail yang sama telah diterima (penghantaran {sid}); tiada data baharu dimuatkan."),
+    "replaces": ("This file replaces the accepted return for {pairs}. Give a reason for the resubmission.",
+                 "Fail ini menggantikan penyata yang diterima bagi {pairs}. Nyatakan sebab penghantaran semula."),
+    "need_reason": ("Not submitted: a reason is required because this file replaces {pairs}.",
+                    "Tidak dihantar: sebab diperlukan kerana fail ini menggantikan {pairs}."),
+    "problems": ("Problems found ({n})", "Masalah ditemui ({n})"),
+    "changes": ("What would change ({n} of {m} values)", "Perubahan ({n} daripada {m} nilai)"),
+    "live": ("The new numbers are live on the dashboard (published {at}).",
+             "Angka baharu kini dipaparkan di papan pemuka (diterbitkan {at})."),
+    "pending": ("Publishing the new numbers...", "Angka baharu sedang diterbitkan..."),
+    "failed": ("Publishing failed: {err}. Your submission is recorded; the data team can publish again.",
+               "Penerbitan gagal: {err}. Penghantaran anda telah direkodkan; pasukan data boleh menerbitkan semula."),
+}
+ICONS = {"ok": "✔", "accepted": "✔", "error": "✖", "refused": "✖", "warning": "▲", "info": "ℹ"}
+
+
+def _t(key: str, lang: str, **values) -> str:
+    en, ms = L[key]
+    return (ms if lang == "ms" else en).format(**values)
+
+
+def layout(lang: str | None = None, **_kwargs):
+    lang = ui.lang_of(lang)
+    user = auth.page_user(can_use_returns, "open /submit")
+    if user is None:
+        return ui.access_denied(lang)
+    settings = context.settings()
+    return html.Div(className="page page-submit", children=[
+        html.H1(_t("title", lang)),
+        dcc.Store(id="submit-lang", data=lang),
+        dcc.Store(id="submit-limit", data=settings.max_upload_bytes),
+        dcc.Store(id="submit-submitted"),
+        _template_section(user, ui.current_period(settings), lang),
+        _upload_section(settings.max_upload_mb, lang),
+        dcc.Loading(html.Div(id="submit-result", role="region", **{"aria-live": "polite"})),
+        html.Button(_t("sheet", lang), id="submit-errors-btn", className="btn-secondary", style={"display": "none"}),
+        dcc.Download(id="submit-errors-download"),
+        html.Div(id="submit-live-status", role="status"),
+        dcc.Interval(id="submit-live-poll", interval=2000, disabled=True),
+    ])
+
+
+def _template_section(user: User, current: str, lang: str) -> html.Section:
+    options = periods.span(periods.shift(current, -7), current)[::-1]
+    if user.is_admin:
+        codes = sorted(a for a, submits in context.store().agencies().items() if submits)
+        agency = dcc.Dropdown(id="submit-agency", options=codes, value=codes[0] if codes else None, clearable=False)
+    else:
+        agency = dcc.Dropdown(id="submit-agency", options=[user.agency_code], value=user.agency_code,
+                              clearable=False, disabled=True)
+    return html.Section(className="card", children=[
+        html.H2(_t("step1", lang)),
+        html.Div(className="form-row", children=[
+            html.Label([ui.tr("agency", lang), agency]),
+            html.Label([_t("period", lang), dcc.Dropdown(id="submit-period", options=options, value=current,
+                                                         clearable=False)]),
+            html.Label([_t("format", lang), dcc.RadioItems(id="submit-format", value="csv", inline=True,
+                                                           options=[{"label": " CSV", "value": "csv"},
+                                                                    {"label": " XLSX", "value": "xlsx"}])]),
+        ]),
+        html.A(_t("download", lang), id="submit-template-link", className="btn-primary", href="#"),
+    ])
+
+
+def _upload_section(limit_mb: float, lang: str) -> html.Section:
+    return html.Section(className="card", children=[
+        html.H2(_t("step2", lang)),
+        html.P(_t("limit", lang, mb=limit_mb), id="submit-limit-text"),
+        dcc.Upload(id="submit-upload", className="upload-drop", multiple=False,
+                   accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   children=html.Div([_t("drop", lang)])),
+        html.P(id="submit-file", className="muted", **{"aria-live": "polite"}),
+        html.Label(_t("reason", lang), htmlFor="submit-reason"),
+        dcc.Textarea(id="submit-reason", maxLength=1000, style={"width": "100%", "minHeight": "3em"}),
+        html.Div(className="button-row", children=[
+            html.Button(_t("check", lang), id="submit-check-btn", className="btn-secondary"),
+            html.Button(_t("submit", lang), id="submit-submit-btn", className="btn-primary"),
+        ]),
+    ])
+
+
+@callback(Output("submit-template-link", "href"),
+          Input("submit-agency", "value"), Input("submit-period", "value"), Input("submit-format", "value"))
+def template_href(agency: str | None, period: str | None, fmt: str | None) -> str:
+    user = auth.require(can_use_returns, "template link")
+    agency = agency or user.agency_code
+    if not user.can_submit_for(agency):
+        auth.require(lambda _u: False, f"template link for {agency}")
+    query = {"agency": agency, "period": period or "", "format": fmt if fmt in ("csv", "xlsx") else "csv"}
+    return "/download/template?" + urlencode(query)
+
+
+# The size limit is also checked in the browser, so an oversized file is never sent.
+clientside_callback(
+    """function(contents, name, limit) {
+        if (!contents) { return ["", false, false]; }
+        var size = Math.floor((contents.length - contents.indexOf(",") - 1) * 3 / 4);
+        var mb = (size / 1048576).toFixed(1);
+        if (size > limit) {
+            return [name + ": " + mb + " MB, over the " + (limit / 1048576) + " MB limit / melebihi had", true, true];
+        }
+        return [name + " (" + (size < 1048576 ? Math.ceil(size / 1024) + " KB" : mb + " MB") + ")", false, false];
+    }""",
+    Output("submit-file", "children"), Output("submit-check-btn", "disabled"), Output("submit-submit-btn", "disabled"),
+    Input("submit-upload", "contents"), State("submit-upload", "filename"), State("submit-limit", "data"),
+)
+
+
+@callback(Output("submit-result", "children"), Output("submit-errors-btn", "style"),
+          Output("submit-submitted", "data"), Output("submit-live-poll", "disabled"),
+          Input("submit-check-btn", "n_clicks"), Input("submit-submit-btn", "n_clicks"),
+          State("submit-upload", "contents"), State("submit-upload", "filename"), State("submit-reason", "value"),
+          State("submit-lang", "data"), prevent_initial_call=True)
+def upload_action(_check: int | None, _submit: int | None, contents: str | None, filename: str | None,
+                  reason: str | None, lang: str | None):
+    """Check or submit the uploaded file for the signed-in analyst (or admin)."""
+    submitting = ctx.triggered_id == "submit-submit-btn"
+    user = auth.require(can_use_returns, "submit return" if submitting else "check return")
+    lang = ui.lang_of(lang)
+    if not contents:
+        return _callout("info", _t("nofile", lang)), {"display": "none"}, no_update, no_update
+    name = filename or "upload"
+    size = ui.upload_size(contents)
+    if size > context.settings().max_upload_bytes:
+        outcome = ui.too_big(user, name, size)
+    else:
+        try:
+            data = ui.decode_upload(contents)
+            outcome = (ui.submit_upload(user, data, name, reason) if submitting else ui.check_upload(user, data, name))
+        except ui.UploadRefused as exc:
+            return _callout("refused", str(exc)), {"display": "none"}, no_update, no_update
+    shown = {"display": "inline-block"} if outcome.problems else {"display": "none"}
+    accepted = outcome.submitted and outcome.result.status == "accepted"
+    return (outcome_view(outcome, submitting, lang), shown,
+            outcome.result.submission_id if accepted else no_update, not accepted)
+
+
+@callback(Output("submit-errors-download", "data"), Input("submit-errors-btn", "n_clicks"),
+          State("submit-upload", "contents"), State("submit-upload", "filename"), prevent_initial_call=True)
+def download_error_sheet(_n: int | None, contents: str | None, filename: str | None):
+    """The XLSX error sheet of the uploaded file (checked again here, never trusted from the page)."""
+    user = auth.require(can_use_returns, "download error sheet")
+    name = filename or "upload"
+    size = ui.upload_size(contents)
+    if not contents:
+        raise dash.exceptions.PreventUpdate
+    try:
+        outcome = (ui.too_big(user, name, size) if size > context.settings().max_upload_bytes
+                   else ui.check_upload(user, ui.decode_upload(contents), name))
+    except ui.UploadRefused:
+        raise auth.Forbidden("file for another agency") from None
+    stem = name.rsplit(".", 1)[0][:60] or "upload"
+    return dcc.send_bytes(error_sheet(outcome.problems, name), f"errors-{stem}.xlsx")
+
+
+@callback(Output("submit-live-status", "children"), Output("submit-live-poll", "disabled", allow_duplicate=True),
+          Input("submit-live-poll", "n_intervals"), State("submit-submitted", "data"), State("submit-lang", "data"),
+          prevent_initial_call=True)
+def live_status(_n: int | None, submission_id: int | None, lang: str | None):
+    """Says when the numbers of an accepted submission are live on the dashboard."""
+    user = auth.require(can_use_returns, "publish status")
+    if not submission_id:
+        return "", True
+    sub = context.store().submission(int(submission_id))
+    if sub is None or not user.can_see_submission(context.store().submission_agencies(int(submission_id)),
+                                                  sub.get("submitted_by")):
+        auth.require(lambda _u: False, f"publish status of submission {submission_id}")
+    return _live_view(int(submission_id), ui.lang_of(lang))
+
+
+# ---- views ------------------------------------------------------------------------------------
+
+def _callout(kind: str, text: str) -> html.Div:
+    return html.Div(className=f"callout callout-{kind}", role="alert" if kind in ("error", "refused") else None,
+                    **{"data-status": kind}, children=[html.Span(ICONS.get(kind, ""), **{"aria-hidden": "true"}),
+                                                       " ", text])
+
+
+def _pairs(pairs) -> str:
+    return ", ".join(f"{a} {p}" for a, p in sorted(pairs)) or "-"
+
+
+def _summary(outcome: ui.Outcome, submitting: bool, lang: str) -> list[html.Div]:
+    r = outcome.result
+    values = {"file": r.file_name, "e": len(r.errors), "w": len(r.warnings), "sid": r.submission_id or r.duplicate_of,
+              "n": r.n_rows, "pairs": _pairs(r.superseded or r.pairs)}
+    if r.status == "duplicate":
+        return [_callout("info", _t("duplicate", lang, **values))]
+    if r.errors:
+        key = "rejected" if submitting and r.submission_id else "bad"
+        return [_callout("error", _t(key, lang, **values))]
+    if r.status == "accepted":
+        return [_callout("accepted", _t("accepted", lang, **{**values, "pairs": _pairs(r.pairs)}))]
+    out = [_callout("ok", _t("ok", lang, **values))]
+    if outcome.needs_reason:
+        out.append(_callout("warning", _t("need_reason" if submitting else "replaces", lang, **values)))
+    return out
+
+
+def outcome_view(outcome: ui.Outcome, submitting: bool, lang: str) -> html.Div:
+    parts = _summary(outcome, submitting, lang)
+    if outcome.problems:
+        parts += [html.H2(_t("problems", lang, n=len(outcome.problems))), problems_table(outcome.problems, lang)]
+    changed = [c for c in outcome.changes if c["kind"] != "same"]
+    if changed and not outcome.result.errors:
+        parts += [html.H2(_t("changes", lang, n=len(changed), m=len(outcome.changes))), changes_table(changed, lang)]
+    return html.Div(parts, id="submit-outcome", **{"data-status": outcome.result.status})
+
+
+def _table(table_id: str, header: list[str], rows: list[list]) -> html.Div:
+    return html.Div(className="table-scroll", children=html.Table(id=table_id, className="data-table", children=[
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
+        html.Tbody([html.Tr([html.Td("" if v is None else v) for v in row]) for row in rows]),
+    ]))
+
+
+def problems_table(problems, lang: str) -> html.Div:
+    header = [ui.tr(k, lang) for k in ("row", "column", "value", "problem", "accepted", "level")]
+    rows = [[p.row if p.row is not None else "-", p.column, p.value, p.message, p.expected,
+             f"{ICONS['error'] if p.level == 'error' else ICONS['warning']} {ui.tr(p.level, lang)}"]
+            for p in problems]
+    return _table("submit-problems", header, rows)
+
+
+def changes_table(changes: list[dict], lang: str) -> html.Div:
+    header = [ui.tr(k, lang) for k in ("agency", "period", "indicator", "breakdown", "current", "new", "change")]
+    rows = [[c["agency"], c["period"], c["indicator"],
+             f"{c['breakdown_type']} {c['breakdown_code']}" if c["breakdown_type"] else ui.tr("total", lang),
+             _num(c["current"]), _num(c["new"]), ui.change_text(c, lang)] for c in changes]
+    return _table("submit-changes", header, rows)
+
+
+def _num(value) -> str:
+    return "" if value is None else format_number(value)
+
+
+def _live_view(submission_id: int, lang: str):
+    live, at = ui.is_live(submission_id)
+    if live:
+        return _callout("ok", _t("live", lang, at=at[:19])), True
+    state = ui.publish_state()
+    if not state["running"] and state["error"]:
+        return _callout("error", _t("failed", lang, err=state["error"][:200])), True
+    return _callout("info", _t("pending", lang)), False

@@ -1,0 +1,272 @@
+"""Every warehouse read the pages make, with bound parameters only.
+
+Pages read materialised values (``kpi_value``, ``composite_index``, ``completeness`` ...)
+and never recompute a KPI. Each function opens the warehouse once (one read-only DuckDB
+connection per call, as the gateway does) and returns plain DataFrames, dicts or lists.
+Dimension lookups (agencies, ministries, sectors, states, periods, KPI definitions) are
+cached per snapshot id, so a publish (a new snapshot) refreshes them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from etl import periods as P
+from etl.warehouse import Warehouse
+
+_meta_lock = threading.Lock()
+_meta_cache: dict[str, tuple[tuple, dict]] = {}
+
+QUARTER = "quarter"
+VALUE_COLUMNS = ("kpi_id, period, level, entity_code, value, numerator, denominator, target, trajectory, "
+                 "status, reported, expected")
+
+
+def _frames(wh: Warehouse, *statements: tuple[str, list]) -> list[pd.DataFrame]:
+    """Run several read statements on one connection."""
+    with wh.connect() as con:
+        return [con.execute(sql, params).df() for sql, params in statements]
+
+
+def meta(wh: Warehouse) -> dict[str, str]:
+    """The snapshot's ``meta`` table, re-read only when the warehouse file is swapped."""
+    st = os.stat(wh.path)
+    key = (st.st_ino, st.st_mtime_ns, st.st_size)
+    with _meta_lock:
+        hit = _meta_cache.get(str(wh.path))
+        if hit and hit[0] == key:
+            return hit[1]
+    value = wh.meta()
+    with _meta_lock:
+        _meta_cache[str(wh.path)] = (key, value)
+    return value
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """Read-only lookups of one snapshot (never mutate the frames)."""
+
+    snapshot_id: str
+    current_period: str
+    periods: tuple[str, ...]
+    agencies: pd.DataFrame
+    ministries: pd.DataFrame
+    sectors: pd.DataFrame
+    states: pd.DataFrame
+    kpis: pd.DataFrame
+    deliverables: pd.DataFrame
+
+    def kpi(self, kpi_id: str) -> dict | None:
+        rows = self.kpis[self.kpis["kpi_id"] == kpi_id]
+        return rows.iloc[0].to_dict() if len(rows) else None
+
+    def agency(self, code: str) -> dict | None:
+        rows = self.agencies[self.agencies["agency_code"] == code]
+        return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def dims(wh: Warehouse) -> Dimensions:
+    m = meta(wh)
+    return _dims(str(wh.path), m.get("snapshot_id", ""), m.get("current_period", ""))
+
+
+@lru_cache(maxsize=8)
+def _dims(path: str, snapshot_id: str, current_period: str) -> Dimensions:
+    agencies, ministries, sectors, states, kpis, period_rows, deliverables = _frames(
+        Warehouse(Path(path)),
+        ("SELECT a.*, m.name_en AS ministry_en, m.name_ms AS ministry_ms FROM dim_agency a "
+         "LEFT JOIN dim_ministry m USING (ministry_code) ORDER BY a.agency_code", []),
+        ("SELECT * FROM dim_ministry ORDER BY sort_order, ministry_code", []),
+        ("SELECT * FROM dim_sector ORDER BY section", []),
+        ("SELECT * FROM dim_state ORDER BY state_code", []),
+        ("SELECT * FROM kpi_definition ORDER BY kpi_id", []),
+        ("SELECT period FROM dim_period WHERE period <= ? ORDER BY period", [current_period]),
+        ("SELECT * FROM dim_deliverable ORDER BY deliverable_code", []),
+    )
+    quarters = tuple(period_rows["period"]) or ((current_period,) if current_period else ())
+    return Dimensions(snapshot_id, current_period, quarters, agencies, ministries, sectors, states, kpis,
+                      deliverables)
+
+
+def previous_period(period: str) -> str:
+    return P.previous(period)
+
+
+def window(all_periods: tuple[str, ...], period: str, n: int) -> list[str]:
+    """The ``n`` quarters ending at ``period`` that the snapshot holds."""
+    kept = [p for p in all_periods if p <= period]
+    return kept[-n:]
+
+
+# ---- KPI values -----------------------------------------------------------------------------
+def kpi_snapshot(wh: Warehouse, level: str, entity: str, period: str) -> pd.DataFrame:
+    """Every KPI at one level/entity/period with the previous quarter's value and the definition."""
+    sql = (
+        "SELECT d.kpi_id, d.name_en, d.name_ms, d.pillar, d.unit, d.display_format, d.direction, d.deliverables, "
+        "v.value, v.status, v.reported, v.expected, v.target, v.trajectory, p.value AS previous "
+        "FROM kpi_definition d "
+        "LEFT JOIN kpi_value v ON v.kpi_id = d.kpi_id AND v.level = ? AND v.entity_code = ? AND v.period = ? "
+        "AND v.period_type = 'quarter' "
+        "LEFT JOIN kpi_value p ON p.kpi_id = d.kpi_id AND p.level = v.level AND p.entity_code = v.entity_code "
+        "AND p.period = ? AND p.period_type = 'quarter' ORDER BY d.kpi_id")
+    return wh.frame(sql, [level, entity, period, P.previous(period)])
+
+
+def kpi_series(wh: Warehouse, level: str, entity: str, first: str, last: str,
+               kpi_ids: list[str] | None = None) -> pd.DataFrame:
+    """Quarterly values of one entity from ``first`` to ``last`` (all KPIs unless ``kpi_ids``)."""
+    sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND entity_code = ? AND period_type = 'quarter' "
+           "AND period BETWEEN ? AND ?")
+    params: list = [level, entity, first, last]
+    if kpi_ids:
+        sql += " AND list_contains(?, kpi_id)"
+        params.append(list(kpi_ids))
+    return wh.frame(sql + " ORDER BY kpi_id, period", params)
+
+
+def kpi_series_many(wh: Warehouse, kpi_id: str, level: str, entities: list[str], first: str,
+                    last: str) -> pd.DataFrame:
+    sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND level = ? AND period_type = 'quarter' "
+           "AND list_contains(?, entity_code) AND period BETWEEN ? AND ? ORDER BY entity_code, period")
+    return wh.frame(sql, [kpi_id, level, list(entities), first, last])
+
+
+def kpi_level_values(wh: Warehouse, kpi_id: str, level: str, period: str) -> pd.DataFrame:
+    """One KPI for every entity of a level in one quarter."""
+    sql = (f"SELECT {VALUE_COLUMNS}, submission_ids FROM kpi_value WHERE kpi_id = ? AND level = ? AND period = ? "
+           "AND period_type = 'quarter' ORDER BY value DESC NULLS LAST, entity_code")
+    return wh.frame(sql, [kpi_id, level, period])
+
+
+def kpi_value_row(wh: Warehouse, kpi_id: str, level: str, entity: str, period: str) -> dict | None:
+    sql = (f"SELECT {VALUE_COLUMNS}, submission_ids FROM kpi_value WHERE kpi_id = ? AND level = ? "
+           "AND entity_code = ? AND period = ? AND period_type = 'quarter'")
+    frame = wh.frame(sql, [kpi_id, level, entity, period])
+    return frame.iloc[0].to_dict() if len(frame) else None
+
+
+def level_matrix(wh: Warehouse, level: str, period: str) -> pd.DataFrame:
+    """Every KPI x entity of a level in one quarter (sector heatmap)."""
+    sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND period = ? AND period_type = 'quarter' "
+           "ORDER BY entity_code, kpi_id")
+    return wh.frame(sql, [level, period])
+
+
+def kpis_at_level(wh: Warehouse, level: str) -> list[str]:
+    """KPI ids that have values at ``level`` (for example the ones the map can show)."""
+    rows = wh.rows("SELECT DISTINCT kpi_id FROM kpi_value WHERE level = ? AND value IS NOT NULL ORDER BY kpi_id",
+                   [level])
+    return [r[0] for r in rows]
+
+
+def projection(wh: Warehouse, kpi_id: str, level: str, entity: str) -> pd.DataFrame:
+    sql = ("SELECT * FROM kpi_projection WHERE kpi_id = ? AND level = ? AND entity_code = ? "
+           "ORDER BY target_period")
+    return wh.frame(sql, [kpi_id, level, entity])
+
+
+def lineage(wh: Warehouse, submission_ids: list[int]) -> pd.DataFrame:
+    """Submissions behind a value: id, file name, agency, received, status."""
+    if not submission_ids:
+        return pd.DataFrame(columns=["submission_id", "kind", "file_name", "agency_code", "periods",
+                                     "received_at", "status"])
+    sql = ("SELECT submission_id, kind, file_name, agency_code, periods, received_at, status FROM submissions "
+           "WHERE list_contains(?, submission_id) ORDER BY received_at DESC, submission_id DESC")
+    return wh.frame(sql, [list(submission_ids)])
+
+
+# ---- composite index ------------------------------------------------------------------------
+def composite(wh: Warehouse, level: str, period: str) -> pd.DataFrame:
+    """Composite index of every entity of a level with the previous quarter's value."""
+    sql = ("SELECT c.*, p.index_value AS previous FROM composite_index c "
+           "LEFT JOIN composite_index p ON p.level = c.level AND p.entity_code = c.entity_code AND p.period = ? "
+           "WHERE c.level = ? AND c.period = ? ORDER BY c.peer_group, c.rank NULLS LAST, c.entity_code")
+    return wh.frame(sql, [P.previous(period), level, period])
+
+
+def composite_series(wh: Warehouse, level: str, entity: str, last: str) -> pd.DataFrame:
+    sql = ("SELECT period, index_value, rank, n_peers, peer_group, components_json FROM composite_index "
+           "WHERE level = ? AND entity_code = ? AND period <= ? ORDER BY period")
+    return wh.frame(sql, [level, entity, last])
+
+
+# ---- deliverables ---------------------------------------------------------------------------
+def milestones(wh: Warehouse) -> pd.DataFrame:
+    sql = ("SELECT m.*, d.name_en AS deliverable_en, d.name_ms AS deliverable_ms FROM fact_milestone m "
+           "LEFT JOIN dim_deliverable d USING (deliverable_code) ORDER BY m.deliverable_code, m.planned_date")
+    return wh.frame(sql)
+
+
+# ---- sectors --------------------------------------------------------------------------------
+SECTOR_INDICATOR = "C1_ENT_AI_PCT"
+BENCHMARK_SERIES = "EUROSTAT_E_AI_TANY"
+
+
+def sector_vs_benchmark(wh: Warehouse) -> pd.DataFrame:
+    """Latest national C1 share by MSIC section beside the latest EU27 Eurostat value of that section."""
+    sql = (
+        "WITH my AS (SELECT sector_code, arg_max(value, period) AS my_value, max(period) AS my_period "
+        "  FROM fact_sector WHERE indicator_code = ? AND state_code IS NULL GROUP BY sector_code), "
+        "eu AS (SELECT sector_code, arg_max(value, year) AS eu_value, max(year) AS eu_year "
+        "  FROM fact_benchmark WHERE series = ? AND geo LIKE 'EU27%' AND sector_code <> 'ALL' GROUP BY sector_code) "
+        "SELECT coalesce(my.sector_code, eu.sector_code) AS sector_code, my_value, my_period, eu_value, eu_year "
+        "FROM my FULL OUTER JOIN eu ON my.sector_code = eu.sector_code ORDER BY 1")
+    return wh.frame(sql, [SECTOR_INDICATOR, BENCHMARK_SERIES])
+
+
+def sector_agencies(wh: Warehouse, section: str, period: str) -> pd.DataFrame:
+    """Agencies whose returns or AI register touch an MSIC section, with how many rows/systems."""
+    sql = (
+        "WITH r AS (SELECT agency_code, count(*) AS n_values FROM fact_return WHERE breakdown_type = 'MSIC' "
+        "  AND breakdown_code = ? AND period = ? GROUP BY agency_code), "
+        "s AS (SELECT agency_code, count(DISTINCT system_id) AS n_systems FROM fact_register "
+        "  WHERE msic_section = ? GROUP BY agency_code) "
+        "SELECT coalesce(r.agency_code, s.agency_code) AS agency_code, coalesce(n_values, 0) AS n_values, "
+        "coalesce(n_systems, 0) AS n_systems FROM r FULL OUTER JOIN s ON r.agency_code = s.agency_code "
+        "ORDER BY n_systems DESC, n_values DESC, agency_code")
+    return wh.frame(sql, [section, period, section])
+
+
+# ---- agencies -------------------------------------------------------------------------------
+def agency_submissions(wh: Warehouse, agency_code: str, limit: int = 50) -> pd.DataFrame:
+    sql = ("SELECT submission_id, kind, file_name, periods, received_at, status, n_rows, n_errors, n_warnings "
+           "FROM submissions WHERE agency_code = ? ORDER BY received_at DESC, submission_id DESC LIMIT ?")
+    return wh.frame(sql, [agency_code, limit])
+
+
+def agency_register(wh: Warehouse, agency_code: str) -> pd.DataFrame:
+    """The agency's AI systems as last reported (one row per system, latest period)."""
+    sql = ("SELECT system_id, title, stage, risk_tier, impact_assessment, human_oversight, citizen_facing, "
+           "uses_genai, msic_section, period FROM fact_register WHERE agency_code = ? "
+           "QUALIFY row_number() OVER (PARTITION BY system_id ORDER BY period DESC) = 1 ORDER BY stage, system_id")
+    return wh.frame(sql, [agency_code])
+
+
+# ---- data status ----------------------------------------------------------------------------
+def completeness(wh: Warehouse, first: str, last: str, ministry: str | None = None) -> pd.DataFrame:
+    sql = ("SELECT c.agency_code, a.ministry_code, c.period, c.expected, c.received, c.on_time, c.late "
+           "FROM completeness c LEFT JOIN dim_agency a USING (agency_code) WHERE c.period BETWEEN ? AND ?")
+    params: list = [first, last]
+    if ministry:
+        sql += " AND a.ministry_code = ?"
+        params.append(ministry)
+    return wh.frame(sql + " ORDER BY c.agency_code, c.period", params)
+
+
+def source_freshness(wh: Warehouse) -> pd.DataFrame:
+    """Per kind and source of files: last received, counts accepted and rejected."""
+    sql = ("SELECT kind, source, max(received_at) AS last_received, count(*) AS n_files, "
+           "count(*) FILTER (WHERE status = 'accepted') AS n_accepted, "
+           "count(*) FILTER (WHERE status = 'rejected') AS n_rejected FROM submissions GROUP BY kind, source "
+           "ORDER BY last_received DESC")
+    return wh.frame(sql)
+
+
+def warehouse_runs(wh: Warehouse, limit: int = 200) -> pd.DataFrame:
+    return wh.frame("SELECT * FROM etl_runs ORDER BY run_id DESC LIMIT ?", [limit])

@@ -1,0 +1,303 @@
+"""What the submit, history and admin pages share: checking and submitting an uploaded
+return for the signed-in user, the change preview, publishing after an accepted file, and
+the tables that show problems and changes.
+
+Every function that acts takes the ``User`` that ``dashboard.auth.require`` returned, and
+checks the agency itself: the pages only decide what is shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from dash import html
+
+from dashboard import context
+from etl import periods
+from etl.accounts import User
+from etl.ingest import IngestResult, Ingestor
+from etl.problems import Problem, problem
+from etl.returns import format_number
+from etl.store import Store
+
+log = logging.getLogger("naio.submissions")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "denied": ("Access denied", "Akses ditolak"),
+    "denied_body": ("Your account may not use this page. Ask the NAIO data team if you need access.",
+                    "Akaun anda tidak boleh menggunakan halaman ini. Hubungi pasukan data NAIO jika perlu."),
+    "row": ("Row", "Baris"), "column": ("Column", "Lajur"), "value": ("Value", "Nilai"),
+    "problem": ("Problem", "Masalah"), "accepted": ("What is accepted", "Yang diterima"),
+    "level": ("Level", "Tahap"), "error": ("error", "ralat"), "warning": ("warning", "amaran"),
+    "indicator": ("Indicator", "Penunjuk"), "breakdown": ("Breakdown", "Pecahan"),
+    "current": ("Current value", "Nilai semasa"), "new": ("New value", "Nilai baharu"),
+    "change": ("Change", "Perubahan"), "total": ("Agency total", "Jumlah agensi"),
+    "added": ("new", "baharu"), "removed": ("removed", "dibuang"), "same": ("unchanged", "tiada perubahan"),
+    "agency": ("Agency", "Agensi"), "period": ("Period", "Tempoh"),
+}
+
+
+def tr(key: str, lang: str = "en") -> str:
+    en, ms = TEXT[key]
+    return ms if lang == "ms" else en
+
+
+def lang_of(value: Any) -> str:
+    return "ms" if str(value or "").strip().lower() == "ms" else "en"
+
+
+def access_denied(lang: str = "en") -> html.Div:
+    return html.Div(className="callout callout-danger access-denied", role="alert", children=[
+        html.H1(tr("denied", lang)), html.P(tr("denied_body", lang))])
+
+
+def current_period(settings) -> str:
+    today = date.fromisoformat(settings.today) if settings.today else date.today()
+    return periods.last_complete(today)
+
+
+# ---- checking and submitting ------------------------------------------------------------------
+
+class UploadRefused(PermissionError):
+    """The file speaks for an agency the user may not submit for (audited)."""
+
+
+@dataclass
+class Outcome:
+    result: IngestResult
+    problems: list[Problem]
+    changes: list[dict] = field(default_factory=list)
+    needs_reason: bool = False
+    submitted: bool = False
+
+
+def upload_size(contents: str | None) -> int:
+    """The size in bytes of the file in a ``dcc.Upload`` data URL, without decoding it."""
+    if not contents or "," not in contents:
+        return 0
+    encoded = contents.split(",", 1)[1].rstrip("=")
+    return len(encoded) * 3 // 4
+
+
+def decode_upload(contents: str | None) -> bytes:
+    """The bytes of a ``dcc.Upload`` data URL (empty when it is not one)."""
+    if not contents or "," not in contents:
+        return b""
+    encoded = contents.split(",", 1)[1]
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def too_big(user: User, file_name: str, size: int) -> Outcome:
+    """An upload over the size limit: refused before it is decoded or read."""
+    limit = context.settings().max_upload_mb
+    p = problem("file-too-large", f"the file is {size / 1048576:.1f} MB, over the {limit:g} MB limit",
+                file=file_name, value=f"{size} bytes", expected=f"a file of at most {limit:g} MB")
+    context.store().audit(user.username, "upload", target=file_name[:255], outcome="refused", detail="too large")
+    return Outcome(IngestResult(file_name=file_name, sha256="", kind="return", status="rejected", problems=[p]), [p])
+
+
+def _ingestor() -> Ingestor:
+    return Ingestor(context.store(), context.settings())
+
+
+def _scope(user: User) -> str | None:
+    return None if user.is_admin else user.agency_code
+
+
+def file_agencies(result: IngestResult) -> set[str]:
+    return {r.agency_code for r in result.rows if getattr(r, "agency_code", "")} | {a for a, _ in result.pairs}
+
+
+def _refuse_foreign(user: User, result: IngestResult, action: str) -> None:
+    foreign = sorted(a for a in file_agencies(result) if not user.can_submit_for(a))
+    if foreign:
+        context.store().audit(user.username, action, target=",".join(foreign)[:255], outcome="refused",
+                              detail=f"{result.file_name}: rows for {', '.join(foreign)} (own agency "
+                                     f"{user.agency_code or '-'})")
+        raise UploadRefused(", ".join(foreign))
+
+
+def check_upload(user: User, data: bytes, file_name: str) -> Outcome:
+    """Check a file without recording anything; refuses files for other agencies."""
+    result = _ingestor().ingest_bytes(data, file_name or "upload", kind="return", source="upload",
+                                      submitted_by=user.username, check_only=True, agency_scope=_scope(user))
+    try:
+        _refuse_foreign(user, result, "check return")
+    except UploadRefused:
+        scoped = [p for p in result.problems if p.code == "agency-out-of-scope"]
+        raise UploadRefused(_foreign_message(user, result, scoped)) from None
+    context.store().audit(user.username, "check return", target=result.file_name[:255],
+                          detail=f"{result.status}: {len(result.errors)} error(s)")
+    return Outcome(result, sorted_problems(result.problems), change_rows(context.store(), result),
+                   needs_reason=bool(result.superseded) and not result.errors)
+
+
+def _foreign_message(user: User, result: IngestResult, scoped: list[Problem]) -> str:
+    rows = sorted({p.row for p in scoped if p.row})
+    where = f" (rows {', '.join(map(str, rows[:10]))}{'...' if len(rows) > 10 else ''})" if rows else ""
+    return (f"{result.file_name} holds rows for another agency{where}. You may submit only for "
+            f"{user.agency_code}. / Fail ini mengandungi baris agensi lain; anda hanya boleh "
+            f"menghantar untuk {user.agency_code}.")
+
+
+def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -> Outcome:
+    """Check, then record whole or not at all; a resubmission needs a reason first."""
+    checked = check_upload(user, data, file_name)
+    reason = (reason or "").strip()[:1000] or None
+    if checked.result.errors or checked.result.status == "duplicate" or (checked.needs_reason and not reason):
+        return checked
+    result = _ingestor().ingest_bytes(data, file_name or "upload", kind="return", source="upload",
+                                      submitted_by=user.username, reason=reason, agency_scope=_scope(user))
+    context.store().audit(user.username, "submit return", target=f"submission {result.submission_id}",
+                          outcome="ok" if result.ok else "failed", detail=f"{result.file_name}: {result.status}")
+    if result.status == "accepted":
+        request_publish(context.store(), context.settings())
+    return Outcome(result, sorted_problems(result.problems), checked.changes, submitted=True)
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.level != "error", p.row or 0, p.column))
+
+
+# ---- what would change --------------------------------------------------------------------------
+
+def change_rows(store: Store, result: IngestResult) -> list[dict]:
+    """Rows of the file against the accepted values of each (agency, period) it replaces."""
+    out: list[dict] = []
+    by_agency: dict[str, dict] = {}
+    seen: set[tuple] = set()
+    for r in result.rows:
+        accepted = by_agency.setdefault(r.agency_code, store.accepted_values(r.agency_code))
+        key = (r.indicator_code, r.breakdown_type, r.breakdown_code)
+        seen.add((r.agency_code, r.period) + key)
+        by_period = accepted.get(key, {})
+        out.append(_change(r.agency_code, r.period, key, r.period in by_period, by_period.get(r.period), r.value))
+    for agency, period in result.pairs:
+        for key, by_period in by_agency.get(agency, {}).items():
+            if period in by_period and (agency, period) + key not in seen:
+                out.append(_change(agency, period, key, True, by_period[period], None, removed=True))
+    return out
+
+
+def _change(agency: str, period: str, key: tuple, existed: bool, old: float | None, new: float | None,
+            removed: bool = False) -> dict:
+    kind = "removed" if removed else ("added" if not existed else ("same" if old == new else "changed"))
+    return {"agency": agency, "period": period, "indicator": key[0], "breakdown_type": key[1],
+            "breakdown_code": key[2], "current": old, "new": new, "kind": kind}
+
+
+def change_text(row: dict, lang: str) -> str:
+    if row["kind"] in ("added", "removed", "same"):
+        return tr(row["kind"], lang)
+    old, new = row["current"], row["new"]
+    if old is None or new is None:
+        return "blank → value" if old is None else "value → blank"
+    diff = new - old
+    pct = f" ({diff / old:+.1%})" if old else ""
+    return f"{'+' if diff > 0 else '−'}{format_number(abs(diff))}{pct}"
+
+
+# ---- publishing after an accepted file ----------------------------------------------------------
+
+_publish_gate = threading.Lock()  # serialises publishes started by this process
+_state_lock = threading.Lock()
+_state: dict[str, Any] = {"running": False, "pending": False, "error": None, "finished_at": None}
+
+
+def request_publish(store: Store, settings) -> None:
+    """Publish in a background thread; a request during a publish queues exactly one more."""
+    with _state_lock:
+        if _state["running"]:
+            _state["pending"] = True
+            return
+        _state["running"] = True
+    threading.Thread(target=_publish_loop, args=(store, settings), name="naio-upload-publish", daemon=True).start()
+
+
+def _publish_loop(store: Store, settings) -> None:
+    from etl.publish import publish
+
+    while True:
+        error = None
+        try:
+            with _publish_gate:
+                publish(store, settings, trigger="upload")
+        except Exception as exc:  # shown on the page; the run row holds the details
+            log.exception("publish after upload failed")
+            error = f"{type(exc).__name__}: {exc}"
+        with _state_lock:
+            _state["error"], _state["finished_at"] = error, datetime.now(timezone.utc)
+            if not _state["pending"]:
+                _state["running"] = False
+                return
+            _state["pending"] = False
+
+
+def publish_state() -> dict[str, Any]:
+    with _state_lock:
+        return dict(_state)
+
+
+def is_live(submission_id: int) -> tuple[bool, str]:
+    """Whether the published warehouse holds this submission, and when it was published."""
+    wh = context.warehouse()
+    if not wh.exists():
+        return False, ""
+    rows = wh.rows("SELECT count(*) FROM submissions WHERE submission_id = ?", [int(submission_id)])
+    if not rows or not rows[0][0]:
+        return False, ""
+    return True, wh.meta().get("published_at", "")
+
+
+# ---- the submissions table (history and admin pages) --------------------------------------------
+
+HISTORY_COLUMNS = (("id", "Submission", "Penghantaran"), ("received", "Received", "Diterima"),
+                   ("file", "File", "Fail"), ("agency", "Agency", "Agensi"), ("periods", "Periods", "Tempoh"),
+                   ("status", "Status", "Status"), ("by", "By", "Oleh"), ("reason", "Reason", "Sebab"),
+                   ("problems", "Errors / warnings", "Ralat / amaran"), ("files", "Download", "Muat turun"))
+STATUS_ICON = {"accepted": "✔", "rejected": "✖", "duplicate": "=", "checked": "✔"}
+
+
+def local_time(value: Any) -> str:
+    """A stored UTC time shown in Malaysian time."""
+    from zoneinfo import ZoneInfo
+
+    if value is None or str(value) in ("NaT", "None", ""):
+        return ""
+    stamp = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return stamp.astimezone(ZoneInfo("Asia/Kuala_Lumpur")).strftime("%Y-%m-%d %H:%M")
+
+
+def _links(row: dict, lang: str) -> list:
+    sid = int(row["submission_id"])
+    links: list = [html.A("original" if lang != "ms" else "asal", href=f"/download/original/{sid}",
+                          **{"aria-label": f"original file of submission {sid}"})]
+    if row.get("n_errors") or row.get("n_warnings"):
+        links += [" · ", html.A("error sheet" if lang != "ms" else "helaian ralat", href=f"/download/errors/{sid}",
+                                **{"aria-label": f"error sheet of submission {sid}"})]
+    return links
+
+
+def submissions_table(rows: list[dict], lang: str, table_id: str = "history-table") -> html.Div:
+    """One row per submission: status (icon and word), who, when, reason, problems, downloads."""
+    header = [ms if lang == "ms" else en for _, en, ms in HISTORY_COLUMNS]
+    body = [html.Tr([
+        html.Td(int(r["submission_id"])), html.Td(local_time(r.get("received_at"))), html.Td(r.get("file_name")),
+        html.Td(r.get("agency_code") or "-"), html.Td(r.get("periods") or "-"),
+        html.Td(f"{STATUS_ICON.get(r['status'], '')} {r['status']}", className=f"status status-{r['status']}"),
+        html.Td(r.get("submitted_by")), html.Td(r.get("reason") or ""),
+        html.Td(f"{int(r.get('n_errors') or 0)} / {int(r.get('n_warnings') or 0)}"), html.Td(_links(r, lang)),
+    ], **{"data-submission": str(int(r["submission_id"]))}) for r in rows]
+    return html.Div(className="table-scroll", children=html.Table(id=table_id, className="data-table", children=[
+        html.Thead(html.Tr([html.Th(h, scope="col") for h in header])), html.Tbody(body)]))

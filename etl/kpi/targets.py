@@ -1,0 +1,241 @@
+"""Targets, trajectories, status and projection.
+
+Trajectory: a straight line from the baseline to each dated target, flat after the last
+one. The baseline is the definition's (on its first dated target) or, without one, each
+entity's first quarter with enough data. A standing target (no period) is flat; a
+``per_year`` standing target is an amount per calendar year (a quarter is a quarter of it,
+year to date is pro rata); a growth target compounds ``growth_per_year`` % a year from the
+entity's first quarter with data.
+
+Status, direction-aware, with ``shortfall`` = how far the value is behind the trajectory
+(``trajectory - value`` when up is good, ``value - trajectory`` when down is good), in %
+of the trajectory value (``relative``) or in KPI units (``absolute``):
+``on_track`` if shortfall <= on_track_within, ``at_risk`` if <= at_risk_within, else
+``off_track``; ``no_target`` when no target applies at that level; ``awaiting_data`` when
+there is no value or fewer than ``min_coverage`` x expected agencies reported.
+
+Projection: least-squares line through the last ``PROJECTION_QUARTERS`` quarters with
+enough data (at least ``MIN_POINTS``), carried to each upcoming dated target (or to a
+standing target), with the first quarter in which the line meets the target.
+"""
+
+from __future__ import annotations
+
+from etl import periods
+from etl.kpi.definitions import KpiDefinition
+
+PROJECTION_QUARTERS = 8  # two years of quarters
+MIN_POINTS = 3
+LATE_HORIZON = 20  # quarters after a dated target (or after the last data, for a standing target)
+EPSILON = 1e-9  # absorbs floating-point noise when a value sits exactly on the trajectory
+
+
+def segment_rows(d: KpiDefinition, period_list: list[str]) -> list[tuple]:
+    """Rows of ``_kpi_segment``: what the trajectory of ``d`` is made of in each period.
+
+    (kpi_id, period, period_type, kind, target, end_qidx, end_value, start_qidx, start_value,
+    growth, fixed); a NULL start means "the entity's first quarter with enough data".
+    """
+    rows = []
+    for period in period_list:
+        for period_type in ("quarter", "ytd"):
+            row = _segment(d, period, period_type)
+            if row is not None:
+                rows.append((d.id, period, period_type, *row))
+    return rows
+
+
+def _segment(d: KpiDefinition, period: str, period_type: str) -> tuple | None:
+    if not d.targets:
+        return None
+    first = d.targets[0]
+    if first.kind == "standing":
+        fixed = first.value
+        if first.per_year:
+            quarters = periods.split(period)[1] if period_type == "ytd" else 1
+            fixed = first.value * quarters / 4
+        return ("standing", first.value, None, None, None, None, None, fixed)
+    if first.kind == "growth":
+        return ("growth", None, None, None, None, None, first.growth_per_year, None)
+    dated = d.dated_targets
+    here = periods.index(period)
+    i = next((k for k, t in enumerate(dated) if periods.index(t.period) >= here), len(dated) - 1)
+    end = dated[i]
+    if i > 0:
+        start_q, start_v = periods.index(dated[i - 1].period), dated[i - 1].value
+    elif end.baseline:
+        start_q, start_v = periods.index(end.baseline.period), end.baseline.value
+    else:
+        start_q, start_v = None, None
+    return ("dated", end.value, periods.index(end.period), end.value, start_q, start_v, None, None)
+
+
+def target_point_rows(d: KpiDefinition) -> list[tuple]:
+    """Rows of ``_kpi_target_point`` (kpi_id, kind, period, qidx, value): what projections aim at."""
+    rows = []
+    for t in d.targets:
+        if t.kind == "dated":
+            rows.append((d.id, "dated", t.period, periods.index(t.period), t.value))
+        elif t.kind == "standing" and not t.per_year:
+            rows.append((d.id, "standing", None, None, t.value))
+    return rows
+
+
+VALUE_SQL = f"""
+INSERT INTO kpi_value
+WITH
+periods AS (
+    SELECT period, year * 4 + quarter - 1 AS qidx FROM dim_period
+),
+grid AS (
+    -- every expected entity, for every agency-based KPI, period and period type
+    SELECT d.kpi_id, e.level, e.entity_code, e.period, t.period_type, e.expected
+    FROM _kpi_def AS d
+    JOIN _kpi_expected AS e ON list_contains(d.levels, e.level)
+    CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
+    WHERE NOT d.milestones
+),
+merged AS (
+    SELECT kpi_id, level, entity_code, period, period_type, g.expected,
+           r.value, r.numerator, r.denominator,
+           coalesce(r.reported, CASE WHEN g.expected IS NOT NULL THEN 0 END) AS reported,
+           r.submission_ids
+    FROM grid AS g
+    FULL JOIN _kpi_raw AS r USING (kpi_id, level, entity_code, period, period_type)
+),
+covered AS (
+    SELECT m.*, p.qidx,
+           m.value IS NOT NULL AND isfinite(m.value)
+           AND (m.expected IS NULL OR (m.reported > 0 AND m.reported >= d.min_coverage * m.expected)) AS enough
+    FROM merged AS m
+    JOIN periods AS p USING (period)
+    JOIN _kpi_def AS d USING (kpi_id)
+),
+first_data AS (
+    -- each entity's first quarter with enough data: the baseline when the definition has none
+    SELECT kpi_id, level, entity_code, min(qidx) AS first_qidx, arg_min(value, qidx) AS first_value
+    FROM covered
+    WHERE enough AND period_type = 'quarter'
+    GROUP BY kpi_id, level, entity_code
+),
+segments AS (
+    SELECT c.*, s.kind, s.target, s.end_qidx, s.end_value, s.growth, s.fixed,
+           coalesce(s.start_qidx, f.first_qidx) AS start_qidx,
+           coalesce(s.start_value, f.first_value) AS start_value
+    FROM covered AS c
+    JOIN _kpi_def AS d USING (kpi_id)
+    LEFT JOIN _kpi_segment AS s
+           ON s.kpi_id = c.kpi_id AND s.period = c.period AND s.period_type = c.period_type
+          AND list_contains(d.target_levels, c.level)
+    LEFT JOIN first_data AS f
+           ON f.kpi_id = c.kpi_id AND f.level = c.level AND f.entity_code = c.entity_code
+),
+tracked AS (
+    SELECT *,
+           CASE kind
+               WHEN 'standing' THEN fixed
+               WHEN 'growth' THEN CASE WHEN qidx >= start_qidx
+                   THEN start_value * power(1 + growth / 100, (qidx - start_qidx) / 4) END
+               WHEN 'dated' THEN CASE
+                   WHEN qidx >= end_qidx OR start_qidx >= end_qidx THEN end_value
+                   WHEN start_qidx IS NULL THEN NULL
+                   WHEN qidx <= start_qidx THEN start_value
+                   ELSE start_value + (end_value - start_value) * (qidx - start_qidx) / (end_qidx - start_qidx)
+               END
+           END AS trajectory
+    FROM segments
+),
+judged AS (
+    SELECT t.*, d.on_track_within, d.at_risk_within,
+           CASE WHEN d.direction = 'up' THEN t.trajectory - t.value ELSE t.value - t.trajectory END AS shortfall,
+           d.threshold_mode
+    FROM tracked AS t
+    JOIN _kpi_def AS d USING (kpi_id)
+),
+gapped AS (
+    SELECT *,
+           CASE WHEN threshold_mode = 'absolute' THEN shortfall
+                WHEN trajectory = 0 THEN CASE WHEN shortfall <= 0 THEN 0 ELSE 'Infinity'::DOUBLE END
+                ELSE 100 * shortfall / abs(trajectory) END AS gap
+    FROM judged
+)
+SELECT kpi_id, period, period_type, level, entity_code,
+       CASE WHEN isfinite(value) THEN value END AS value, numerator, denominator,
+       CASE WHEN kind = 'growth' THEN trajectory ELSE target END AS target,
+       trajectory,
+       CASE
+           WHEN kind IS NULL THEN 'no_target'
+           WHEN NOT enough OR trajectory IS NULL THEN 'awaiting_data'
+           WHEN gap <= on_track_within + {EPSILON} THEN 'on_track'
+           WHEN gap <= at_risk_within + {EPSILON} THEN 'at_risk'
+           ELSE 'off_track'
+       END AS status,
+       reported, expected,
+       coalesce(array_to_string(submission_ids, ','), '') AS submission_ids
+FROM gapped
+"""
+
+PROJECTION_SQL = f"""
+INSERT INTO kpi_projection
+WITH
+periods AS (
+    SELECT period, year * 4 + quarter - 1 AS qidx FROM dim_period
+),
+points AS (
+    -- quarterly values judged against a target (enough data, a target at that level)
+    SELECT v.kpi_id, v.level, v.entity_code, p.qidx, v.value
+    FROM kpi_value AS v
+    JOIN periods AS p USING (period)
+    WHERE v.period_type = 'quarter' AND v.status IN ('on_track', 'at_risk', 'off_track')
+),
+latest AS (
+    SELECT kpi_id, level, entity_code, max(qidx) AS last_qidx, arg_max(value, qidx) AS last_value
+    FROM points
+    GROUP BY kpi_id, level, entity_code
+),
+fit AS (
+    -- least squares over the last {PROJECTION_QUARTERS} quarters
+    SELECT p.kpi_id, p.level, p.entity_code, l.last_qidx, l.last_value, count(*) AS points,
+           regr_slope(p.value, p.qidx) AS slope, regr_intercept(p.value, p.qidx) AS intercept
+    FROM points AS p
+    JOIN latest AS l USING (kpi_id, level, entity_code)
+    WHERE p.qidx > l.last_qidx - {PROJECTION_QUARTERS}
+    GROUP BY p.kpi_id, p.level, p.entity_code, l.last_qidx, l.last_value
+),
+goals AS (
+    -- upcoming dated targets, and standing targets
+    SELECT f.*, t.period AS target_period, t.qidx AS target_qidx, t.value AS target_value, d.direction,
+           coalesce(t.qidx, f.last_qidx) + {LATE_HORIZON} AS horizon_qidx,
+           CASE WHEN d.direction = 'up' THEN f.last_value >= t.value ELSE f.last_value <= t.value END AS reached,
+           f.points >= {MIN_POINTS} AND (CASE WHEN d.direction = 'up' THEN f.slope > 0 ELSE f.slope < 0 END)
+               AS heading_there
+    FROM fit AS f
+    JOIN _kpi_target_point AS t USING (kpi_id)
+    JOIN _kpi_def AS d USING (kpi_id)
+    WHERE list_contains(d.target_levels, f.level) AND (t.kind = 'standing' OR t.qidx >= f.last_qidx)
+),
+solved AS (
+    SELECT *,
+           CASE WHEN heading_there AND NOT reached
+                THEN greatest(CAST(ceil((target_value - intercept) / slope - {EPSILON}) AS INTEGER), last_qidx + 1)
+           END AS attainment_qidx
+    FROM goals
+)
+SELECT kpi_id, level, entity_code, target_period, target_value,
+       CASE WHEN points >= {MIN_POINTS} AND target_qidx IS NOT NULL THEN intercept + slope * target_qidx END
+           AS projected_value,
+       CASE WHEN reached THEN (last_qidx // 4) || 'Q' || (last_qidx % 4 + 1)
+            WHEN attainment_qidx <= horizon_qidx THEN (attainment_qidx // 4) || 'Q' || (attainment_qidx % 4 + 1)
+       END AS attainment_period,
+       CASE WHEN reached THEN 'reached'
+            WHEN points < {MIN_POINTS} THEN 'insufficient_data'
+            WHEN attainment_qidx IS NULL OR attainment_qidx > horizon_qidx THEN 'not_at_this_pace'
+            WHEN target_qidx IS NULL OR attainment_qidx <= target_qidx THEN 'on_pace'
+            ELSE 'after_target_date'
+       END AS note,
+       points,
+       slope AS slope_per_quarter,
+       (last_qidx // 4) || 'Q' || (last_qidx % 4 + 1) AS last_period,
+       last_value
+FROM solved
+"""

@@ -1,0 +1,334 @@
+"""Meaning checks of a quarterly return: a list of small named rules.
+
+Each rule takes a ``Batch`` (the parsed rows of one file, the validation context and the
+indexes built once for all rules) and yields problems. Adding a check is one function in
+``RETURN_RULES`` and one test. The agency and period rules work on any row that has
+``source_row``, ``agency_code`` and ``period``, so the register reuses them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+
+from etl import periods
+from etl.problems import WARNING, Problem, problem
+
+if TYPE_CHECKING:
+    from etl.returns import IndicatorSpec, ReturnRow, ValidationContext
+
+# A value more than this many times (or less than one over it) the previous quarter is flagged.
+CHANGE_FACTOR = 3.0
+
+
+def format_number(value: float) -> str:
+    """12.0 -> '12', 0.1 -> '0.1': numbers in messages as the analyst typed them."""
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def describe(row: Any) -> str:
+    """'JPN 2025Q3 HC_TOTAL (STATE 10)' for messages."""
+    where = f" ({row.breakdown_type} {row.breakdown_code})" if row.breakdown_type else ""
+    return f"{row.agency_code} {row.period} {row.indicator_code}{where}"
+
+
+def _tolerance(a: float, b: float) -> float:
+    return 1e-9 * max(1.0, abs(a), abs(b))
+
+
+@dataclass
+class Batch:
+    """The rows of one file with the context, and lookups shared by the rules."""
+
+    rows: list[Any]
+    ctx: "ValidationContext"
+    file: str
+    _accepted: dict[str, dict] = field(default_factory=dict)
+
+    @cached_property
+    def allowed_agencies(self) -> frozenset[str]:
+        """Agencies of the file that are known, submit returns and are in scope."""
+        scope = (self.ctx.agency_scope or "").upper()
+        return frozenset(a for a in {r.agency_code for r in self.rows}
+                         if self.ctx.agencies.get(a) and (not scope or a == scope))
+
+    @cached_property
+    def latest_period(self) -> str:
+        return periods.last_complete(self.ctx.today)
+
+    def spec(self, row: "ReturnRow") -> "IndicatorSpec | None":
+        return self.ctx.catalogue.indicators.get(row.indicator_code)
+
+    def checked(self) -> Iterator[tuple["ReturnRow", "IndicatorSpec"]]:
+        """Rows with a value, a known indicator and an allowed agency."""
+        allowed, specs = self.allowed_agencies, self.ctx.catalogue.indicators
+        for row in self.rows:
+            spec = specs.get(row.indicator_code)
+            if spec is not None and row.value is not None and row.agency_code in allowed:
+                yield row, spec
+
+    @cached_property
+    def groups(self) -> dict[tuple[str, str, str, str], dict[str, "ReturnRow"]]:
+        """(agency, period, breakdown type, breakdown code) -> indicator -> row."""
+        out: dict[tuple[str, str, str, str], dict[str, ReturnRow]] = {}
+        for r in self.rows:
+            out.setdefault((r.agency_code, r.period, r.breakdown_type, r.breakdown_code),
+                           {})[r.indicator_code] = r
+        return out
+
+    @cached_property
+    def series(self) -> dict[tuple[str, str, str, str], dict[str, "ReturnRow"]]:
+        """(agency, indicator, breakdown type, breakdown code) -> period -> row of the file."""
+        out: dict[tuple[str, str, str, str], dict[str, ReturnRow]] = {}
+        for r in self.rows:
+            out.setdefault((r.agency_code, r.indicator_code, r.breakdown_type, r.breakdown_code),
+                           {})[r.period] = r
+        return out
+
+    def accepted(self, agency: str, indicator: str, btype: str, bcode: str) -> dict[str, float | None]:
+        """Accepted values by period; asked once per agency, and only for allowed agencies."""
+        if agency not in self.allowed_agencies:
+            return {}
+        if agency not in self._accepted:
+            self._accepted[agency] = self.ctx.accepted(agency) or {}
+        return self._accepted[agency].get((indicator, btype, bcode), {})
+
+    def value_at(self, row: "ReturnRow", indicator: str, period: str) -> tuple[float | None, "ReturnRow | None"]:
+        """The value of ``indicator`` for the row's agency and breakdown: the file's, else accepted."""
+        key = (row.agency_code, indicator, row.breakdown_type, row.breakdown_code)
+        in_file = self.series.get(key, {}).get(period)
+        if in_file is not None:
+            return in_file.value, in_file
+        return self.accepted(*key).get(period), None
+
+
+def _where(other: "ReturnRow | None", agency: str, period: str) -> str:
+    return f"row {other.source_row}" if other else f"accepted earlier for {agency} {period}"
+
+
+def first_rows(rows: Iterable[Any], key: Callable[[Any], str]) -> dict[str, tuple[Any, int]]:
+    """Distinct key -> (first row, number of rows): report a bad code once, not per row."""
+    out: dict[str, tuple[Any, int]] = {}
+    for r in rows:
+        k = key(r)
+        first, n = out.get(k, (r, 0))
+        out[k] = (first, n + 1)
+    return out
+
+
+def _rows_note(n: int) -> str:
+    return f" ({n} rows)" if n > 1 else ""
+
+
+# ---- agency and period rules (shared with the register) ----------------------------------
+
+def unknown_agency(b: Batch) -> Iterator[Problem]:
+    for agency, (row, n) in first_rows(b.rows, lambda r: r.agency_code).items():
+        if agency not in b.ctx.agencies:
+            yield problem("unknown-agency", f"unknown agency code '{agency}'{_rows_note(n)}",
+                          file=b.file, row=row.source_row, column="agency_code", value=agency,
+                          expected="an agency code of the agencies reference table")
+
+
+def agency_not_submitting(b: Batch) -> Iterator[Problem]:
+    for agency, (row, n) in first_rows(b.rows, lambda r: r.agency_code).items():
+        if b.ctx.agencies.get(agency) is False:
+            yield problem("agency-not-submitting", f"the agency code '{agency}' does not submit "
+                          f"returns{_rows_note(n)}", file=b.file, row=row.source_row,
+                          column="agency_code", value=agency,
+                          expected="the code of an agency that submits returns")
+
+
+def agency_out_of_scope(b: Batch) -> Iterator[Problem]:
+    scope = (b.ctx.agency_scope or "").upper()
+    if not scope:
+        return
+    for agency, (row, n) in first_rows(b.rows, lambda r: r.agency_code).items():
+        if agency != scope:
+            yield problem("agency-out-of-scope", f"you may only submit for {scope}; this row is "
+                          f"for {agency}{_rows_note(n)}", file=b.file, row=row.source_row,
+                          column="agency_code", value=agency, expected=scope)
+
+
+def future_period(b: Batch) -> Iterator[Problem]:
+    latest = b.latest_period
+    last = periods.index(latest)
+    for period, (row, n) in first_rows(b.rows, lambda r: r.period).items():
+        if periods.index(period) > last:
+            yield problem("future-period", f"{period} has not ended on {b.ctx.today.isoformat()}"
+                          f"{_rows_note(n)}; the latest quarter accepted is {latest}",
+                          file=b.file, row=row.source_row, column="period", value=period,
+                          expected=f"{latest} or earlier")
+
+
+AGENCY_PERIOD_RULES = (unknown_agency, agency_not_submitting, agency_out_of_scope, future_period)
+
+
+# ---- value rules ------------------------------------------------------------------------
+
+def unknown_indicator(b: Batch) -> Iterator[Problem]:
+    specs = b.ctx.catalogue.indicators
+    for indicator, (row, n) in first_rows(b.rows, lambda r: r.indicator_code).items():
+        if indicator not in specs:
+            yield problem("unknown-indicator", f"unknown indicator code '{indicator}'"
+                          f"{_rows_note(n)}", file=b.file, row=row.source_row,
+                          column="indicator_code", value=indicator,
+                          expected="an indicator code of the catalogue, e.g. HC_TOTAL")
+
+
+def _value_problem(b: Batch, row: "ReturnRow", kind: str, message: str, expected: str,
+                   level: str = "error") -> Problem:
+    return problem(kind, f"{describe(row)}: {message}", file=b.file, row=row.source_row,
+                   column=row.column, value=format_number(row.value), expected=expected,
+                   level=level)
+
+
+def negative_value(b: Batch) -> Iterator[Problem]:
+    for row, _ in b.checked():
+        if row.value < 0:
+            yield _value_problem(b, row, "negative-value", f"{format_number(row.value)} is "
+                                 "negative", "a number of 0 or more")
+
+
+def flag_not_zero_or_one(b: Batch) -> Iterator[Problem]:
+    for row, spec in b.checked():
+        if spec.kind == "flag" and row.value not in (0.0, 1.0):
+            yield _value_problem(b, row, "bad-flag", f"{format_number(row.value)} is not a "
+                                 "yes/no flag", "0 (no) or 1 (yes)")
+
+
+def integer_not_whole(b: Batch) -> Iterator[Problem]:
+    for row, spec in b.checked():
+        if spec.kind == "integer" and not row.value.is_integer():
+            yield _value_problem(b, row, "not-whole", f"{format_number(row.value)} is not a "
+                                 f"whole number of {spec.unit}", "a whole number")
+
+
+def outside_catalogue_range(b: Batch) -> Iterator[Problem]:
+    for row, spec in b.checked():
+        v = row.value
+        if spec.kind == "flag" or v < 0:  # reported by the flag and negative rules
+            continue
+        low, high = spec.min_value, spec.max_value
+        if (low is not None and v < low) or (high is not None and v > high):
+            allowed = f"from {format_number(low) if low is not None else '-'} to " \
+                      f"{format_number(high) if high is not None else 'any'}"
+            yield _value_problem(b, row, "out-of-range", f"{format_number(v)} is outside the "
+                                 f"range of {spec.code}", allowed)
+
+
+def relation_broken(b: Batch) -> Iterator[Problem]:
+    relations = b.ctx.catalogue.relations
+    allowed = b.allowed_agencies
+    for (agency, period, _, _), group in b.groups.items():
+        if agency not in allowed:
+            continue
+        for rel in relations:
+            left, right = group.get(rel.left), group.get(rel.right)
+            if left is None and right is None:
+                continue
+            anchor = left or right
+            lv, lrow = b.value_at(anchor, rel.left, period)
+            rv, rrow = b.value_at(anchor, rel.right, period)
+            if lv is None or rv is None or lv <= rel.factor * rv + _tolerance(lv, rv):
+                continue
+            yield _relation_problem(b, rel, anchor, (lv, lrow), (rv, rrow))
+
+
+def _relation_problem(b: Batch, rel: Any, anchor: "ReturnRow", left: tuple, right: tuple) -> Problem:
+    (lv, lrow), (rv, rrow) = left, right
+    factor = "" if rel.factor == 1 else f"{format_number(rel.factor)} x "
+    message = (f"{rel.left} = {format_number(lv)} ({_where(lrow, anchor.agency_code, anchor.period)})"
+               f" is more than {factor}{rel.right} = {format_number(rv)} "
+               f"({_where(rrow, anchor.agency_code, anchor.period)}): {rel.message_en}")
+    if anchor is lrow:
+        expected = f"{rel.left} at most {format_number(rel.factor * rv)}"
+    else:
+        expected = f"{rel.right} at least {format_number(lv / rel.factor)}"
+    where = f" ({anchor.breakdown_type} {anchor.breakdown_code})" if anchor.breakdown_type else ""
+    return problem("relation-broken", f"{anchor.agency_code} {anchor.period}{where}: {message}",
+                   file=b.file, row=anchor.source_row, column=anchor.column,
+                   value=format_number(anchor.value), expected=expected)
+
+
+def _merged_series(b: Batch, key: tuple[str, str, str, str],
+                   in_file: dict[str, "ReturnRow"]) -> list[tuple[str, float, "ReturnRow | None"]]:
+    """Accepted values overlaid with the file's, in period order: (period, value, row or None)."""
+    merged: dict[str, tuple[float, ReturnRow | None]] = {
+        p: (v, None) for p, v in b.accepted(*key).items() if v is not None}
+    merged.update({p: (r.value, r) for p, r in in_file.items() if r.value is not None})
+    return [(p, *merged[p]) for p in sorted(merged)]
+
+
+def cumulative_falls(b: Batch) -> Iterator[Problem]:
+    specs, allowed = b.ctx.catalogue.indicators, b.allowed_agencies
+    for key, in_file in b.series.items():
+        spec = specs.get(key[1])
+        if spec is None or spec.temporal != "cumulative" or key[0] not in allowed:
+            continue
+        before = None
+        for period, value, row in _merged_series(b, key, in_file):
+            if row is not None and before is not None and value < before[1] - _tolerance(value, before[1]):
+                source = f"row {before[2].source_row} of this file" if before[2] else "accepted"
+                yield _value_problem(b, row, "cumulative-falls", f"{format_number(value)} is lower "
+                                     f"than {format_number(before[1])} for {before[0]} ({source}); "
+                                     "a to-date count cannot fall",
+                                     f"at least {format_number(before[1])}")
+            before = (period, value, row)
+
+
+def far_from_previous_quarter(b: Batch) -> Iterator[Problem]:
+    previous: dict[str, str] = {}
+    for row, _ in b.checked():
+        if row.value == 0:
+            continue
+        prev = previous.get(row.period)
+        if prev is None:
+            prev = previous[row.period] = periods.previous(row.period)
+        before, _ = b.value_at(row, row.indicator_code, prev)
+        if not before:
+            continue
+        ratio = row.value / before
+        if ratio > CHANGE_FACTOR or ratio < 1 / CHANGE_FACTOR:
+            yield _value_problem(
+                b, row, "far-from-previous", f"{format_number(row.value)} is {ratio:.2g} times "
+                f"the {prev} value {format_number(before)}; please check", f"a value between "
+                f"{format_number(before / CHANGE_FACTOR)} and {format_number(before * CHANGE_FACTOR)}, "
+                "or a note explaining the change", level=WARNING)
+
+
+def required_indicator_missing(b: Batch) -> Iterator[Problem]:
+    required = [s.code for s in b.ctx.catalogue.indicators.values() if s.required]
+    last = periods.index(b.latest_period)
+    for (agency, period, btype, _), group in b.groups.items():
+        if btype or agency not in b.allowed_agencies or periods.index(period) > last:
+            continue
+        missing = [c for c in required if c not in group]
+        if missing:
+            first = min(r.source_row for r in group.values())
+            yield problem("required-missing", f"{agency} {period}: the return does not give "
+                          f"{len(missing)} required indicator(s): {', '.join(missing)}",
+                          file=b.file, row=first, column="indicator_code",
+                          value=", ".join(missing), level=WARNING,
+                          expected="every required indicator for each agency and period")
+
+
+RETURN_RULES: tuple[Callable[[Batch], Iterable[Problem]], ...] = AGENCY_PERIOD_RULES + (
+    unknown_indicator, negative_value, flag_not_zero_or_one, integer_not_whole,
+    outside_catalogue_range, relation_broken, cumulative_falls, far_from_previous_quarter,
+    required_indicator_missing)
+
+
+def run_rules(rules: Iterable[Callable[[Batch], Iterable[Problem]]], rows: list[Any],
+              ctx: "ValidationContext", file_name: str) -> list[Problem]:
+    batch = Batch(rows=rows, ctx=ctx, file=file_name)
+    return [p for rule in rules for p in rule(batch)]
+
+
+def validate_return(rows: list["ReturnRow"], ctx: "ValidationContext", file_name: str) -> list[Problem]:
+    """Apply every rule of ``RETURN_RULES`` to the parsed rows of one file."""
+    return run_rules(RETURN_RULES, rows, ctx, file_name)

@@ -1,0 +1,123 @@
+"""The quarterly return template of one agency and period, as CSV or XLSX.
+
+The template is itself a valid return in the long layout once its values are filled: the
+contract columns come first, then reference columns (indicator names in English and Malay,
+last quarter's accepted value) that the return reader reports as "not part of the return,
+ignored" and never blocks on. The XLSX template adds a guide sheet that the reader ignores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from etl import periods
+from etl.returns import Catalogue, IndicatorSpec, format_number
+from etl.safe_export import csv_bytes, xlsx_bytes
+from etl.store import Store
+
+RETURN_COLUMNS = ("agency_code", "period", "indicator_code", "breakdown_type", "breakdown_code", "value",
+                  "unit", "value_status", "notes")
+REFERENCE_COLUMNS = ("name_en", "name_ms", "last_quarter", "last_quarter_value")
+TEMPLATE_COLUMNS = RETURN_COLUMNS + REFERENCE_COLUMNS
+FORMATS = ("csv", "xlsx")
+
+GUIDE_ROWS = (
+    ("agency_code", "yes", "your agency code (fixed in this template) / kod agensi anda"),
+    ("period", "yes", "the quarter, YYYYQn such as 2026Q3 / suku tahun"),
+    ("indicator_code", "yes", "code of the indicator catalogue / kod penunjuk"),
+    ("breakdown_type", "no", "blank = agency total; STATE or MSIC / kosong = jumlah agensi"),
+    ("breakdown_code", "no", "state code 1-16 or MSIC section A-U / kod negeri atau seksyen MSIC"),
+    ("value", "yes", "a number with a decimal point, no thousands separator / nombor"),
+    ("unit", "no", "if given, must match the catalogue's unit / unit"),
+    ("value_status", "no", "A actual (default), E estimate, P provisional / A sebenar, E anggaran, P sementara"),
+    ("notes", "no", "free text, kept as written / catatan"),
+    ("name_en, name_ms, last_quarter, last_quarter_value", "-",
+     "for reference only: ignored when the file is read / rujukan sahaja: diabaikan"),
+)
+
+
+class TemplateError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    indicator: IndicatorSpec
+    breakdown_type: str
+    breakdown_code: str
+    last_value: float | None
+
+
+def template_rows(catalogue: Catalogue, accepted: dict[tuple[str, str, str], dict[str, float | None]],
+                  period: str) -> list[TemplateRow]:
+    """Every catalogue indicator as an agency total, plus the breakdowns reported last quarter."""
+    last = periods.previous(period)
+    out: list[TemplateRow] = []
+    for code, spec in catalogue.indicators.items():
+        out.append(TemplateRow(spec, "", "", accepted.get((code, "", ""), {}).get(last)))
+        breakdowns = sorted((bt, bc) for (ind, bt, bc), by_period in accepted.items()
+                            if ind == code and bt and last in by_period)
+        out.extend(TemplateRow(spec, bt, bc, accepted[(code, bt, bc)][last]) for bt, bc in breakdowns)
+    return out
+
+
+def _cells(agency: str, period: str, row: TemplateRow) -> list:
+    spec = row.indicator
+    last_value = format_number(row.last_value) if row.last_value is not None else ""
+    last = periods.previous(period) if row.last_value is not None else ""
+    return [agency, period, spec.code, row.breakdown_type, row.breakdown_code, "", spec.unit, "A", "",
+            spec.name_en, spec.name_ms, last, _number(last_value)]
+
+
+def _number(text: str) -> float | int | str:
+    if not text:
+        return ""
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def check_request(store: Store, agency_code: str, period: str, fmt: str, current_period: str) -> tuple[str, str]:
+    """The canonical (agency, period) of a template request, or ``TemplateError`` saying why not."""
+    agency = (agency_code or "").strip().upper()
+    known = store.agencies()
+    if agency not in known:
+        raise TemplateError(f"unknown agency {agency_code!r}")
+    if not known[agency]:
+        raise TemplateError(f"agency {agency} does not submit quarterly returns")
+    try:
+        canonical = periods.normalise_period(period)
+    except ValueError as exc:
+        raise TemplateError(str(exc)) from None
+    if periods.index(canonical) > periods.index(current_period):
+        raise TemplateError(f"{canonical} has not ended yet; the latest quarter is {current_period}")
+    if fmt not in FORMATS:
+        raise TemplateError(f"unknown format {fmt!r}; formats: csv, xlsx")
+    return agency, canonical
+
+
+def build_template(store: Store, catalogue: Catalogue, agency_code: str, period: str, fmt: str) -> bytes:
+    """The template file's bytes (text cells neutralised for spreadsheets)."""
+    rows = template_rows(catalogue, store.accepted_values(agency_code), period)
+    cells = [_cells(agency_code, period, r) for r in rows]
+    if fmt == "csv":
+        return csv_bytes(TEMPLATE_COLUMNS, cells)
+    return xlsx_bytes([("Return", TEMPLATE_COLUMNS, cells), ("Guide", ("column", "required", "meaning"),
+                                                              _guide(catalogue.indicators.values()))],
+                      widths={"C": 20, "J": 48, "K": 48})
+
+
+def _guide(specs: Iterable[IndicatorSpec]) -> list[tuple]:
+    rows: list[tuple] = list(GUIDE_ROWS)
+    rows.append(("", "", ""))
+    rows.append(("indicator_code", "required", "unit, range, blank allowed / unit, julat, boleh kosong"))
+    for s in specs:
+        limits = f"{'' if s.min_value is None else format_number(s.min_value)}.." \
+                 f"{'' if s.max_value is None else format_number(s.max_value)}"
+        rows.append((s.code, "yes" if s.required else "no",
+                     f"{s.unit}, {limits}, {'blank allowed' if s.allow_blank else 'value needed'}"))
+    return rows
+
+
+def file_name(agency_code: str, period: str, fmt: str) -> str:
+    return f"naio-return-template-{agency_code}-{period}.{fmt}"

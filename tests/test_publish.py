@@ -1,0 +1,103 @@
+"""Publish builds a new warehouse and swaps it in atomically; a crash never breaks serving."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.demo_loader import load_demo
+from etl.publish import publish
+from etl.store import Store
+from etl.warehouse import Warehouse
+from tests.conftest import ROOT, make_settings
+
+CRASH_POINTS = ["after-create", "after-inputs", "after-kpis", "before-rename", "before-swap", "after-swap"]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("pub"))
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    load_demo(settings, store, n_agencies=8, n_quarters=3)
+    result = publish(store, settings, trigger="test")
+    yield settings, store, result
+    store.dispose()
+
+
+def _kpi_rows(path: Path) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT * FROM kpi_value ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def test_publish_writes_every_contract_table(published):
+    settings, _store, result = published
+    wh = Warehouse(settings.warehouse_path)
+    tables = wh.tables()
+    for name in ("fact_return", "fact_register", "fact_sector", "dim_agency", "dim_period", "kpi_value",
+                 "kpi_definition", "completeness", "composite_index", "submissions", "etl_runs", "meta"):
+        assert name in tables, name
+    meta = wh.meta()
+    assert meta["snapshot_id"] == result.snapshot_id
+    assert meta["current_period"] == "2026Q3"
+    assert wh.rows("SELECT count(*) FROM fact_return")[0][0] > 0
+
+
+def test_superseded_rows_are_not_current(published):
+    settings, store, _ = published
+    wh = Warehouse(settings.warehouse_path)
+    current = wh.rows("SELECT count(*) FROM fact_return")[0][0]
+    history = wh.rows("SELECT count(*) FROM fact_return_history WHERE superseded_by IS NULL")[0][0]
+    assert current == history == len(store.frame("return_rows", current_only=True))
+
+
+def test_republishing_from_scratch_gives_the_same_numbers(published):
+    settings, store, first = published
+    before = _kpi_rows(settings.warehouse_path)
+    settings.warehouse_path.unlink()
+    again = publish(store, settings, trigger="test")
+    assert again.snapshot_id != first.snapshot_id
+    assert again.content_hash == first.content_hash
+    assert _kpi_rows(settings.warehouse_path) == before
+
+
+def test_a_reader_keeps_its_snapshot_while_publish_swaps(published):
+    settings, store, _ = published
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        old = dict(con.execute("SELECT key, value FROM meta").fetchall())["snapshot_id"]
+        new = publish(store, settings, trigger="test")
+        assert dict(con.execute("SELECT key, value FROM meta").fetchall())["snapshot_id"] == old
+    finally:
+        con.close()
+    assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == new.snapshot_id
+
+
+@pytest.mark.parametrize("point", CRASH_POINTS)
+def test_killed_publish_leaves_the_last_good_warehouse(published, point):
+    settings, store, _ = published
+    serving = Warehouse(settings.warehouse_path).meta()["snapshot_id"]
+    env = {**os.environ, "NAIO_DATA_DIR": str(settings.data_dir), "NAIO_TODAY": settings.today,
+           "NAIO_DATABASE_URL": settings.database_url}
+    proc = subprocess.run([sys.executable, "app.py", "publish", "--crash-at", point], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 137, proc.stderr
+    now = Warehouse(settings.warehouse_path).meta()["snapshot_id"]
+    if point == "after-swap":
+        assert now != serving  # the swap happened before the crash: the new one is complete
+    else:
+        assert now == serving
+    assert _kpi_rows(settings.warehouse_path)  # whole and readable
+    after = publish(store, settings, trigger="test")
+    assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == after.snapshot_id
+    assert not list(settings.snapshots_dir.glob(".*.building"))
+    runs = store.runs(job="publish", limit=3)
+    assert "running" not in set(runs["status"])
