@@ -177,3 +177,82 @@ class Page:
                 walk(value, self.components)
                 new |= set(self.components) - before
         return changed, new
+
+
+def nav_paths(layout: Any) -> list[str]:
+    """The site paths the layout links to (links and anchors), without sign-out and downloads."""
+    links, stack = {"/"}, [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            props = node.get("props") or {}
+            href = props.get("href") if isinstance(props, dict) else None
+            if node.get("type") in ("A", "Link") and isinstance(href, str) and href.startswith("/"):
+                links.add(href.split("?")[0].split("#")[0])
+            stack.extend(props.values() if isinstance(props, dict) else [])
+    return sorted(p for p in links if not p.startswith(("/logout", "/login", "/api", "/download", "/_")))
+
+
+def _location_changes(page: Page, path: str, search: str, origin: str) -> set[str]:
+    """Set every dcc.Location as the browser does on mount; returns the changed 'id.prop's."""
+    values = {"pathname": path, "search": search, "hash": "", "href": origin + path + search}
+    changed = set()
+    for cid, node in page.components.items():
+        if node.get("type") == "Location":
+            for prop in LOCATION_PROPS:
+                if page.props(cid).get(prop) != values[prop]:
+                    page.props(cid)[prop] = values[prop]
+                    changed.add(f"{cid}.{prop}")
+    return changed
+
+
+def _queue(page: Page, pending: dict, changed: set[str], new: set[str] | None) -> None:
+    """Add the callbacks that ``changed`` props trigger, and the initial calls of ``new`` components."""
+    for spec in page.callbacks:
+        for match in page.matches_of(spec):
+            inputs = page.input_ids(spec, match)
+            hit = sorted(inputs & changed)
+            initial = not spec.get("prevent_initial_call") and (
+                new is None or any(i.rsplit(".", 1)[0] in new for i in inputs | page.output_ids(spec, match)))
+            if hit or initial:
+                slot = (spec["output"], json.dumps(match, sort_keys=True))
+                known = pending.get(slot, (spec, match, []))[2]
+                pending[slot] = (spec, match, sorted(set(known) | set(hit)))
+
+
+def _ready(page: Page, pending: dict) -> list:
+    """Pending callbacks none of whose inputs another pending callback will still change."""
+    outputs = {slot: page.output_ids(spec, match) for slot, (spec, match, _) in pending.items()}
+    ready = []
+    for slot, (spec, match, _) in pending.items():
+        inputs = page.input_ids(spec, match)
+        if not any(inputs & outs for other, outs in outputs.items() if other != slot):
+            ready.append(slot)
+    return ready or list(pending)[:1]
+
+
+def page_view(transport: Transport, path: str, search: str = "", origin: str = "http://127.0.0.1") -> list[Call]:
+    """Load one page as the browser does and return every callback request made."""
+    layout = json.loads(transport.get("/_dash-layout")[1])
+    page = Page(layout, json.loads(transport.get("/_dash-dependencies")[1]))
+    pending: dict = {}
+    _queue(page, pending, _location_changes(page, path, search, origin), None)
+    calls: list[Call] = []
+    while pending and len(calls) < MAX_CALLS:
+        for slot in _ready(page, pending):
+            spec, match, changed = pending.pop(slot)
+            body = page.body(spec, match, changed)
+            if body is None:
+                continue
+            call = Call(output=spec["output"], body=json.dumps(body).encode())
+            started = time.perf_counter()
+            call.status, data = transport.post(UPDATE, call.body)
+            call.seconds = time.perf_counter() - started
+            calls.append(call)
+            if call.status == 200:
+                changed_now, new = page.apply(json.loads(data))
+                changed_now |= _location_changes(page, path, search, origin)  # a Location just added
+                _queue(page, pending, changed_now, new)
+    return calls

@@ -51,6 +51,7 @@ class Measure:
     max_value: float | None = None
     available: bool = True
     note: str = ""
+    error: str = ""  # the measure could not be taken: counts as missed
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,7 +75,9 @@ class Measure:
 
     @property
     def met(self) -> bool | None:
-        if not self.available or self.median is None:
+        if self.error:
+            return False
+        if not self.available or self.median is None or (self.max_ratio is None and self.max_value is None):
             return None
         ok = True
         if self.max_ratio is not None:
@@ -92,7 +95,7 @@ class Measure:
             "baseline": self.baseline, "baseline_median": _round(self.baseline_median),
             "baseline_runs": [_round(r) for r in self.baseline_runs], "ratio": _round(self.ratio),
             "goal": self.goal, "max_ratio": self.max_ratio, "max_value": self.max_value,
-            "met": self.met, "note": self.note, **({"extra": self.extra} if self.extra else {}),
+            "met": self.met, "note": self.note, "error": self.error or None, **({"extra": self.extra} if self.extra else {}),
         }
 
 
@@ -110,6 +113,8 @@ def _fmt(value: float | None, unit: str = "") -> str:
 
 
 def verdict(m: Measure) -> str:
+    if m.available and not m.error and m.max_ratio is None and m.max_value is None:
+        return "info"
     return {None: "n/a", True: "met", False: "MISSED"}[m.met]
 
 
@@ -118,7 +123,9 @@ def table(measures: list[Measure]) -> str:
     head = ["measure", "median", "spread", "baseline", "ratio", "goal", "result"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for m in measures:
-        if not m.available:
+        if m.error:
+            cells = [m.name, "failed", "", "", "", m.goal, "MISSED"]
+        elif not m.available:
             cells = [m.name, "not available", "", "", "", m.goal, "n/a"]
         else:
             cells = [m.name, _fmt(m.median, m.unit), _fmt(m.spread, m.unit), _fmt(m.baseline_median, m.unit),

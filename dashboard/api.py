@@ -166,14 +166,15 @@ def status_frame(wh: Warehouse, store: Store, period: str, agency: str | None) -
         params.append(agency)
     frame = wh.frame(sql + " ORDER BY c.agency_code", params)
     live = store.current_pairs("return", [(a, period) for a in frame["agency_code"]]) if len(frame) else {}
-    frame["latest_submission"] = [live.get((a, period)) for a in frame["agency_code"]]
+    frame["latest_submission"] = pd.array([live.get((a, period)) for a in frame["agency_code"]], dtype="Int64")
+    frame["published_submission"] = frame["published_submission"].astype("Int64")
     frame["state"] = [_state(r) for r in frame.itertuples()]
     return frame
 
 
 def _state(r) -> str:
     latest, published = r.latest_submission, r.published_submission
-    if latest is not None and (pd.isna(published) or int(latest) != int(published)):
+    if not pd.isna(latest) and (pd.isna(published) or int(latest) != int(published)):
         return "received_after_publish"
     if not r.received:
         return "missing"

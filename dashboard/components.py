@@ -4,14 +4,16 @@ with caption and data table, and the empty / error / loading states every visual
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import i18n, theme
+from dashboard import context, i18n, queries, theme
 from dashboard.i18n import t
 from etl.warehouse import WarehouseMissing
 
@@ -48,6 +50,10 @@ def dropdown(key: str, label: str, options: list[dict], value: Any, *, clearable
         dcc.Dropdown(id=filter_id(key), options=options, value=value, clearable=clearable, searchable=searchable,
                      className="filter-control"),
     ])
+
+
+def period_fn(lang: str) -> Callable[[str], str]:
+    return lambda period: i18n.period_label(period, lang)
 
 
 def period_options(periods: Iterable[str], lang: str) -> list[dict]:
@@ -89,6 +95,34 @@ def loading(target_id: str, class_name: str = "") -> dcc.Loading:
 def lang_store(lang: str, **state: Any) -> list:
     """Stores a page's callbacks read: its language and any path variables."""
     return [dcc.Store(id="page-lang", data=lang), dcc.Store(id="page-key", data=state or None)]
+
+
+def page(lang: str, build: Callable[[queries.Dimensions], list], **state: Any) -> html.Div:
+    """A page body built from the snapshot's dimensions; a missing warehouse or a failure
+    becomes a callout in place of the page (logged on the server)."""
+    try:
+        body = build(queries.dims(context.warehouse()))
+    except WarehouseMissing:
+        body = [missing_warehouse(lang)]
+    except Exception:
+        log.exception("building the page failed")
+        body = [error_callout(lang)]
+    return html.Div(lang_store(lang, **state) + list(body), className="page")
+
+
+def notice(text: str) -> html.Div:
+    return html.Div(text, className="callout callout-info", role="note")
+
+
+def may_see_lineage(user: Any, agency_code: Any) -> bool:
+    """Who may see which submissions stood behind a number (id, file name, agency, received):
+    viewers and admins for every agency; an analyst only for their own agency. The name of
+    the person who submitted is never shown on these pages."""
+    if user is None:
+        return False
+    if user.role in ("viewer", "admin"):
+        return True
+    return user.role == "analyst" and bool(agency_code) and agency_code == user.agency_code
 
 
 # ---- the four states ------------------------------------------------------------------------
@@ -134,15 +168,29 @@ def status_badge(status: Any, lang: str) -> html.Span:
                       html.Span(i18n.status_word(code, lang))], className=f"status status-{code}")
 
 
+def run_badge(status: Any, lang: str) -> html.Span:
+    icon = {"ok": "✔", "failed": "✖", "missed": "✖", "running": "…", "skipped": "–"}.get(str(status), "–")
+    return html.Span([html.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
+                      html.Span(i18n.run_word(status, lang))], className=f"status run-{status}")
+
+
+def milestone_badge(status: Any, lang: str) -> html.Span:
+    icon = {"done": "✔", "in_progress": "◆", "planned": "○", "overdue": "✖"}.get(str(status), "–")
+    return html.Span([html.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
+                      html.Span(i18n.milestone_word(status, lang))], className=f"status milestone-{status}")
+
+
 def change(value: Any, previous: Any, direction: Any, fmt: Any, unit: Any, lang: str) -> html.Span:
     """Signed change against the previous quarter, marked better or worse by the KPI's direction."""
     if i18n.is_missing(value) or i18n.is_missing(previous):
         return html.Span(t("no_previous", lang), className="change change-none")
     delta = float(value) - float(previous)
+    if i18n.fmt_number(abs(delta), fmt, unit).strip("0.,") == "":
+        delta = 0.0
     good = delta == 0 or (delta > 0) == (str(direction) != "down")
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"
     verdict = t("better", lang) if good and delta else t("worse", lang) if delta else t("unchanged", lang)
-    unit_text = " pp" if unit == "%" else ""
+    unit_text = " pp" if unit in i18n.PERCENT_UNITS else ""
     return html.Span([html.Span(arrow, **{"aria-hidden": "true"}), f" {i18n.fmt_signed(delta, fmt, unit)}{unit_text} ",
                       html.Span(f"({verdict}) {t('vs_previous', lang)}", className="change-note")],
                      className=f"change change-{'good' if good else 'bad'}")
@@ -157,9 +205,10 @@ def coverage(reported: Any, expected: Any, lang: str) -> str:
 def value_text(row: Mapping[str, Any], lang: str) -> str:
     text = i18n.fmt_number(row.get("value"), row.get("display_format"), row.get("unit"), lang)
     unit = row.get("unit")
-    if text == "–" or not unit or unit in ("count", "RM"):
-        return text
-    return f"{text}{'%' if unit == '%' else ' ' + i18n.unit_word(unit, lang)}"
+    if text == "–" or unit in i18n.PERCENT_UNITS:
+        return text if text == "–" else f"{text}%"
+    word = i18n.unit_word(unit, lang)
+    return f"{text} {word}" if word and unit != "RM" else text
 
 
 def kpi_tile(row: Mapping[str, Any], lang: str, spark: Any = None) -> html.Article:
@@ -187,9 +236,18 @@ def _raw(value: Any) -> str:
 def data_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str, max_rows: int = 500) -> html.Table:
     """An accessible table of ``frame``; ``columns`` maps column -> header text."""
     head = html.Thead(html.Tr([html.Th(label, scope="col") for label in columns.values()]))
-    rows = [html.Tr([html.Td(_cell(r.get(c))) for c in columns]) for r in frame.head(max_rows).to_dict("records")]
+    rows = [html.Tr([_td(r.get(c)) for c in columns]) for r in frame.head(max_rows).to_dict("records")]
     note = [html.Caption(t("rows_shown", lang, n=max_rows, total=len(frame)))] if len(frame) > max_rows else []
     return html.Table(note + [head, html.Tbody(rows)], className="data-table")
+
+
+def _td(value: Any) -> html.Td:
+    text = _cell(value)
+    plain = isinstance(value, (int, float, pd.Timestamp)) or (isinstance(text, str) and _DATE.match(text))
+    return html.Td(text, className="num") if plain else html.Td(text)
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def _cell(value: Any) -> Any:
@@ -207,13 +265,20 @@ def _cell(value: Any) -> Any:
 def figure_block(graph_id: str, figure: Any, caption: str, table: html.Table, lang: str,
                  height: int | None = None) -> html.Figure:
     """A chart with its caption and, behind a disclosure, the same numbers as a table."""
-    style = {"height": f"{height}px"} if height else None
+    if height and hasattr(figure, "update_layout"):
+        figure.update_layout(height=height)
     return html.Figure(className="chart", children=[
-        dcc.Graph(id=graph_id, figure=figure, config=theme.GRAPH_CONFIG, style=style, className="graph"),
+        dcc.Graph(id=graph_id, figure=figure, config=theme.GRAPH_CONFIG, className="graph"),
         html.Figcaption(caption),
         html.Details([html.Summary(t("show_table", lang)), html.Div(table, className="table-wrap")],
                      className="chart-table"),
     ])
+
+
+def short(text: Any, limit: int = 34) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (chart labels; tables keep the full text)."""
+    value = str(text or "")
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def link(text: str, path: str, lang: str, **params: Any) -> dcc.Link:

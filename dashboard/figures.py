@@ -7,10 +7,11 @@ Titles and axis labels arrive already translated.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -35,7 +36,7 @@ def sparkline(periods: Sequence[str], values: Sequence[float]) -> go.Figure:
 
 def trend(series: pd.DataFrame, *, title: str, x_title: str, y_title: str, names: dict[str, str],
           target_label: str | None = None, projection: pd.DataFrame | None = None,
-          projection_label: str = "") -> go.Figure:
+          projection_label: str = "", period_label: Callable[[str], str] | None = None) -> go.Figure:
     """Lines of ``value`` by ``period`` per ``entity_code`` (labelled by ``names``), with the target
     trajectory of the first entity and an optional projection to the target date."""
     fig = go.Figure()
@@ -48,8 +49,12 @@ def trend(series: pd.DataFrame, *, title: str, x_title: str, y_title: str, names
                                  line=dict(color=theme.TARGET_LINE, width=1.5, dash="dot")))
     if projection is not None and len(projection):
         _add_projection(fig, first, projection, projection_label)
-    return _layout(fig, title, 340, xaxis=dict(title=dict(text=x_title), type="category"),
-                   yaxis=dict(title=dict(text=y_title), rangemode="tozero"), hovermode="x unified")
+    xaxis = dict(title=dict(text=x_title), type="category")
+    if period_label:
+        ticks = sorted({str(x) for trace in fig.data for x in trace.x if x is not None})
+        xaxis.update(tickmode="array", tickvals=ticks, ticktext=[period_label(p) for p in ticks])
+    return _layout(fig, title, 340, xaxis=xaxis, yaxis=dict(title=dict(text=y_title), rangemode="tozero"),
+                   hovermode="x unified")
 
 
 def _add_projection(fig: go.Figure, first: pd.DataFrame, projection: pd.DataFrame, label: str) -> None:
@@ -98,29 +103,41 @@ def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[float]], 
 
 @lru_cache(maxsize=4)
 def states_geojson(path: str) -> dict:
-    """Malaysia's 16 states, loaded once; coordinates rounded to about 100 m to keep pages light."""
+    """Malaysia's 16 states, loaded once per process. Coordinates are rounded to 0.01 degree
+    (about 1 km, under a pixel at page scale) and repeated points dropped, to keep pages light."""
     with open(Path(path), encoding="utf-8") as fh:
         data = json.load(fh)
-
-    def rounded(coords: Any) -> Any:
-        if isinstance(coords, (int, float)):
-            return round(coords, 3)
-        return [rounded(c) for c in coords]
-
     for feature in data["features"]:
-        feature["geometry"]["coordinates"] = rounded(feature["geometry"]["coordinates"])
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        simplified = [[_ring(ring) for ring in polygon] for polygon in polygons]
+        geometry["coordinates"] = simplified if geometry["type"] == "MultiPolygon" else simplified[0]
     return data
 
 
+def _ring(ring: list) -> list:
+    out: list = []
+    for lon, lat, *_ in ring:
+        point = [round(lon, 2), round(lat, 2)]
+        if not out or out[-1] != point:
+            out.append(point)
+    return out if len(out) >= 4 else [[round(x, 4) for x in pt[:2]] for pt in ring]
+
+
 def choropleth(geojson: dict, codes: Sequence[int], values: Sequence[float], labels: Sequence[str],
-               texts: Sequence[str], *, title: str, colorbar: str) -> go.Figure:
+               texts: Sequence[str], *, title: str, colorbar: str) -> dict:
+    """A choropleth as a figure dict: the GeoJSON is attached after validation, so the cached
+    copy is neither deep-copied nor validated on every call."""
     fig = go.Figure(go.Choropleth(
-        geojson=geojson, featureidkey="properties.code_state", locations=list(codes), z=list(values),
+        featureidkey="properties.code_state", locations=list(codes), z=list(values),
         text=list(labels), customdata=list(texts), colorscale=theme.SEQUENTIAL, marker_line_color=theme.WHITE,
         marker_line_width=0.8, colorbar=dict(title=dict(text=colorbar), thickness=12),
         hovertemplate="%{text}: %{customdata}<extra></extra>"))
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    return _layout(fig, title, 440, margin=dict(l=0, r=0, t=48, b=0))
+    _layout(fig, title, 440, margin=dict(l=0, r=0, t=48, b=0))
+    figure = fig.to_plotly_json()
+    figure["data"][0]["geojson"] = geojson
+    return figure
 
 
 def milestone_timeline(frame: pd.DataFrame, *, title: str, planned: str, actual: str, today: date,
@@ -128,7 +145,8 @@ def milestone_timeline(frame: pd.DataFrame, *, title: str, planned: str, actual:
     """Planned (open marker) and actual (filled, shape by status) dates of each milestone per deliverable."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=frame["planned_date"], y=frame["deliverable_code"], mode="markers", name=planned,
-                             marker=dict(symbol="line-ns-open", size=18, line=dict(width=3, color=theme.MUTED)),
+                             marker=dict(symbol="line-ns-open", size=18, color=theme.MUTED,
+                                         line=dict(width=3, color=theme.MUTED)),
                              text=frame["label"], hovertemplate="%{text}<br>" + planned + ": %{x}<extra></extra>"))
     for status, (colour, symbol) in theme.MILESTONE_STYLE.items():
         part = frame[frame["status"] == status]
@@ -151,3 +169,14 @@ def runs_bars(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str) ->
                            textposition="outside", hovertext=frame["hover"], hoverinfo="text"))
     return _layout(fig, title, 300, xaxis=dict(title=dict(text=x_title), type="category"),
                    yaxis=dict(title=dict(text=y_title), rangemode="tozero"))
+
+
+def attainment(value: pd.Series, target: pd.Series, direction: pd.Series) -> pd.Series:
+    """Progress to target on 0-100, scored as the composite index scores components:
+    up is good: min(value / target, 1) x 100; down is good: 100 at or under target, else target / value x 100."""
+    v, tg = pd.to_numeric(value, errors="coerce"), pd.to_numeric(target, errors="coerce")
+    up = (v.clip(lower=0) / tg.where(tg > 0)).clip(upper=1) * 100
+    up = up.where(~(tg <= 0), 100.0)
+    down = (tg / v.where(v > 0) * 100).clip(upper=100).where(v > tg, 100.0).where(~((tg <= 0) & (v > tg)), 0.0)
+    out = up.where(direction.astype(str) != "down", down)
+    return out.where(v.notna() & tg.notna()).round(1)

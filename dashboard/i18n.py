@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Mapping
+import re
+from collections.abc import Mapping
+from typing import Any
 
 LANGS = ("en", "ms")
 DEFAULT_LANG = "en"
@@ -43,14 +45,22 @@ PEER_GROUPS = {
     "statutory_body": ("Statutory bodies", "Badan berkanun"),
 }
 UNITS = {
-    "%": ("%", "%"), "count": ("count", "bilangan"), "hours": ("hours", "jam"), "persons": ("persons", "orang"),
-    "per 1,000": ("per 1,000 staff", "bagi setiap 1,000 kakitangan"),
-    "per 100 systems": ("per 100 systems", "bagi setiap 100 sistem"), "score 1-5": ("score 1-5", "skor 1-5"),
-    "RM": ("RM", "RM"), "index": ("index 0-100", "indeks 0-100"),
+    "percent": ("%", "%"), "%": ("%", "%"), "count": ("", ""), "hours": ("hours", "jam"),
+    "hours_per_user_week": ("hours per user a week", "jam seorang pengguna seminggu"),
+    "per_1000_staff": ("per 1,000 staff", "bagi setiap 1,000 kakitangan"),
+    "per_100_systems": ("per 100 systems", "bagi setiap 100 sistem"), "score_1_5": ("out of 5", "daripada 5"),
+    "persons": ("persons", "orang"), "RM": ("RM", "RM"), "index": ("index 0-100", "indeks 0-100"),
 }
-
-from dashboard.i18n_strings import STRINGS  # noqa: E402  (long table kept in its own module)
-
+PERCENT_UNITS = ("percent", "%")
+REGISTER = {
+    "idea": ("Idea", "Idea"), "pilot": ("Pilot", "Rintis"), "production": ("Production", "Pengeluaran"),
+    "retired": ("Retired", "Ditamatkan"), "prohibited": ("Prohibited", "Dilarang"), "high": ("High", "Tinggi"),
+    "limited": ("Limited", "Terhad"), "minimal": ("Minimal", "Minimum"),
+}
+SUBMISSION_STATUS = {
+    "accepted": ("Accepted", "Diterima"), "rejected": ("Rejected", "Ditolak"),
+    "duplicate": ("Duplicate", "Pendua"), "checked": ("Checked only", "Disemak sahaja"),
+}
 
 def lang_of(value: Any) -> str:
     """A supported language code; anything else means English."""
@@ -100,6 +110,14 @@ def unit_word(unit: Any, lang: str) -> str:
     return _word(UNITS, unit, lang) if unit else ""
 
 
+def register_word(code: Any, lang: str) -> str:
+    return _word(REGISTER, code, lang)
+
+
+def submission_word(status: Any, lang: str) -> str:
+    return _word(SUBMISSION_STATUS, status, lang)
+
+
 def name_of(row: Mapping[str, Any], lang: str, base: str = "name") -> str:
     """``row[base_ms]`` in Malay when present, else ``row[base_en]``."""
     preferred = row.get(f"{base}_{lang}")
@@ -122,15 +140,15 @@ def is_missing(value: Any) -> bool:
 
 
 def _decimals(display_format: Any, unit: Any) -> int:
-    """Decimals from a display format such as ``0.0``, ``.1f``, ``{:,.2f}`` or ``0.0%``; else by unit."""
-    fmt = str(display_format or "").strip()
+    """Decimals of a display format: a Python spec (``.1f``, ``,.0f``) or a picture (``0.00``)."""
+    fmt = str(display_format or "").strip().strip("{}:")
+    m = re.search(r"\.(\d+)[a-zA-Z%]", fmt)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"\.([0#]+)$", fmt)
+    if m:
+        return len(m.group(1))
     if fmt:
-        if "." in fmt:
-            tail = fmt.split(".", 1)[1]
-            digits = "".join(ch for ch in tail if ch.isdigit())
-            if tail[:1] == "0" or tail[:1] == "#":
-                return len(tail) - len(tail.lstrip("0#"))
-            return int(digits[:1]) if digits else 0
         return 0
     return 0 if unit in ("count", "persons", "RM") else 1
 
@@ -163,3 +181,296 @@ def parse_list(value: Any) -> list[str]:
         except ValueError:
             pass
     return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+
+
+# key -> (English, Bahasa Malaysia)
+STRINGS: dict[str, tuple[str, str]] = {
+    # shell
+    "brand": ("National AI Adoption Dashboard", "Papan Pemuka Penerimagunaan AI Kebangsaan"),
+    "skip": ("Skip to main content", "Langkau ke kandungan utama"),
+    "download_pdf": ("Download PDF", "Muat turun PDF"),
+    "sign_out": ("Sign out", "Log keluar"),
+    "nav_overview": ("Overview", "Gambaran keseluruhan"),
+    "nav_sectors": ("Sectors", "Sektor"),
+    "nav_agencies": ("Ministries and agencies", "Kementerian dan agensi"),
+    "nav_deliverables": ("Deliverables", "Hasil utama"),
+    "nav_map": ("Map", "Peta"),
+    "nav_kpis": ("KPI catalogue", "Katalog KPI"),
+    "nav_data": ("Data status", "Status data"),
+    "nav_submit": ("Submit returns", "Hantar penyata"),
+    "nav_admin": ("Administration", "Pentadbiran"),
+    "footer_snapshot": ("Data snapshot {snapshot}, published {published} (UTC).",
+                        "Petikan data {snapshot}, diterbitkan {published} (UTC)."),
+    "footer_source": ("Source: quarterly returns of ministries and agencies, AI use-case registers, sector surveys; "
+                      "National AI Office (NAIO).",
+                      "Sumber: penyata suku tahunan kementerian dan agensi, daftar kes penggunaan AI, tinjauan sektor; "
+                      "Pejabat AI Negara (NAIO)."),
+    "banner_title": ("A data pipeline job did not complete", "Satu tugas saluran data tidak selesai"),
+    "banner_item": ("{job}: {status} at {when} - {error}", "{job}: {status} pada {when} - {error}"),
+    "banner_link": ("See data status", "Lihat status data"),
+    # the four states
+    "empty": ("No data for this selection", "Tiada data untuk pilihan ini"),
+    "error_title": ("This view could not be loaded", "Paparan ini tidak dapat dimuatkan"),
+    "error_body": ("The problem has been recorded for the NAIO data team. Try again in a moment.",
+                   "Masalah ini telah direkodkan untuk pasukan data NAIO. Cuba lagi sebentar lagi."),
+    "no_warehouse_title": ("No data has been published yet", "Tiada data diterbitkan lagi"),
+    "no_warehouse_body": ("The dashboard shows figures once the first publish has run.",
+                          "Papan pemuka memaparkan angka selepas penerbitan pertama dijalankan."),
+    "show_table": ("Show the data as a table", "Tunjukkan data sebagai jadual"),
+    "rows_shown": ("First {n} of {total} rows", "{n} baris pertama daripada {total}"),
+    "sr_trend": ("Trend: {values}", "Trend: {values}"),
+    # tiles and changes
+    "no_previous": ("No previous quarter to compare", "Tiada suku tahun sebelumnya untuk dibandingkan"),
+    "better": ("better", "lebih baik"),
+    "worse": ("worse", "lebih buruk"),
+    "unchanged": ("unchanged", "tidak berubah"),
+    "vs_previous": ("vs previous quarter", "berbanding suku tahun sebelumnya"),
+    "coverage": ("{n} of {m} agencies", "{n} daripada {m} agensi"),
+    # common labels
+    "period": ("Quarter", "Suku tahun"),
+    "quarter": ("Quarter", "Suku tahun"),
+    "year": ("Year", "Tahun"),
+    "level": ("Level", "Peringkat"),
+    "entity": ("Entity", "Entiti"),
+    "kpi": ("KPI", "KPI"),
+    "ministry": ("Ministry", "Kementerian"),
+    "all_ministries": ("All ministries", "Semua kementerian"),
+    "peer_group": ("Peer group", "Kumpulan setara"),
+    "all_peer_groups": ("All peer groups", "Semua kumpulan setara"),
+    "sector": ("MSIC sector", "Sektor MSIC"),
+    "state": ("State", "Negeri"),
+    "pillar": ("Pillar", "Teras"),
+    "all_pillars": ("All pillars", "Semua teras"),
+    "agency": ("Agency", "Agensi"),
+    "agency_code": ("Agency code", "Kod agensi"),
+    "national": ("National", "Kebangsaan"),
+    "value": ("Value", "Nilai"),
+    "target": ("Target", "Sasaran"),
+    "targets": ("Targets", "Sasaran"),
+    "trajectory": ("Target trajectory", "Trajektori sasaran"),
+    "status": ("Status", "Status"),
+    "reported": ("Reported", "Dilaporkan"),
+    "expected": ("Expected", "Dijangka"),
+    "unit": ("Unit", "Unit"),
+    "direction": ("Better when", "Lebih baik apabila"),
+    "direction_up": ("higher", "lebih tinggi"),
+    "direction_down": ("lower", "lebih rendah"),
+    "change_col": ("Change", "Perubahan"),
+    "coverage_col": ("Coverage", "Liputan"),
+    "deliverables_col": ("Deliverables", "Hasil utama"),
+    "description": ("Description", "Keterangan"),
+    "title": ("Title", "Tajuk"),
+    "yes": ("Yes", "Ya"),
+    "no": ("No", "Tidak"),
+    "index": ("AI Transformation Index", "Indeks Transformasi AI"),
+    "index_axis": ("Index (0-100)", "Indeks (0-100)"),
+    "rank": ("Rank", "Kedudukan"),
+    "rank_range": ("Rank range", "Julat kedudukan"),
+    "index_short": ("Index", "Indeks"),
+    "no_runs": ("No runs recorded yet", "Tiada larian direkodkan lagi"),
+    "planned_date": ("Planned date", "Tarikh dirancang"),
+    "by_level": ("Show values by", "Tunjukkan nilai mengikut"),
+    "k27_trend": ("Milestone completion by quarter", "Kadar siap batu tanda mengikut suku tahun"),
+    "k27_caption": ("Milestones done as a share of milestones due to date, against the target trajectory.",
+                    "Batu tanda selesai sebagai peratus batu tanda yang perlu disiapkan setakat ini, berbanding "
+                    "trajektori sasaran."),
+    "n_peers": ("Peers", "Bilangan setara"),
+    "pillar_scores": ("Pillar scores", "Skor teras"),
+    # overview
+    "overview_title": ("National picture", "Gambaran kebangsaan"),
+    "overview_lead": ("How the public service is adopting AI, against the national targets.",
+                      "Sejauh mana perkhidmatan awam menerima guna AI, berbanding sasaran kebangsaan."),
+    "headline_title": ("Headline KPIs", "KPI utama"),
+    "headline_lead": ("National values for {period}.", "Nilai kebangsaan bagi {period}."),
+    "all_kpis_link": ("All KPIs in the catalogue", "Semua KPI dalam katalog"),
+    "pillars_title": ("Pillars", "Teras"),
+    "pillar_kpis": ("KPIs in this pillar: {n}", "KPI dalam teras ini: {n}"),
+    "composite_title": ("AI Transformation Index", "Indeks Transformasi AI"),
+    "composite_lead": ("By MSIC sector: each KPI scored against its target, pillars averaged, pillars combined by "
+                       "geometric mean.",
+                       "Mengikut sektor MSIC: setiap KPI diberi skor berbanding sasarannya, teras dipuratakan, dan "
+                       "teras digabungkan dengan min geometri."),
+    "composite_chart": ("Index by sector, {period}", "Indeks mengikut sektor, {period}"),
+    "composite_caption": ("AI Transformation Index (0-100) of each MSIC sector; the table shows the pillar scores "
+                          "behind it.",
+                          "Indeks Transformasi AI (0-100) bagi setiap sektor MSIC; jadual menunjukkan skor teras di "
+                          "sebaliknya."),
+    "ranking_link": ("Agency ranking within peer groups", "Kedudukan agensi dalam kumpulan setara"),
+    "deliverables_title": ("Deliverables", "Hasil utama"),
+    "deliverable_progress": ("{done} of {total} milestones done", "{done} daripada {total} batu tanda selesai"),
+    "overdue_n": ("{n} overdue", "{n} lewat"),
+    "freshness_title": ("Data freshness", "Kesegaran data"),
+    "published_at": ("Published", "Diterbitkan"),
+    "snapshot_id": ("Snapshot", "Petikan"),
+    "current_period": ("Latest complete quarter", "Suku tahun lengkap terkini"),
+    "last_runs": ("Latest runs", "Larian terkini"),
+    "data_link": ("Data and pipeline status", "Status data dan saluran"),
+    # sectors
+    "sectors_title": ("Sectors", "Sektor"),
+    "sectors_lead": ("KPIs by MSIC section, and enterprise AI adoption against the EU.",
+                     "KPI mengikut seksyen MSIC, dan penerimagunaan AI perusahaan berbanding EU."),
+    "heatmap_title": ("KPIs by sector", "KPI mengikut sektor"),
+    "heatmap_chart": ("Progress to target by sector and KPI, {period}",
+                      "Kemajuan ke arah sasaran mengikut sektor dan KPI, {period}"),
+    "heatmap_caption": ("Colour: progress to target (100 = target met); the number in each cell is the KPI value. "
+                        "Select a cell to see that sector and KPI below.",
+                        "Warna: kemajuan ke arah sasaran (100 = sasaran dicapai); nombor dalam setiap petak ialah "
+                        "nilai KPI. Pilih petak untuk melihat sektor dan KPI itu di bawah."),
+    "attainment": ("Progress to target (%)", "Kemajuan ke sasaran (%)"),
+    "sector_trend_title": ("Sector trend", "Trend sektor"),
+    "sector_trend_caption": ("The sector against the national value and the target trajectory.",
+                             "Sektor berbanding nilai kebangsaan dan trajektori sasaran."),
+    "sector_agencies_title": ("Agencies in this sector", "Agensi dalam sektor ini"),
+    "sector_agencies_lead": ("Agencies reporting values or AI systems for {sector}.",
+                             "Agensi yang melaporkan nilai atau sistem AI bagi {sector}."),
+    "n_values": ("Values reported", "Nilai dilaporkan"),
+    "n_systems": ("AI systems", "Sistem AI"),
+    "benchmark_title": ("Enterprise AI adoption against the EU", "Penerimagunaan AI perusahaan berbanding EU"),
+    "benchmark_chart": ("Enterprises using AI, Malaysia and EU27, by sector",
+                        "Perusahaan yang menggunakan AI, Malaysia dan EU27, mengikut sektor"),
+    "benchmark_caption": ("Share of enterprises with 10 or more staff using at least one AI technology (Eurostat "
+                          "definition). Malaysia: latest sector survey; EU27: Eurostat isoc_eb_ai, latest year.",
+                          "Peratus perusahaan dengan 10 atau lebih pekerja yang menggunakan sekurang-kurangnya satu "
+                          "teknologi AI (takrif Eurostat). Malaysia: tinjauan sektor terkini; EU27: Eurostat "
+                          "isoc_eb_ai, tahun terkini."),
+    "malaysia": ("Malaysia", "Malaysia"),
+    "eu27": ("EU27", "EU27"),
+    "share_enterprises": ("% of enterprises", "% perusahaan"),
+    # agencies
+    "agencies_title": ("Ministries and agencies", "Kementerian dan agensi"),
+    "agencies_lead": ("Agencies are compared only within their peer group.",
+                      "Agensi dibandingkan hanya dalam kumpulan setara masing-masing."),
+    "ranking_title": ("AI Transformation Index ranking", "Kedudukan Indeks Transformasi AI"),
+    "ranking_lead": ("{n} agencies. Open an agency for its profile.", "{n} agensi. Buka agensi untuk profilnya."),
+    "ranking_caption": ("Rank within the peer group; the rank range shows the best and worst rank under alternative "
+                        "aggregations.",
+                        "Kedudukan dalam kumpulan setara; julat kedudukan menunjukkan kedudukan terbaik dan terburuk "
+                        "di bawah kaedah pengagregatan alternatif."),
+    "ministry_kpi_title": ("A KPI across ministries", "KPI merentas kementerian"),
+    "ministry_kpi_caption": ("Each ministry's value rolled up from its agencies; the table gives status and coverage.",
+                             "Nilai setiap kementerian digabungkan daripada agensinya; jadual memberikan status dan "
+                             "liputan."),
+    "agency_not_found": ("No agency with the code {code}", "Tiada agensi dengan kod {code}"),
+    "back_agencies": ("Back to ministries and agencies", "Kembali ke kementerian dan agensi"),
+    "agency_kpis_title": ("KPIs of this agency", "KPI agensi ini"),
+    "agency_trend_title": ("KPI trend", "Trend KPI"),
+    "agency_trend_caption": ("The agency against its ministry, the nation and the target trajectory.",
+                             "Agensi berbanding kementeriannya, negara dan trajektori sasaran."),
+    "agency_index_caption": ("The agency's AI Transformation Index by quarter.",
+                             "Indeks Transformasi AI agensi mengikut suku tahun."),
+    "rank_of": ("rank {rank} of {n} ({group})", "kedudukan {rank} daripada {n} ({group})"),
+    "register_title": ("AI systems in the register", "Sistem AI dalam daftar"),
+    "system_id": ("System id", "Id sistem"),
+    "system": ("System", "Sistem"),
+    "stage": ("Stage", "Peringkat"),
+    "risk_tier": ("Risk tier", "Tahap risiko"),
+    "impact_assessment": ("Impact assessment", "Penilaian impak"),
+    "human_oversight": ("Human oversight", "Pengawasan manusia"),
+    "genai": ("Uses GenAI", "Guna GenAI"),
+    "citizen_facing": ("Citizen-facing", "Berhadapan rakyat"),
+    "submissions_title": ("Submissions", "Penyerahan"),
+    "submissions_hidden": ("Submissions of this agency are shown to its own analysts, viewers and administrators.",
+                           "Penyerahan agensi ini ditunjukkan kepada penganalisisnya sendiri, pemerhati dan pentadbir."),
+    "submission_id": ("Submission", "Penyerahan"),
+    "kind": ("Kind", "Jenis"),
+    "file_name": ("File", "Fail"),
+    "periods": ("Quarters", "Suku tahun"),
+    "received": ("Received", "Diterima"),
+    "rows": ("Rows", "Baris"),
+    "warnings": ("Warnings", "Amaran"),
+    # deliverables
+    "deliverables_lead": ("NAIO's deliverables D1-D7 and their milestones, planned against actual.",
+                          "Hasil utama NAIO D1-D7 dan batu tandanya, dirancang berbanding sebenar."),
+    "k27_title": ("Milestone completion (K27)", "Kadar siap batu tanda (K27)"),
+    "deliverable_status_title": ("Deliverables", "Hasil utama"),
+    "timeline_title": ("Milestone timeline", "Garis masa batu tanda"),
+    "timeline_chart": ("Milestones: planned date and actual date", "Batu tanda: tarikh dirancang dan tarikh sebenar"),
+    "timeline_caption": ("Grey bar: planned date. Filled marker: actual date (or planned date when not yet done); its "
+                         "shape and the legend give the status. Dotted line: today.",
+                         "Bar kelabu: tarikh dirancang. Penanda berisi: tarikh sebenar (atau tarikh dirancang jika "
+                         "belum selesai); bentuk dan petunjuk memberikan status. Garis bertitik: hari ini."),
+    "planned": ("Planned", "Dirancang"),
+    "actual": ("Actual", "Sebenar"),
+    "today": ("Today", "Hari ini"),
+    "milestones_title": ("Milestones", "Batu tanda"),
+    "milestone": ("Milestone", "Batu tanda"),
+    "evidence": ("Evidence", "Bukti"),
+    # map
+    "map_title": ("Map by state", "Peta mengikut negeri"),
+    "map_lead": ("A KPI across Malaysia's 16 states and federal territories, from the agencies' state breakdowns.",
+                 "KPI merentas 16 negeri dan wilayah persekutuan Malaysia, daripada pecahan negeri agensi."),
+    "map_section": ("KPI by state", "KPI mengikut negeri"),
+    "map_caption": ("Darker blue is a higher value. States without a value are left blank; the table lists every "
+                    "state.",
+                    "Biru lebih gelap ialah nilai lebih tinggi. Negeri tanpa nilai dibiarkan kosong; jadual "
+                    "menyenaraikan setiap negeri."),
+    # KPI catalogue and KPI page
+    "kpis_title": ("KPI catalogue", "Katalog KPI"),
+    "kpis_lead": ("Every KPI, its definition and its national status.", "Setiap KPI, takrifnya dan status kebangsaannya."),
+    "catalogue_title": ("KPIs", "KPI"),
+    "catalogue_lead": ("{n} KPIs, national values for {period}.", "{n} KPI, nilai kebangsaan bagi {period}."),
+    "kpi_not_found": ("No KPI with the id {kpi}", "Tiada KPI dengan id {kpi}"),
+    "back_kpis": ("Back to the KPI catalogue", "Kembali ke katalog KPI"),
+    "definition": ("Definition", "Takrif"),
+    "formula": ("Formula", "Formula"),
+    "compiled_sql": ("Compiled SQL (values are bound parameters)", "SQL terkompil (nilai ialah parameter terikat)"),
+    "rollup": ("Roll-up", "Gabungan"),
+    "thresholds": ("Status thresholds", "Ambang status"),
+    "source_file": ("Definition file", "Fail takrif"),
+    "source": ("Source", "Sumber"),
+    "no_targets": ("No dated target", "Tiada sasaran bertarikh"),
+    "trajectory_title": ("Values, target trajectory and projection", "Nilai, trajektori sasaran dan unjuran"),
+    "trajectory_caption": ("Solid line: reported values. Dotted line: straight-line trajectory from the baseline to "
+                           "the dated target. Dashed line: projection of the recent trend; star: the target.",
+                           "Garis padu: nilai dilaporkan. Garis bertitik: trajektori garis lurus dari garis dasar ke "
+                           "sasaran bertarikh. Garis putus-putus: unjuran trend terkini; bintang: sasaran."),
+    "projection": ("Projection", "Unjuran"),
+    "projection_text": ("Projected {value} by {period} against a target of {target}; target reached: {reach}.",
+                        "Unjuran {value} menjelang {period} berbanding sasaran {target}; sasaran dicapai: {reach}."),
+    "projection_none": ("No projection for this selection.", "Tiada unjuran untuk pilihan ini."),
+    "not_reached": ("not on the current trend", "tidak pada trend semasa"),
+    "values_by_level": ("Values by level", "Nilai mengikut peringkat"),
+    "levels_chart": ("By {level}, {period}", "Mengikut {level}, {period}"),
+    "levels_caption": ("Every entity of the level; the table adds status and coverage.",
+                       "Setiap entiti peringkat ini; jadual menambah status dan liputan."),
+    "levels_caption_cut": ("The {n} highest and lowest of {total}; the table lists all of them.",
+                           "{n} tertinggi dan terendah daripada {total}; jadual menyenaraikan kesemuanya."),
+    "lineage_title": ("Lineage: the submissions behind this value", "Salasilah: penyerahan di sebalik nilai ini"),
+    "lineage_lead": ("Computed from {n} accepted submissions.", "Dikira daripada {n} penyerahan yang diterima."),
+    "lineage_none": ("No submissions stand behind this value.", "Tiada penyerahan di sebalik nilai ini."),
+    "lineage_hidden": ("{n} submissions of other agencies are not shown to you.",
+                       "{n} penyerahan agensi lain tidak ditunjukkan kepada anda."),
+    # data status
+    "data_title": ("Data and pipeline status", "Status data dan saluran"),
+    "data_lead": ("Runs of every job, returns received against expected, and the freshness of each source.",
+                  "Larian setiap tugas, penyata diterima berbanding dijangka, dan kesegaran setiap sumber."),
+    "runs_title": ("Pipeline runs", "Larian saluran"),
+    "latest_by_job": ("Latest run of each job", "Larian terkini setiap tugas"),
+    "all_runs": ("All recent runs ({n})", "Semua larian terkini ({n})"),
+    "job": ("Job", "Tugas"),
+    "run": ("Run", "Larian"),
+    "started": ("Started", "Bermula"),
+    "duration_s": ("Seconds", "Saat"),
+    "trigger": ("Trigger", "Pencetus"),
+    "counts": ("Counts", "Kiraan"),
+    "error": ("Error", "Ralat"),
+    "completeness_title": ("Returns completeness", "Kelengkapan penyata"),
+    "completeness_chart": ("Returns received against expected", "Penyata diterima berbanding dijangka"),
+    "completeness_caption": ("Each cell: indicators received / expected for the agency and quarter; colour is the "
+                             "share received.",
+                             "Setiap petak: penunjuk diterima / dijangka bagi agensi dan suku tahun; warna ialah "
+                             "bahagian yang diterima."),
+    "completeness_caption_ministry": ("Totals by ministry (choose a ministry to see its agencies). Each cell: "
+                                      "received / expected; colour is the share received.",
+                                      "Jumlah mengikut kementerian (pilih kementerian untuk melihat agensinya). "
+                                      "Setiap petak: diterima / dijangka; warna ialah bahagian yang diterima."),
+    "received_pct": ("Received (%)", "Diterima (%)"),
+    "received_n": ("Received", "Diterima"),
+    "on_time": ("On time", "Tepat masa"),
+    "late": ("Late", "Lewat"),
+    "freshness_sources": ("Freshness of each source", "Kesegaran setiap sumber"),
+    "last_received": ("Last received", "Terakhir diterima"),
+    "files": ("Files", "Fail"),
+    "accepted": ("Accepted", "Diterima"),
+    "rejected": ("Rejected", "Ditolak"),
+}

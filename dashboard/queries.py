@@ -61,6 +61,7 @@ class Dimensions:
     states: pd.DataFrame
     kpis: pd.DataFrame
     deliverables: pd.DataFrame
+    state_kpis: tuple[str, ...]
 
     def kpi(self, kpi_id: str) -> dict | None:
         rows = self.kpis[self.kpis["kpi_id"] == kpi_id]
@@ -78,7 +79,7 @@ def dims(wh: Warehouse) -> Dimensions:
 
 @lru_cache(maxsize=8)
 def _dims(path: str, snapshot_id: str, current_period: str) -> Dimensions:
-    agencies, ministries, sectors, states, kpis, period_rows, deliverables = _frames(
+    agencies, ministries, sectors, states, kpis, period_rows, deliverables, state_kpis = _frames(
         Warehouse(Path(path)),
         ("SELECT a.*, m.name_en AS ministry_en, m.name_ms AS ministry_ms FROM dim_agency a "
          "LEFT JOIN dim_ministry m USING (ministry_code) ORDER BY a.agency_code", []),
@@ -88,10 +89,11 @@ def _dims(path: str, snapshot_id: str, current_period: str) -> Dimensions:
         ("SELECT * FROM kpi_definition ORDER BY kpi_id", []),
         ("SELECT period FROM dim_period WHERE period <= ? ORDER BY period", [current_period]),
         ("SELECT * FROM dim_deliverable ORDER BY deliverable_code", []),
+        ("SELECT DISTINCT kpi_id FROM kpi_value WHERE level = 'state' AND value IS NOT NULL ORDER BY kpi_id", []),
     )
     quarters = tuple(period_rows["period"]) or ((current_period,) if current_period else ())
     return Dimensions(snapshot_id, current_period, quarters, agencies, ministries, sectors, states, kpis,
-                      deliverables)
+                      deliverables, tuple(state_kpis["kpi_id"]))
 
 
 def previous_period(period: str) -> str:
@@ -107,15 +109,58 @@ def window(all_periods: tuple[str, ...], period: str, n: int) -> list[str]:
 # ---- KPI values -----------------------------------------------------------------------------
 def kpi_snapshot(wh: Warehouse, level: str, entity: str, period: str) -> pd.DataFrame:
     """Every KPI at one level/entity/period with the previous quarter's value and the definition."""
+    sql, params = _snapshot_sql(level, entity, period)
+    return wh.frame(sql, params)
+
+
+def _snapshot_sql(level: str, entity: str, period: str) -> tuple[str, list]:
     sql = (
         "SELECT d.kpi_id, d.name_en, d.name_ms, d.pillar, d.unit, d.display_format, d.direction, d.deliverables, "
         "v.value, v.status, v.reported, v.expected, v.target, v.trajectory, p.value AS previous "
         "FROM kpi_definition d "
         "LEFT JOIN kpi_value v ON v.kpi_id = d.kpi_id AND v.level = ? AND v.entity_code = ? AND v.period = ? "
         "AND v.period_type = 'quarter' "
-        "LEFT JOIN kpi_value p ON p.kpi_id = d.kpi_id AND p.level = v.level AND p.entity_code = v.entity_code "
+        "LEFT JOIN kpi_value p ON p.kpi_id = d.kpi_id AND p.level = ? AND p.entity_code = ? "
         "AND p.period = ? AND p.period_type = 'quarter' ORDER BY d.kpi_id")
-    return wh.frame(sql, [level, entity, period, P.previous(period)])
+    return sql, [level, entity, period, level, entity, P.previous(period)]
+
+
+def kpi_snapshot_and_series(wh: Warehouse, level: str, entity: str, period: str, first: str,
+                            kpi_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``kpi_snapshot`` and the quarterly series of ``kpi_ids`` from ``first``, on one connection."""
+    snap_sql, snap_params = _snapshot_sql(level, entity, period)
+    series_sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND entity_code = ? "
+                  "AND period_type = 'quarter' AND period BETWEEN ? AND ? AND list_contains(?, kpi_id) "
+                  "ORDER BY kpi_id, period")
+    snap, series = _frames(wh, (snap_sql, snap_params), (series_sql, [level, entity, first, period, list(kpi_ids)]))
+    return snap, series
+
+
+def kpi_series_for(wh: Warehouse, kpi_id: str, members: list[tuple[str, str]], first: str,
+                   last: str) -> pd.DataFrame:
+    """One KPI's quarterly series for several (level, entity) pairs, in the order given."""
+    if not members:
+        return pd.DataFrame(columns=[c.strip() for c in VALUE_COLUMNS.split(",")])
+    cond = " OR ".join(["(level = ? AND entity_code = ?)"] * len(members))
+    params: list = [kpi_id, first, last] + [v for pair in members for v in pair]
+    sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND period_type = 'quarter' "
+           f"AND period BETWEEN ? AND ? AND ({cond}) ORDER BY period")
+    frame = wh.frame(sql, params)
+    order = {pair: i for i, pair in enumerate(members)}
+    frame["_o"] = [order.get((lv, e), 0) for lv, e in zip(frame["level"], frame["entity_code"], strict=False)]
+    return frame.sort_values(["_o", "period"], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def kpi_trend(wh: Warehouse, kpi_id: str, level: str, entity: str, first: str,
+              last: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A KPI's series for one entity and its projection, on one connection."""
+    series_sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND level = ? AND entity_code = ? "
+                  "AND period_type = 'quarter' AND period BETWEEN ? AND ? ORDER BY period")
+    proj_sql = ("SELECT * FROM kpi_projection WHERE kpi_id = ? AND level = ? AND entity_code = ? "
+                "ORDER BY target_period")
+    series, proj = _frames(wh, (series_sql, [kpi_id, level, entity, first, last]),
+                           (proj_sql, [kpi_id, level, entity]))
+    return series, proj
 
 
 def kpi_series(wh: Warehouse, level: str, entity: str, first: str, last: str,
@@ -140,7 +185,7 @@ def kpi_series_many(wh: Warehouse, kpi_id: str, level: str, entities: list[str],
 def kpi_level_values(wh: Warehouse, kpi_id: str, level: str, period: str) -> pd.DataFrame:
     """One KPI for every entity of a level in one quarter."""
     sql = (f"SELECT {VALUE_COLUMNS}, submission_ids FROM kpi_value WHERE kpi_id = ? AND level = ? AND period = ? "
-           "AND period_type = 'quarter' ORDER BY value DESC NULLS LAST, entity_code")
+           "AND period_type = 'quarter' AND entity_code <> '' ORDER BY value DESC NULLS LAST, entity_code")
     return wh.frame(sql, [kpi_id, level, period])
 
 
@@ -158,17 +203,20 @@ def level_matrix(wh: Warehouse, level: str, period: str) -> pd.DataFrame:
     return wh.frame(sql, [level, period])
 
 
-def kpis_at_level(wh: Warehouse, level: str) -> list[str]:
-    """KPI ids that have values at ``level`` (for example the ones the map can show)."""
-    rows = wh.rows("SELECT DISTINCT kpi_id FROM kpi_value WHERE level = ? AND value IS NOT NULL ORDER BY kpi_id",
-                   [level])
-    return [r[0] for r in rows]
-
-
 def projection(wh: Warehouse, kpi_id: str, level: str, entity: str) -> pd.DataFrame:
     sql = ("SELECT * FROM kpi_projection WHERE kpi_id = ? AND level = ? AND entity_code = ? "
            "ORDER BY target_period")
     return wh.frame(sql, [kpi_id, level, entity])
+
+
+def value_lineage(wh: Warehouse, kpi_id: str, level: str, entity: str, period: str) -> pd.DataFrame:
+    """The submissions a materialised value was computed from (its ``submission_ids``)."""
+    sql = ("WITH v AS (SELECT unnest(string_split(coalesce(submission_ids, ''), ',')) AS sid FROM kpi_value "
+           "WHERE kpi_id = ? AND level = ? AND entity_code = ? AND period = ? AND period_type = 'quarter') "
+           "SELECT s.submission_id, s.kind, s.file_name, s.agency_code, s.periods, s.received_at, s.status "
+           "FROM submissions s JOIN v ON s.submission_id = TRY_CAST(trim(v.sid) AS INTEGER) "
+           "ORDER BY s.received_at DESC, s.submission_id DESC")
+    return wh.frame(sql, [kpi_id, level, entity, period])
 
 
 def lineage(wh: Warehouse, submission_ids: list[int]) -> pd.DataFrame:
@@ -216,7 +264,8 @@ def sector_vs_benchmark(wh: Warehouse) -> pd.DataFrame:
         "eu AS (SELECT sector_code, arg_max(value, year) AS eu_value, max(year) AS eu_year "
         "  FROM fact_benchmark WHERE series = ? AND geo LIKE 'EU27%' AND sector_code <> 'ALL' GROUP BY sector_code) "
         "SELECT coalesce(my.sector_code, eu.sector_code) AS sector_code, my_value, my_period, eu_value, eu_year "
-        "FROM my FULL OUTER JOIN eu ON my.sector_code = eu.sector_code ORDER BY 1")
+        "FROM my FULL OUTER JOIN eu ON my.sector_code = eu.sector_code "
+        "WHERE coalesce(my.sector_code, eu.sector_code) IN (SELECT section FROM dim_sector) ORDER BY 1")
     return wh.frame(sql, [SECTOR_INDICATOR, BENCHMARK_SERIES])
 
 
@@ -270,3 +319,23 @@ def source_freshness(wh: Warehouse) -> pd.DataFrame:
 
 def warehouse_runs(wh: Warehouse, limit: int = 200) -> pd.DataFrame:
     return wh.frame("SELECT * FROM etl_runs ORDER BY run_id DESC LIMIT ?", [limit])
+
+
+def runs(store, wh: Warehouse, limit: int = 200) -> pd.DataFrame:
+    """ETL and job runs, live from the system of record's run log (through its gateway): the
+    warehouse's copy stops at its snapshot, so it can never show the publish that failed."""
+    try:
+        return store.runs(limit=limit)
+    except Exception:
+        return warehouse_runs(wh, limit)
+
+
+LOUD_RUNS = ("failed", "missed")
+
+
+def loud_runs(runs: pd.DataFrame | None) -> list[dict]:
+    """The latest run of each job, when it failed or was missed."""
+    if runs is None or not len(runs):
+        return []
+    latest = runs.sort_values(["started_at", "run_id"]).groupby("job", sort=True).tail(1)
+    return latest[latest["status"].isin(LOUD_RUNS)].to_dict("records")

@@ -23,6 +23,7 @@ from etl import periods
 from etl.accounts import User
 from etl.ingest import IngestResult, Ingestor
 from etl.problems import Problem, problem
+from etl.readers import read_sheet
 from etl.returns import format_number
 from etl.store import Store
 
@@ -53,8 +54,9 @@ def lang_of(value: Any) -> str:
 
 
 def access_denied(lang: str = "en") -> html.Div:
-    return html.Div(className="callout callout-danger access-denied", role="alert", children=[
-        html.H1(tr("denied", lang)), html.P(tr("denied_body", lang))])
+    return html.Div(className="page", children=html.Div(
+        className="callout callout-danger access-denied", role="alert",
+        children=[html.H1(tr("denied", lang)), html.P(tr("denied_body", lang))]))
 
 
 def current_period(settings) -> str:
@@ -113,12 +115,19 @@ def _scope(user: User) -> str | None:
     return None if user.is_admin else user.agency_code
 
 
-def file_agencies(result: IngestResult) -> set[str]:
-    return {r.agency_code for r in result.rows if getattr(r, "agency_code", "")} | {a for a, _ in result.pairs}
+def file_agencies(result: IngestResult, data: bytes) -> set[str]:
+    """Every agency code the file names, also on rows that could not be read whole."""
+    found = {r.agency_code for r in result.rows if getattr(r, "agency_code", "")} | {a for a, _ in result.pairs}
+    if result.errors:
+        sheet, _ = read_sheet(data, result.file_name)
+        at = sheet.index().get("agency_code") if sheet is not None else None
+        if at is not None:
+            found |= {cells[at].strip().upper() for _, cells in sheet.rows if len(cells) > at and cells[at].strip()}
+    return found
 
 
-def _refuse_foreign(user: User, result: IngestResult, action: str) -> None:
-    foreign = sorted(a for a in file_agencies(result) if not user.can_submit_for(a))
+def _refuse_foreign(user: User, result: IngestResult, data: bytes, action: str) -> None:
+    foreign = sorted(a for a in file_agencies(result, data) if not user.can_submit_for(a))
     if foreign:
         context.store().audit(user.username, action, target=",".join(foreign)[:255], outcome="refused",
                               detail=f"{result.file_name}: rows for {', '.join(foreign)} (own agency "
@@ -131,7 +140,7 @@ def check_upload(user: User, data: bytes, file_name: str) -> Outcome:
     result = _ingestor().ingest_bytes(data, file_name or "upload", kind="return", source="upload",
                                       submitted_by=user.username, check_only=True, agency_scope=_scope(user))
     try:
-        _refuse_foreign(user, result, "check return")
+        _refuse_foreign(user, result, data, "check return")
     except UploadRefused:
         scoped = [p for p in result.problems if p.code == "agency-out-of-scope"]
         raise UploadRefused(_foreign_message(user, result, scoped)) from None
@@ -299,5 +308,5 @@ def submissions_table(rows: list[dict], lang: str, table_id: str = "history-tabl
         html.Td(r.get("submitted_by")), html.Td(r.get("reason") or ""),
         html.Td(f"{int(r.get('n_errors') or 0)} / {int(r.get('n_warnings') or 0)}"), html.Td(_links(r, lang)),
     ], **{"data-submission": str(int(r["submission_id"]))}) for r in rows]
-    return html.Div(className="table-scroll", children=html.Table(id=table_id, className="data-table", children=[
+    return html.Div(className="table-wrap", children=html.Table(id=table_id, className="data-table", children=[
         html.Thead(html.Tr([html.Th(h, scope="col") for h in header])), html.Tbody(body)]))

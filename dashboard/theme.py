@@ -61,7 +61,7 @@ def _template() -> go.layout.Template:
         title=dict(font=dict(family=FONT_HEADING, color=HEADING, size=16), x=0, xanchor="left"),
         paper_bgcolor=WHITE, plot_bgcolor=WHITE, colorway=SERIES,
         xaxis=axis, yaxis=axis,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=12)),
+        legend=dict(orientation="h", yanchor="top", y=-0.28, x=0, font=dict(size=12)),
         hoverlabel=dict(font=dict(family=FONT_BODY, size=12), bgcolor=WHITE, bordercolor=BORDER),
         margin=dict(l=8, r=8, t=48, b=8),
         colorscale=dict(sequential=SEQUENTIAL),
@@ -69,5 +69,7 @@ def _template() -> go.layout.Template:
 
 
 pio.templates[TEMPLATE_NAME] = _template()
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+# Maps draw only the states' own GeoJSON (base layers hidden), but plotly.js still loads a world
+# topojson for geo plots: an empty one is served locally, so no page ever calls a CDN.
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "topojsonURL": "/assets/topojson/",
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}

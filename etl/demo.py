@@ -97,6 +97,12 @@ _PINNED_ADOPTION = {
     "JDN": (0.9, 1.2, 4, 0.85, 0.98),
 }
 
+# Agencies that always report breakdowns: by state (the largest employers) and by the
+# MSIC section they serve (education P, health Q, transport H, agriculture A, finance K,
+# public administration O).
+_STATE_BREAKDOWN_AGENCIES = frozenset({"MOE", "MOH", "PDRM"})
+_MSIC_BREAKDOWN_AGENCIES = frozenset({"MOE", "MOH", "MOT", "MAFS", "MOF", "JPA"})
+
 # MSIC section each reference agency mainly serves; others follow their ministry.
 _AGENCY_SECTION = {
     "AADK": "O", "AUDIT": "O", "BNM": "K", "BOMBA": "O", "DOA": "A", "DOSM": "M", "EPF": "K",
@@ -135,8 +141,8 @@ _STATE_ENTERPRISE = np.array([1.1, 0.7, 0.6, 1.0, 0.95, 0.75, 1.35, 0.85, 0.6, 1
 # ---- AI use cases ---------------------------------------------------------------------
 # (function, title, chance of being citizen-facing, uses GenAI, typical risk tier)
 _GENERIC_USE_CASES = (
-    ("virtual assistant", "Virtual assistant for public enquiries", 0.9, True, "limited"),
-    ("drafting assistant", "GenAI drafting assistant for letters and minutes", 0.0, True, "minimal"),
+    ("chatbot", "Chatbot for public enquiries", 0.9, True, "limited"),
+    ("drafting", "GenAI drafting of letters and minutes", 0.0, True, "minimal"),
     ("knowledge search", "Knowledge search over circulars and guidelines", 0.1, True, "minimal"),
     ("document processing", "Data extraction from scanned application forms", 0.2, False, "limited"),
     ("translation", "Malay-English translation of public notices", 0.5, True, "minimal"),
@@ -144,7 +150,7 @@ _GENERIC_USE_CASES = (
     ("complaint triage", "Complaint triage and routing", 0.4, False, "limited"),
     ("forecasting", "Counter and call-centre demand forecasting", 0.0, False, "minimal"),
     ("anomaly detection", "Anomaly detection in payments and claims", 0.0, False, "high"),
-    ("code assistant", "Code assistant for in-house developers", 0.0, True, "minimal"),
+    ("code generation", "Code generation for in-house developers", 0.0, True, "minimal"),
     ("analytics", "Automated summaries of management dashboards", 0.0, True, "minimal"),
     ("predictive maintenance", "Predictive maintenance of vehicles and equipment", 0.0, False, "minimal"),
 )
@@ -170,11 +176,11 @@ _SECTOR_USE_CASES = {
     "O": (("risk scoring", "Risk profiling for inspection selection", 0.0, False, "high"),
           ("computer vision", "Photo quality checks for identity documents", 0.7, False, "limited"),
           ("document processing", "Case-file summarisation for officers", 0.0, True, "limited")),
-    "P": (("learning assistant", "Essay feedback assistant for teachers", 0.3, True, "high"),
+    "P": (("learning support", "Essay feedback for teachers", 0.3, True, "high"),
           ("risk scoring", "Early warning of student dropout", 0.0, False, "high")),
     "Q": (("clinical decision support", "Chest X-ray triage support", 0.0, False, "high"),
           ("forecasting", "Clinic appointment no-show prediction", 0.2, False, "limited"),
-          ("virtual assistant", "Medicine information assistant for patients", 0.9, True, "high")),
+          ("chatbot", "Medicine information chatbot for patients", 0.9, True, "high")),
 }
 _PROHIBITED_USE_CASES = (
     ("emotion recognition", "Emotion recognition of applicants during interviews"),
@@ -265,6 +271,8 @@ def generate(out_dir: Path, *, reference_dir: Path, n_agencies: int | None = Non
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     if n_agencies is not None and n_agencies < 1:
         raise ValueError("n_agencies must be at least 1")
+    if seed < 0:
+        raise ValueError("seed must be a non-negative integer")
     say = progress or (lambda _msg: None)
 
     ref = _Reference.load(Path(reference_dir))
@@ -324,15 +332,16 @@ class _Agency:
     peer_group: str
     section: str
     digital: bool
+    synthetic: bool = False
 
 
 def _select_agencies(ref: _Reference, n: int | None, seed: int) -> tuple[list[_Agency], list[dict]]:
     submitters = [r for r in ref.agencies if r["submits_returns"].strip().lower() == "yes"]
 
-    def make(code: str, ministry: str, peer: str) -> _Agency:
+    def make(code: str, ministry: str, peer: str, synthetic: bool = False) -> _Agency:
         section = _AGENCY_SECTION.get(code) or _MINISTRY_SECTION.get(ministry, "O")
         return _Agency(code=code, ministry=ministry, peer_group=peer, section=section,
-                       digital=ministry == "DIGITAL" or section == "J")
+                       digital=ministry == "DIGITAL" or section == "J", synthetic=synthetic)
 
     chosen = [make(r["agency_code"], r["ministry_code"], r["peer_group"]) for r in submitters]
     synthetic: list[dict] = []
@@ -346,7 +355,7 @@ def _select_agencies(ref: _Reference, n: int | None, seed: int) -> tuple[list[_A
         chosen = ranked[:n]
     elif n is not None and n > len(chosen):
         synthetic = _synthetic_agencies(ref, submitters, n - len(chosen), seed)
-        chosen += [make(r["agency_code"], r["ministry_code"], r["peer_group"]) for r in synthetic]
+        chosen += [make(r["agency_code"], r["ministry_code"], r["peer_group"], True) for r in synthetic]
     chosen.sort(key=lambda a: a.code)
     return chosen, synthetic
 
@@ -433,7 +442,8 @@ class _Sim:
     quarters: list[str]
     t: np.ndarray  # quarters from 2024Q1, as int
     values: dict[str, np.ndarray]  # agency totals; NaN = not reported
-    breakdowns: dict[tuple[str, str, str], np.ndarray]  # (type, code, indicator) -> values
+    breakdowns: dict[tuple[str, str, str], list[int]]  # (type, code, indicator) -> values
+    columns: dict[str, list[float]]  # the agency totals as plain lists, for fast writing
     systems: list[_System]
     missing: np.ndarray  # bool per quarter
     late: np.ndarray
@@ -466,11 +476,10 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
     size_draw = rng.normal(0.0, 1.0)
     if ag.code in PINNED_HEADCOUNT:
         hc0 = float(PINNED_HEADCOUNT[ag.code])
-    elif ag.code.startswith("AG"):
+    elif ag.synthetic:
         hc0 = float(np.clip(math.exp(math.log(700) + 1.1 * size_draw), 80, 60_000))
     else:
         hc0 = float(np.clip(math.exp(math.log(1800) + 0.8 * size_draw), 200, 12_000))
-    size = math.log10(hc0)
 
     # -- headcount (stock) and AI literacy (cumulative)
     growth = rng.normal(0.004, 0.006)
@@ -481,10 +490,10 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
     lit = np.zeros(n, dtype=np.int64)
     adv = np.zeros(n, dtype=np.int64)
     prev_lit = prev_adv = 0
-    for i in range(n):
-        h = max(20, int(round(hc_raw[i])), prev_lit, prev_adv)
-        prev_lit = max(prev_lit, int(round(min(lit_share[i], 0.97) * h)))
-        prev_adv = max(prev_adv, int(round(min(adv_share[i], 0.2) * h)))
+    for i, (h_raw, l_sh, a_sh) in enumerate(zip(hc_raw.tolist(), lit_share.tolist(), adv_share.tolist())):
+        h = max(20, int(round(h_raw)), prev_lit, prev_adv)
+        prev_lit = max(prev_lit, int(round(min(l_sh, 0.97) * h)))
+        prev_adv = max(prev_adv, int(round(min(a_sh, 0.2) * h)))
         hc[i], lit[i], adv[i] = max(h, prev_lit, prev_adv), prev_lit, prev_adv
 
     # -- AI specialists (FTE, half steps)
@@ -510,7 +519,8 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
     # -- the quarterly GenAI user survey (optional)
     survey_prob = 0.85 if rng.random() < 0.8 else 0.3
     ran = (rng.random(n) < survey_prob) & (access >= 10)
-    srv_n = np.maximum(1, np.round(access * rng.uniform(0.03, 0.2, n)))
+    response_rate = rng.uniform(0.04, 0.2) * np.exp(rng.normal(0.0, 0.2, n))
+    srv_n = np.minimum(np.maximum(1, np.round(access * response_rate)), access)
     hours_mean = float(np.clip(rng.normal(3.1, 0.5), 1.0, 6.0))
     quality_mean = float(np.clip(rng.normal(0.87, 0.04), 0.6, 0.97))
     if ag.code == "JDN":
@@ -541,12 +551,13 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
 
     # -- transactions and satisfaction with AI-enabled services (optional)
     reports_txn = rng.random() < 0.8
-    txn = np.round(svc_ai * np.exp(rng.normal(0.9 * math.log(hc0) + 1.0, 0.5, n)))
+    txn_level = rng.normal(0.9 * math.log(hc0) + 1.0, 0.5)
+    txn = np.round(svc_ai * np.exp(txn_level + rng.normal(0.0, 0.15, n)))
     base_days = float(_round_to(rng.uniform(3.0, 30.0), 0.5))
     first_ai = next((int(ti) for ti, k in zip(t, svc_ai) if k > 0), int(t[-1]))
     reduction = np.clip(0.1 + 0.05 * (tf - first_ai) + rng.normal(0.0, 0.03, n), 0.02, 0.6)
     cur_days = np.maximum(0.1, np.round(base_days * (1.0 - reduction), 1))
-    csat_n = np.round(txn * rng.uniform(0.005, 0.03, n))
+    csat_n = np.round(txn * rng.uniform(0.005, 0.03) * np.exp(rng.normal(0.0, 0.15, n)))
     csat_mean = np.clip(rng.normal(3.9, 0.25) + rng.normal(0.0, 0.1, n), 2.5, 4.8)
     csat_sum = np.round(csat_n * csat_mean)
     txn_ok = (svc_ai > 0) & reports_txn
@@ -576,7 +587,7 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
     dsa = _cumulative(rng, rng.poisson(3 * size_factor), 0.25 + 0.2 * _sigmoid(0.3 * tf))
 
     # -- governance flags (stock; once adopted they stay)
-    t_lead = int(round(2.0 - 2.5 * a + rng.normal(0.0, 2.5)))
+    t_lead = int(round(2.5 - 3.0 * a + rng.normal(0.0, 3.0)))
     t_policy = t_lead + 2 + int(rng.poisson(3))
     lead = (t >= t_lead).astype(float)
     policy = (t >= t_policy).astype(float)
@@ -604,10 +615,11 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
     state_w = _STATE_POPULATION * np.exp(rng.normal(0.0, 0.25, 16))
     state_w[15] += state_w.sum() * rng.uniform(0.03, 0.12)  # headquarters in Putrajaya
     main_share = rng.uniform(0.6, 0.92)
-    breakdowns: dict[tuple[str, str, str], np.ndarray] = {}
-    if ag.code in ("MOE", "MOH", "PDRM") or (hc0 >= 4000 and state_draw < 0.8):
+    breakdowns: dict[tuple[str, str, str], list[int]] = {}
+    if ag.code in _STATE_BREAKDOWN_AGENCIES or (hc0 >= 4000 and state_draw < 0.8):
         breakdowns.update(_split_series("STATE", _STATE_CODES, state_w, _STATE_UPTAKE, hc, lit, access, active))
-    if ag.section != "O" and msic_draw < 0.4 or ag.section == "O" and msic_draw < 0.08:
+    if (ag.code in _MSIC_BREAKDOWN_AGENCIES or ag.section != "O" and msic_draw < 0.4
+            or ag.section == "O" and msic_draw < 0.08):
         if ag.section == "O":
             codes, w, up = ("O",), np.array([1.0]), np.array([1.0])
         else:
@@ -616,21 +628,27 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
 
     # -- when the return arrives (or not), corrections, notes and the sender's habits
     reliability = rng.random()
-    p_miss, p_late = (0.03, 0.06) if reliability < 0.8 else (0.12, 0.25) if reliability < 0.95 else (0.3, 0.5)
+    p_miss, p_late = (0.03, 0.06) if reliability < 0.8 else (0.12, 0.25) if reliability < 0.95 else (0.25, 0.5)
+    anchor = ag.code in _PINNED_ADOPTION  # the largest employers always report, early
+    if anchor:
+        p_miss, p_late = 0.0, 0.0
     miss_u, late_u, resub_u = rng.random(n), rng.random(n), rng.random(n)
     on_time_day = np.floor(rng.triangular(5.0, 24.0, _ON_TIME_LAST_DAY + 0.999, n)).astype(int)
+    if anchor:
+        on_time_day = np.minimum(on_time_day, _AS_AT_DAYS - 2)
     late_day = rng.integers(_LATE_FIRST_DAY, _LATE_LAST_DAY + 1, n)
     minute = rng.integers(8 * 60 + 30, 18 * 60, n)
     evening = rng.random(n) < 0.06
     evening_minute = rng.integers(19 * 60 + 30, 21 * 60 + 30, n)  # register follows within 2 hours
     resub_days = rng.integers(5, 10, n)
     resub_minute = rng.integers(9 * 60, 17 * 60, n)
-    resub_pick = rng.integers(0, len(_CORRECTIONS), n)
+    resub_pick = rng.random(n)
     register_lag = rng.integers(5, 120, n)
     note_u, note_pick = rng.random(n), rng.integers(0, len(_NOTES), n)
     provisional = rng.random(n) < 0.1
     estimated = rng.random(n) < 0.04
     unit_filled, status_explicit, blank_rows = rng.random() < 0.8, rng.random() < 0.6, rng.random() < 0.5
+    explains_jump = rng.random() < 0.7  # a note on the quarter GenAI licences arrive
 
     missing = miss_u < p_miss
     late = (late_u < p_late) & ~missing
@@ -652,16 +670,20 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
         received.append(when)
         fix = None
         if i != last and resub_u[i] < 0.03:
-            fix = _wrong_value(values, breakdowns, i, int(resub_pick[i]))
+            fix = _wrong_value(values, breakdowns, i, float(resub_pick[i]))
             if fix is not None:
                 d = when.date() + timedelta(days=int(resub_days[i]))
                 m = int(resub_minute[i])
                 fix = (*fix, datetime.combine(d, time(m // 60, m % 60), MYT))
         resub.append(fix)
         ind, text = _NOTES[int(note_pick[i])]
-        notes.append((ind, text) if note_u[i] < 0.05 and not np.isnan(values[ind][i]) else None)
+        if t[i] == wave and explains_jump and access[i] > 0:
+            notes.append(("HC_GENAI_ACCESS", "AI at Work 2.0 licences issued this quarter"))
+        else:
+            notes.append((ind, text) if note_u[i] < 0.05 and not np.isnan(values[ind][i]) else None)
 
     return _Sim(agency=ag, quarters=quarters, t=t, values=values, breakdowns=breakdowns,
+                columns={k: v.tolist() for k, v in values.items()},
                 systems=systems, missing=missing, late=late, received=received,
                 register_lag_min=register_lag, resub=resub, notes=notes,
                 provisional_budget=provisional, estimated_active=estimated,
@@ -677,18 +699,18 @@ def _cumulative(rng: np.random.Generator, start: int, rate) -> np.ndarray:
 
 
 def _wrong_value(values: dict[str, np.ndarray], breakdowns: dict, i: int,
-                 pick: int) -> tuple[str, float, str] | None:
+                 u: float) -> tuple[str, float, str] | None:
     """A plausible keying or counting error that passes every rule, and the reason given
     when it is corrected. Indicators with breakdowns are left alone so parts keep summing."""
     broken_down = {k[2] for k in breakdowns}
-    for j in range(len(_CORRECTIONS)):
-        ind, reason = _CORRECTIONS[(pick + j) % len(_CORRECTIONS)]
-        v = values[ind][i]
-        if ind in broken_down or np.isnan(v) or v <= 0:
+    candidates = []
+    for ind, reason in _CORRECTIONS:
+        v = float(values[ind][i])
+        if ind in broken_down or math.isnan(v) or v <= 0:
             continue
         if ind == "HC_GENAI_ACTIVE":
-            room = values["HC_GENAI_ACCESS"][i] - v
-            wrong = v + math.ceil(room * 0.6) if room >= max(2.0, 0.1 * v) else round(v * 0.6)
+            room = float(values["HC_GENAI_ACCESS"][i]) - v
+            wrong = v + math.ceil(room * 0.6) if room >= max(2.0, 0.1 * v) else float(round(v * 0.6))
         elif ind == "BUD_DIGITAL_RM":
             wrong = v * 10
         elif ind == "SVC_TOTAL":
@@ -698,55 +720,71 @@ def _wrong_value(values: dict[str, np.ndarray], breakdowns: dict, i: int,
         else:  # SRV_N: invitations rather than respondents
             wrong = v * 5
         if wrong != v and wrong >= 0:
-            return ind, float(wrong), reason
-    return None
+            candidates.append((ind, float(wrong), reason))
+    if not candidates:
+        return None
+    # The licence audit is the commonest correction once GenAI licences are out.
+    weights = [3.0 if c[0] == "HC_GENAI_ACTIVE" else 1.0 for c in candidates]
+    pick = u * sum(weights)
+    for c, w in zip(candidates, weights):
+        if pick < w:
+            return c
+        pick -= w
+    return candidates[-1]
 
 
-def _alloc(total: int, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Whole parts summing to ``total`` with ``lo <= part <= hi``, spread by ``weights``."""
-    x = lo.astype(np.int64).copy()
-    rem = int(total) - int(x.sum())
-    if rem < 0 or rem > int((hi - x).sum()):
+def _alloc(total: int, weights: list[float], lo: list[int], hi: list[int]) -> list[int]:
+    """Whole parts summing to ``total`` with ``lo <= part <= hi``, spread by ``weights``.
+    Plain lists: for the 16 states this is several times faster than NumPy."""
+    x = list(lo)
+    rem = int(total) - sum(x)
+    if rem < 0 or rem > sum(h - v for h, v in zip(hi, x)):
         raise ValueError("infeasible allocation")
+    k_all = range(len(x))
     while rem > 0:
-        cap = hi - x
-        room = cap > 0
-        w = np.where(room, weights, 0.0)
-        if w.sum() <= 0:
-            w = room.astype(float)
-        share = rem * w / w.sum()
-        add = np.minimum(np.floor(share).astype(np.int64), cap)
-        if add.sum() == 0:
-            for k in np.argsort(-share, kind="stable"):
+        cap = [h - v for h, v in zip(hi, x)]
+        w = [wi if c > 0 else 0.0 for wi, c in zip(weights, cap)]
+        sw = sum(w)
+        if sw <= 0:
+            w = [1.0 if c > 0 else 0.0 for c in cap]
+            sw = sum(w)
+        share = [rem * wi / sw for wi in w]
+        add = [min(int(sh), c) for sh, c in zip(share, cap)]
+        added = sum(add)
+        if added == 0 or added > rem:  # the last few units, largest share first
+            for k in sorted(k_all, key=lambda k: -share[k]):
                 if rem == 0:
                     break
                 if cap[k] > 0:
                     x[k] += 1
                     rem -= 1
             continue
-        x += add
-        rem -= int(add.sum())
+        x = [v + a for v, a in zip(x, add)]
+        rem -= added
     return x
 
 
-def _split_series(kind: str, codes: tuple[str, ...], weights: np.ndarray, uptake: np.ndarray,
-                  hc, lit, access, active) -> dict[tuple[str, str, str], np.ndarray]:
+def _split_series(kind: str, codes: tuple[str, ...], weights, uptake, hc, lit, access,
+                  active) -> dict[tuple[str, str, str], list[int]]:
     """Parts of the four headcount indicators that sum to the totals, obey the relations in
     every part, and keep each part of the cumulative HC_AI_LIT from falling."""
-    k, n = len(codes), len(hc)
-    out = {name: np.zeros((n, k), dtype=np.int64) for name in BREAKDOWN_INDICATORS}
-    prev_lit = np.zeros(k, dtype=np.int64)
-    none = np.zeros(k, dtype=np.int64)
-    for i in range(n):
-        h = _alloc(int(hc[i]), weights, prev_lit, np.full(k, int(hc[i])))
-        lt = _alloc(int(lit[i]), h * uptake, prev_lit, h)
-        ac = _alloc(int(access[i]), h * uptake, none, h)
-        at = _alloc(int(active[i]), ac.astype(float), none, ac)
+    k = len(codes)
+    weights = [float(w) for w in weights]
+    uptake = [float(u) for u in uptake]
+    out: dict[tuple[str, str, str], list[int]] = {(kind, c, name): [] for name in BREAKDOWN_INDICATORS for c in codes}
+    prev_lit = [0] * k
+    none = [0] * k
+    for h_tot, l_tot, ac_tot, at_tot in zip(hc.tolist(), lit.tolist(), access.tolist(), active.tolist()):
+        h = _alloc(h_tot, weights, prev_lit, [h_tot] * k)
+        hw = [hv * u for hv, u in zip(h, uptake)]
+        lt = _alloc(l_tot, hw, prev_lit, h)
+        ac = _alloc(ac_tot, hw, none, h)
+        at = _alloc(at_tot, [float(v) for v in ac], none, ac)
         for name, part in zip(BREAKDOWN_INDICATORS, (h, lt, ac, at)):
-            out[name][i] = part
+            for code, v in zip(codes, part):
+                out[(kind, code, name)].append(v)
         prev_lit = lt
-    return {(kind, code, name): out[name][:, j].astype(float)
-            for name in BREAKDOWN_INDICATORS for j, code in enumerate(codes)}
+    return out
 
 
 def _make_systems(ag: _Agency, rng: np.random.Generator, a: float, hc0: float,
@@ -859,32 +897,33 @@ class _Writer:
     def return_rows(self, sim: _Sim, i: int, wrong: tuple[str, float] | None = None) -> list[tuple]:
         code, period = sim.agency.code, sim.quarters[i]
         note = sim.notes[i]
+        unit_filled = sim.unit_filled
+        actual = "A" if sim.status_explicit else ""
+        provisional, estimated = bool(sim.provisional_budget[i]), bool(sim.estimated_active[i])
         rows = []
         for ind, unit, kind, allow_blank, _required in self.catalogue:
-            series = sim.values.get(ind)
+            series = sim.columns.get(ind)
             if series is None:
                 continue
             v = series[i]
             if wrong is not None and wrong[0] == ind:
                 v = wrong[1]
-            status = "A" if sim.status_explicit else ""
-            if sim.provisional_budget[i] and ind in ("BUD_DIGITAL_RM", "BUD_AI_RM"):
-                status = "P"
-            elif sim.estimated_active[i] and ind == "HC_GENAI_ACTIVE":
-                status = "E"
-            text = note[1] if note is not None and note[0] == ind else ""
-            if np.isnan(v):
+            if v != v:  # NaN: not reported
                 if not allow_blank:
                     raise AssertionError(f"{code} {period}: required value {ind} missing")
                 if sim.blank_rows:
-                    rows.append((code, period, ind, "", unit if sim.unit_filled else "", "", "", "", ""))
+                    rows.append((code, period, ind, "", unit if unit_filled else "", "", "", "", ""))
                 continue
-            rows.append((code, period, ind, _fmt(v, kind), unit if sim.unit_filled else "", "", "",
-                         status, text))
+            status = actual
+            if provisional and ind in ("BUD_DIGITAL_RM", "BUD_AI_RM"):
+                status = "P"
+            elif estimated and ind == "HC_GENAI_ACTIVE":
+                status = "E"
+            text = note[1] if note is not None and note[0] == ind else ""
+            rows.append((code, period, ind, _fmt(v, kind), unit if unit_filled else "", "", "", status, text))
         for (btype, bcode, ind), series in sim.breakdowns.items():
-            rows.append((code, period, ind, _fmt(series[i], "integer"),
-                         self.unit[ind] if sim.unit_filled else "", btype, bcode,
-                         "A" if sim.status_explicit else "", ""))
+            rows.append((code, period, ind, str(series[i]), self.unit[ind] if unit_filled else "",
+                         btype, bcode, actual, ""))
         return rows
 
     @staticmethod

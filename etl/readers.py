@@ -8,13 +8,15 @@ Row numbers are the ones the analyst sees in a spreadsheet program: the header i
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import math
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Iterable
 
 from etl.problems import WARNING, Problem, problem
 
@@ -42,7 +44,8 @@ _OTHER_BINARY = (
     (b"\xfe\xff", "a UTF-16 text file"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+# A header that looks like an indicator code (the wide layout of a return).
+CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 _RETURN_META = frozenset({"agency_code", "period", "unit", "breakdown_type", "breakdown_code",
                           "value_status", "notes", "value"})
 
@@ -83,9 +86,31 @@ def column_letter(position: int) -> str:
     return letters
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large file is read or checked.
+
+    A national file allocates millions of small lists and rows that all stay alive; the
+    collector would rescan them again and again (half the time of a 1.2-million-row file).
+    Nothing here creates reference cycles, so nothing is lost by pausing it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_sheet(data: bytes, file_name: str, *,
                max_expanded_bytes: int = MAX_EXPANDED_BYTES) -> tuple[Sheet | None, list[Problem]]:
     """Read a CSV or XLSX file (decided by its bytes, not its name) into a ``Sheet``."""
+    with paused_gc():
+        return _read_any(data, file_name, max_expanded_bytes)
+
+
+def _read_any(data: bytes, file_name: str, max_expanded_bytes: int) -> tuple[Sheet | None, list[Problem]]:
     if not data or not data.strip(b" \t\r\n"):
         return None, [problem("empty-file", "the file is empty", file=file_name,
                               expected=ACCEPTED_FORMATS)]
@@ -163,7 +188,7 @@ def _csv_records(text: str, delimiter: str, file_name: str) -> tuple[list[Record
             number += 1
             line = reader.line_num
             if cells:
-                records.append((number, [c.strip() for c in cells]))
+                records.append((number, list(map(str.strip, cells))))
     except csv.Error as exc:
         return records, [problem(
             "broken-quoting",
@@ -195,7 +220,7 @@ def _zip_guard(data: bytes, file_name: str, max_expanded_bytes: int) -> list[Pro
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+    except Exception as exc:  # zipfile raises many types on damaged archives
         return [_not_accepted(file_name, f"the file looks like a ZIP/XLSX but cannot be opened ({exc})")]
     if len(members) > _MAX_ZIP_MEMBERS:
         return [_bomb(file_name, f"the workbook holds {len(members)} parts")]
@@ -220,29 +245,30 @@ def _read_xlsx(data: bytes, file_name: str, max_expanded_bytes: int) -> tuple[Sh
     if problems:
         return None, problems
     try:
-        records, sheet_names = _xlsx_records(data)
+        records, sheet_names, used = _xlsx_records(data)
     except Exception as exc:  # openpyxl raises many types on malformed workbooks
         return None, [_not_accepted(file_name, f"the file is a ZIP archive but not a readable "
                                                f"XLSX workbook ({type(exc).__name__}: {exc})")]
-    if sheet_names is None:
+    if not used:
         return None, [_not_accepted(file_name, "the workbook has no worksheet")]
     if len(sheet_names) > 1:
         problems.append(problem(
             "several-sheets", f"the workbook has {len(sheet_names)} sheets "
-            f"({', '.join(sheet_names[:10])}); only the first, '{sheet_names[0]}', was read",
-            file=file_name, value=sheet_names[0], level=WARNING,
+            f"({', '.join(sheet_names[:10])}); only the first worksheet, '{used}', was read",
+            file=file_name, value=used, level=WARNING,
             expected="one sheet, or the data on the first sheet"))
     sheet, more = _build_sheet(records, file_name, "xlsx")
     return sheet, problems + more
 
 
-def _xlsx_records(data: bytes) -> tuple[list[Record], list[str] | None]:
+def _xlsx_records(data: bytes) -> tuple[list[Record], list[str], str]:
+    """Rows of the first worksheet, every sheet name, and the title of the sheet read."""
     from openpyxl import load_workbook  # imported here: CSV-only use never pays for it
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     try:
         if not workbook.worksheets:
-            return [], None
+            return [], list(workbook.sheetnames), ""
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # trust the cells, not a possibly wrong <dimension>
         records: list[Record] = []
@@ -252,7 +278,7 @@ def _xlsx_records(data: bytes) -> tuple[list[Record], list[str] | None]:
                 cells.pop()
             if cells:
                 records.append((number, cells))
-        return records, list(workbook.sheetnames)
+        return records, list(workbook.sheetnames), sheet.title
     finally:
         workbook.close()
 
@@ -361,13 +387,18 @@ def _square_rows(records: Iterable[Record], header: list[str], spare: int, pad: 
     width = len(header)
     rows: list[Record] = []
     problems: list[Problem] = []
-    for number, cells in records:
+    for record in records:
+        number, cells = record
         n = len(cells)
+        if n == width:  # the usual case, kept first and cheap
+            if any(cells):
+                rows.append(record)
+            continue
         if n > width and not any(cells[width:]) and (pad or n <= spare):
             cells = cells[:width]
         elif n < width and pad:
             cells = cells + [""] * (width - n)
-        elif n != width:
+        else:
             if any(cells):
                 problems.append(_ragged(number, cells, header, file_name, pad))
             continue
@@ -410,11 +441,10 @@ def detect_kind(sheet: Sheet, indicator_codes: Iterable[str] = ()) -> str | None
         if "indicator_code" in names:
             return "return"
         codes = {c.lower() for c in indicator_codes}
-        if any(n in codes or (_CODE_LIKE.match(n) and n not in _RETURN_META) for n in names
+        if any(n in codes or (CODE_LIKE.match(n) and n not in _RETURN_META) for n in names
                if n not in {"agency_code", "period"}):
             return "return"
     return None
-
 
 
 def locate_columns(sheet: Sheet, required: Iterable[str], optional: Iterable[str],

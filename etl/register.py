@@ -6,8 +6,9 @@ A register file is a complete snapshot of each (agency, period) it holds. It use
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from etl import periods
 from etl.problems import Problem, problem

@@ -9,12 +9,16 @@ indexes built once for all rules) and yields problems. Adding a check is one fun
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from etl import periods
 from etl.problems import WARNING, Problem, problem
+from etl.readers import paused_gc
 
 if TYPE_CHECKING:
     from etl.returns import IndicatorSpec, ReturnRow, ValidationContext
@@ -45,34 +49,45 @@ class Batch:
     """The rows of one file with the context, and lookups shared by the rules."""
 
     rows: list[Any]
-    ctx: "ValidationContext"
+    ctx: ValidationContext
     file: str
     _accepted: dict[str, dict] = field(default_factory=dict)
+    _first: dict[str, dict] = field(default_factory=dict)
 
     @cached_property
     def allowed_agencies(self) -> frozenset[str]:
         """Agencies of the file that are known, submit returns and are in scope."""
         scope = (self.ctx.agency_scope or "").upper()
-        return frozenset(a for a in {r.agency_code for r in self.rows}
+        return frozenset(a for a in self.first_rows("agency_code")
                          if self.ctx.agencies.get(a) and (not scope or a == scope))
 
     @cached_property
     def latest_period(self) -> str:
         return periods.last_complete(self.ctx.today)
 
-    def spec(self, row: "ReturnRow") -> "IndicatorSpec | None":
-        return self.ctx.catalogue.indicators.get(row.indicator_code)
-
-    def checked(self) -> Iterator[tuple["ReturnRow", "IndicatorSpec"]]:
-        """Rows with a value, a known indicator and an allowed agency."""
-        allowed, specs = self.allowed_agencies, self.ctx.catalogue.indicators
-        for row in self.rows:
-            spec = specs.get(row.indicator_code)
-            if spec is not None and row.value is not None and row.agency_code in allowed:
-                yield row, spec
+    def column(self, row: ReturnRow) -> str:
+        """The column holding the row's value: ``value``, or the indicator's column in a
+        wide file (``parse_return`` returns a list that knows its layout)."""
+        if getattr(self.rows, "layout", "long") == "wide":
+            return row.indicator_code
+        return "value"
 
     @cached_property
-    def groups(self) -> dict[tuple[str, str, str, str], dict[str, "ReturnRow"]]:
+    def checked(self) -> list[tuple[ReturnRow, IndicatorSpec]]:
+        """Rows with a value, a known indicator and an allowed agency."""
+        allowed, specs = self.allowed_agencies, self.ctx.catalogue.indicators
+        return [(row, specs[row.indicator_code]) for row in self.rows
+                if row.value is not None and row.indicator_code in specs
+                and row.agency_code in allowed]
+
+    def first_rows(self, attribute: str) -> dict[str, tuple[Any, int]]:
+        """Distinct values of ``attribute`` -> (first row, number of rows), computed once."""
+        if attribute not in self._first:
+            self._first[attribute] = first_rows(self.rows, attrgetter(attribute))
+        return self._first[attribute]
+
+    @cached_property
+    def groups(self) -> dict[tuple[str, str, str, str], dict[str, ReturnRow]]:
         """(agency, period, breakdown type, breakdown code) -> indicator -> row."""
         out: dict[tuple[str, str, str, str], dict[str, ReturnRow]] = {}
         for r in self.rows:
@@ -81,7 +96,7 @@ class Batch:
         return out
 
     @cached_property
-    def series(self) -> dict[tuple[str, str, str, str], dict[str, "ReturnRow"]]:
+    def series(self) -> dict[tuple[str, str, str, str], dict[str, ReturnRow]]:
         """(agency, indicator, breakdown type, breakdown code) -> period -> row of the file."""
         out: dict[tuple[str, str, str, str], dict[str, ReturnRow]] = {}
         for r in self.rows:
@@ -90,14 +105,25 @@ class Batch:
         return out
 
     def accepted(self, agency: str, indicator: str, btype: str, bcode: str) -> dict[str, float | None]:
-        """Accepted values by period; asked once per agency, and only for allowed agencies."""
+        """Accepted values by period; asked once per agency (or once for all agencies with
+        ``ctx.accepted_many``), and only for allowed agencies: never another agency's."""
         if agency not in self.allowed_agencies:
             return {}
         if agency not in self._accepted:
-            self._accepted[agency] = self.ctx.accepted(agency) or {}
+            if self.ctx.accepted_many is not None:
+                self._fetch_all_accepted()
+            else:
+                self._accepted[agency] = self.ctx.accepted(agency) or {}
         return self._accepted[agency].get((indicator, btype, bcode), {})
 
-    def value_at(self, row: "ReturnRow", indicator: str, period: str) -> tuple[float | None, "ReturnRow | None"]:
+    def _fetch_all_accepted(self) -> None:
+        in_file = list(self.first_rows("period"))
+        first, last = periods.previous(min(in_file)), max(in_file)
+        agencies = sorted(self.allowed_agencies)
+        found = self.ctx.accepted_many(agencies, first, last) or {}
+        self._accepted.update({a: found.get(a) or {} for a in agencies})
+
+    def value_at(self, row: ReturnRow, indicator: str, period: str) -> tuple[float | None, ReturnRow | None]:
         """The value of ``indicator`` for the row's agency and breakdown: the file's, else accepted."""
         key = (row.agency_code, indicator, row.breakdown_type, row.breakdown_code)
         in_file = self.series.get(key, {}).get(period)
@@ -106,17 +132,20 @@ class Batch:
         return self.accepted(*key).get(period), None
 
 
-def _where(other: "ReturnRow | None", agency: str, period: str) -> str:
+def _where(other: ReturnRow | None, agency: str, period: str) -> str:
     return f"row {other.source_row}" if other else f"accepted earlier for {agency} {period}"
 
 
 def first_rows(rows: Iterable[Any], key: Callable[[Any], str]) -> dict[str, tuple[Any, int]]:
     """Distinct key -> (first row, number of rows): report a bad code once, not per row."""
+    counts = Counter(map(key, rows))
     out: dict[str, tuple[Any, int]] = {}
     for r in rows:
         k = key(r)
-        first, n = out.get(k, (r, 0))
-        out[k] = (first, n + 1)
+        if k not in out:
+            out[k] = (r, counts[k])
+            if len(out) == len(counts):
+                break
     return out
 
 
@@ -127,7 +156,7 @@ def _rows_note(n: int) -> str:
 # ---- agency and period rules (shared with the register) ----------------------------------
 
 def unknown_agency(b: Batch) -> Iterator[Problem]:
-    for agency, (row, n) in first_rows(b.rows, lambda r: r.agency_code).items():
+    for agency, (row, n) in b.first_rows("agency_code").items():
         if agency not in b.ctx.agencies:
             yield problem("unknown-agency", f"unknown agency code '{agency}'{_rows_note(n)}",
                           file=b.file, row=row.source_row, column="agency_code", value=agency,
@@ -135,7 +164,7 @@ def unknown_agency(b: Batch) -> Iterator[Problem]:
 
 
 def agency_not_submitting(b: Batch) -> Iterator[Problem]:
-    for agency, (row, n) in first_rows(b.rows, lambda r: r.agency_code).items():
+    for agency, (row, n) in b.first_rows("agency_code").items():
         if b.ctx.agencies.get(agency) is False:
             yield problem("agency-not-submitting", f"the agency code '{agency}' does not submit "
                           f"returns{_rows_note(n)}", file=b.file, row=row.source_row,
@@ -147,7 +176,7 @@ def agency_out_of_scope(b: Batch) -> Iterator[Problem]:
     scope = (b.ctx.agency_scope or "").upper()
     if not scope:
         return
-    for agency, (row, n) in first_rows(b.rows, lambda r: r.agency_code).items():
+    for agency, (row, n) in b.first_rows("agency_code").items():
         if agency != scope:
             yield problem("agency-out-of-scope", f"you may only submit for {scope}; this row is "
                           f"for {agency}{_rows_note(n)}", file=b.file, row=row.source_row,
@@ -157,7 +186,7 @@ def agency_out_of_scope(b: Batch) -> Iterator[Problem]:
 def future_period(b: Batch) -> Iterator[Problem]:
     latest = b.latest_period
     last = periods.index(latest)
-    for period, (row, n) in first_rows(b.rows, lambda r: r.period).items():
+    for period, (row, n) in b.first_rows("period").items():
         if periods.index(period) > last:
             yield problem("future-period", f"{period} has not ended on {b.ctx.today.isoformat()}"
                           f"{_rows_note(n)}; the latest quarter accepted is {latest}",
@@ -172,7 +201,7 @@ AGENCY_PERIOD_RULES = (unknown_agency, agency_not_submitting, agency_out_of_scop
 
 def unknown_indicator(b: Batch) -> Iterator[Problem]:
     specs = b.ctx.catalogue.indicators
-    for indicator, (row, n) in first_rows(b.rows, lambda r: r.indicator_code).items():
+    for indicator, (row, n) in b.first_rows("indicator_code").items():
         if indicator not in specs:
             yield problem("unknown-indicator", f"unknown indicator code '{indicator}'"
                           f"{_rows_note(n)}", file=b.file, row=row.source_row,
@@ -180,36 +209,36 @@ def unknown_indicator(b: Batch) -> Iterator[Problem]:
                           expected="an indicator code of the catalogue, e.g. HC_TOTAL")
 
 
-def _value_problem(b: Batch, row: "ReturnRow", kind: str, message: str, expected: str,
+def _value_problem(b: Batch, row: ReturnRow, kind: str, message: str, expected: str,
                    level: str = "error") -> Problem:
     return problem(kind, f"{describe(row)}: {message}", file=b.file, row=row.source_row,
-                   column=row.column, value=format_number(row.value), expected=expected,
+                   column=b.column(row), value=format_number(row.value), expected=expected,
                    level=level)
 
 
 def negative_value(b: Batch) -> Iterator[Problem]:
-    for row, _ in b.checked():
+    for row, _ in b.checked:
         if row.value < 0:
             yield _value_problem(b, row, "negative-value", f"{format_number(row.value)} is "
                                  "negative", "a number of 0 or more")
 
 
 def flag_not_zero_or_one(b: Batch) -> Iterator[Problem]:
-    for row, spec in b.checked():
+    for row, spec in b.checked:
         if spec.kind == "flag" and row.value not in (0.0, 1.0):
             yield _value_problem(b, row, "bad-flag", f"{format_number(row.value)} is not a "
                                  "yes/no flag", "0 (no) or 1 (yes)")
 
 
 def integer_not_whole(b: Batch) -> Iterator[Problem]:
-    for row, spec in b.checked():
+    for row, spec in b.checked:
         if spec.kind == "integer" and not row.value.is_integer():
             yield _value_problem(b, row, "not-whole", f"{format_number(row.value)} is not a "
                                  f"whole number of {spec.unit}", "a whole number")
 
 
 def outside_catalogue_range(b: Batch) -> Iterator[Problem]:
-    for row, spec in b.checked():
+    for row, spec in b.checked:
         v = row.value
         if spec.kind == "flag" or v < 0:  # reported by the flag and negative rules
             continue
@@ -224,22 +253,21 @@ def outside_catalogue_range(b: Batch) -> Iterator[Problem]:
 def relation_broken(b: Batch) -> Iterator[Problem]:
     relations = b.ctx.catalogue.relations
     allowed = b.allowed_agencies
-    for (agency, period, _, _), group in b.groups.items():
+    for (agency, period, btype, bcode), group in b.groups.items():
         if agency not in allowed:
             continue
         for rel in relations:
             left, right = group.get(rel.left), group.get(rel.right)
             if left is None and right is None:
                 continue
-            anchor = left or right
-            lv, lrow = b.value_at(anchor, rel.left, period)
-            rv, rrow = b.value_at(anchor, rel.right, period)
+            lv = left.value if left else b.accepted(agency, rel.left, btype, bcode).get(period)
+            rv = right.value if right else b.accepted(agency, rel.right, btype, bcode).get(period)
             if lv is None or rv is None or lv <= rel.factor * rv + _tolerance(lv, rv):
                 continue
-            yield _relation_problem(b, rel, anchor, (lv, lrow), (rv, rrow))
+            yield _relation_problem(b, rel, left or right, (lv, left), (rv, right))
 
 
-def _relation_problem(b: Batch, rel: Any, anchor: "ReturnRow", left: tuple, right: tuple) -> Problem:
+def _relation_problem(b: Batch, rel: Any, anchor: ReturnRow, left: tuple, right: tuple) -> Problem:
     (lv, lrow), (rv, rrow) = left, right
     factor = "" if rel.factor == 1 else f"{format_number(rel.factor)} x "
     message = (f"{rel.left} = {format_number(lv)} ({_where(lrow, anchor.agency_code, anchor.period)})"
@@ -251,12 +279,12 @@ def _relation_problem(b: Batch, rel: Any, anchor: "ReturnRow", left: tuple, righ
         expected = f"{rel.right} at least {format_number(lv / rel.factor)}"
     where = f" ({anchor.breakdown_type} {anchor.breakdown_code})" if anchor.breakdown_type else ""
     return problem("relation-broken", f"{anchor.agency_code} {anchor.period}{where}: {message}",
-                   file=b.file, row=anchor.source_row, column=anchor.column,
+                   file=b.file, row=anchor.source_row, column=b.column(anchor),
                    value=format_number(anchor.value), expected=expected)
 
 
 def _merged_series(b: Batch, key: tuple[str, str, str, str],
-                   in_file: dict[str, "ReturnRow"]) -> list[tuple[str, float, "ReturnRow | None"]]:
+                   in_file: dict[str, ReturnRow]) -> list[tuple[str, float, ReturnRow | None]]:
     """Accepted values overlaid with the file's, in period order: (period, value, row or None)."""
     merged: dict[str, tuple[float, ReturnRow | None]] = {
         p: (v, None) for p, v in b.accepted(*key).items() if v is not None}
@@ -283,7 +311,7 @@ def cumulative_falls(b: Batch) -> Iterator[Problem]:
 
 def far_from_previous_quarter(b: Batch) -> Iterator[Problem]:
     previous: dict[str, str] = {}
-    for row, _ in b.checked():
+    for row, _ in b.checked:
         if row.value == 0:
             continue
         prev = previous.get(row.period)
@@ -324,11 +352,12 @@ RETURN_RULES: tuple[Callable[[Batch], Iterable[Problem]], ...] = AGENCY_PERIOD_R
 
 
 def run_rules(rules: Iterable[Callable[[Batch], Iterable[Problem]]], rows: list[Any],
-              ctx: "ValidationContext", file_name: str) -> list[Problem]:
+              ctx: ValidationContext, file_name: str) -> list[Problem]:
     batch = Batch(rows=rows, ctx=ctx, file=file_name)
-    return [p for rule in rules for p in rule(batch)]
+    with paused_gc():
+        return [p for rule in rules for p in rule(batch)]
 
 
-def validate_return(rows: list["ReturnRow"], ctx: "ValidationContext", file_name: str) -> list[Problem]:
+def validate_return(rows: list[ReturnRow], ctx: ValidationContext, file_name: str) -> list[Problem]:
     """Apply every rule of ``RETURN_RULES`` to the parsed rows of one file."""
     return run_rules(RETURN_RULES, rows, ctx, file_name)

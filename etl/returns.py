@@ -10,14 +10,15 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from etl import periods
 from etl.problems import WARNING, Problem, problem
-from etl.readers import EXCEL_ERRORS, MAX_EXPANDED_BYTES, Sheet, as_sheet
+from etl.readers import CODE_LIKE, EXCEL_ERRORS, MAX_EXPANDED_BYTES, Sheet, as_sheet, paused_gc
 from etl.return_rules import describe, format_number, validate_return
 
 BREAKDOWN_TYPES = ("STATE", "MSIC")
@@ -27,13 +28,12 @@ VALUE_STATUSES = {"A": "actual", "E": "estimate", "P": "provisional"}
 LARGEST_VALUE = 1e15
 NUMBER_EXPECTED = "a number with a decimal point and no thousands separator, e.g. 1234.5"
 
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _GROUPED = re.compile(r"[+-]?[0-9][0-9,.' \u00a0\u202f]*[0-9]")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
                    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}:\d{2}(?::\d{2})?")
 _DASHES = frozenset({"-", "--", "\u2013", "\u2014", "\u2212"})
 _NOT_FINITE = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity",
-                         "-infinity", "#num!"})
+                         "-infinity"})
 
 
 # ---- the catalogue ----------------------------------------------------------------------
@@ -97,15 +97,19 @@ def load_catalogue(reference_dir: Path) -> Catalogue:
     for rel in relations:
         if rel.operator != "<=" or rel.left not in indicators or rel.right not in indicators:
             raise ValueError(f"indicator_relations.csv: {rel.rule_id} is not 'CODE <= factor x CODE'")
-    context_path = reference_dir / "context_indicators.csv"
-    context = {}
-    if context_path.exists():
-        context = {r["indicator_code"]: IndicatorSpec(
-            code=r["indicator_code"], name_en=r["name_en"], name_ms=r["name_ms"], unit=r["unit"],
-            kind="integer" if r["unit"] in ("rank", "persons") else "decimal", temporal="stock",
-            min_value=_optional_float(r["min_value"]), max_value=_optional_float(r["max_value"]),
-            allow_blank=False, required=False) for r in _csv_dicts(context_path)}
-    return Catalogue(indicators=indicators, relations=relations, context=context)
+    return Catalogue(indicators=indicators, relations=relations,
+                     context=_load_context(reference_dir / "context_indicators.csv"))
+
+
+def _load_context(path: Path) -> dict[str, IndicatorSpec]:
+    """Context series of sector reports; ranks and head counts are whole numbers."""
+    if not path.exists():
+        return {}
+    return {r["indicator_code"]: IndicatorSpec(
+        code=r["indicator_code"], name_en=r["name_en"], name_ms=r["name_ms"], unit=r["unit"],
+        kind="integer" if r["unit"] in ("rank", "persons") else "decimal", temporal="stock",
+        min_value=_optional_float(r["min_value"]), max_value=_optional_float(r["max_value"]),
+        allow_blank=False, required=False) for r in _csv_dicts(path)}
 
 
 def load_agencies(reference_dir: Path) -> dict[str, bool]:
@@ -116,7 +120,7 @@ def load_agencies(reference_dir: Path) -> dict[str, bool]:
 
 # ---- rows and context -------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnRow:
     source_row: int
     agency_code: str
@@ -127,12 +131,21 @@ class ReturnRow:
     value: float | None  # None = not reported
     value_status: str  # A | E | P
     notes: str
-    column: str = field(default="value", compare=False)  # header of the value's column
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
         return (self.agency_code, self.period, self.indicator_code, self.breakdown_type,
                 self.breakdown_code)
+
+
+class ParsedRows(list):
+    """The rows of one file, remembering its layout so that problems name the right
+    column: ``value`` in the long layout, the indicator's own column in the wide one."""
+
+    layout: str = "long"
+
+    def value_column(self, row: ReturnRow) -> str:
+        return row.indicator_code if self.layout == "wide" else "value"
 
 
 AcceptedValues = dict[tuple[str, str, str], dict[str, "float | None"]]
@@ -144,25 +157,34 @@ def nothing_accepted(agency_code: str) -> AcceptedValues:
 
 @dataclass
 class ValidationContext:
+    """What validation needs beyond the file. ``accepted`` gives one agency's accepted
+    values; ``accepted_many``, when set, is asked once per file instead: the accepted values
+    of several agencies for every period from ``first`` to ``last``, plus, for cumulative
+    indicators, the latest value before ``first`` (enough for every rule, in one query)."""
+
     catalogue: Catalogue
     agencies: dict[str, bool]  # agency code -> submits returns
     today: date
     accepted: Callable[[str], AcceptedValues] = nothing_accepted
     agency_scope: str | None = None  # set for an analyst: only this agency's rows
+    accepted_many: Callable[[list[str], str, str], dict[str, AcceptedValues]] | None = None
 
 
 # ---- cells ------------------------------------------------------------------------------
 
 def number_or_reason(text: str) -> tuple[float | None, str]:
     """Parse a number cell: (value, '') or (None, why it is not an accepted number)."""
-    if _NUMBER.fullmatch(text):
-        value = float(text)
-        if not math.isfinite(value):
-            return None, "is not a finite number"
-        if abs(value) > LARGEST_VALUE:
-            return None, "is implausibly large (more than 10^15)"
-        return value, ""
-    return None, _why_not_number(text)
+    try:
+        value = float(text)  # fast path; float() is more lenient than the contract, so:
+    except ValueError:
+        return None, _why_not_number(text)
+    if "_" in text or not text.isascii():  # float() takes '1_000' and non-ASCII digits
+        return None, "is not a number"
+    if not math.isfinite(value):  # 'nan', 'inf', '1e999'
+        return None, "is not a finite number"
+    if abs(value) > LARGEST_VALUE:
+        return None, "is implausibly large (more than 10^15)"
+    return value, ""
 
 
 def _why_not_number(text: str) -> str:
@@ -217,7 +239,6 @@ BREAKDOWN_EXPECTED = "both blank (agency total), STATE with a state code 1-16, o
 LONG_REQUIRED = ("agency_code", "period", "indicator_code", "value")
 LONG_OPTIONAL = ("unit", "breakdown_type", "breakdown_code", "value_status", "notes")
 WIDE_OPTIONAL = ("breakdown_type", "breakdown_code", "value_status", "notes")
-_CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 
 
 @dataclass
@@ -238,7 +259,7 @@ def _layout(sheet: Sheet, catalogue: Catalogue) -> tuple[_Layout | None, list[Pr
     codes = {c.lower() for c in catalogue.indicators}
     meta = set(LONG_REQUIRED) | set(LONG_OPTIONAL)
     wide = "indicator_code" not in index and any(
-        n in codes or (_CODE_LIKE.match(n) and n not in meta) for n in index)
+        n in codes or (CODE_LIKE.match(n) and n not in meta) for n in index)
     required = ("agency_code", "period") if wide else LONG_REQUIRED
     problems = [_header_problem(sheet, "missing-column", f"the required column '{name}' is missing",
                                 name, "columns " + ", ".join(required) + " in the first row")
@@ -258,7 +279,7 @@ def _layout(sheet: Sheet, catalogue: Catalogue) -> tuple[_Layout | None, list[Pr
 
 
 def _unknown_column(sheet: Sheet, name: str, header: str, wide: bool) -> Problem:
-    if wide and _CODE_LIKE.match(name) and name not in ("unit", "value", "indicator_code"):
+    if wide and CODE_LIKE.match(name) and name not in ("unit", "value", "indicator_code"):
         return _header_problem(sheet, "unknown-indicator-column", f"unknown indicator column "
                                f"'{header}': no such indicator in the catalogue", header,
                                "an indicator code of the catalogue as column name")
@@ -268,99 +289,133 @@ def _unknown_column(sheet: Sheet, name: str, header: str, wide: bool) -> Problem
                            "return and is ignored", header, expected, level=WARNING)
 
 
+_HEAD_COLUMNS = ("agency_code", "period", "breakdown_type", "breakdown_code", "value_status")
+STATUS_EXPECTED = "A (actual, the default), E (estimate) or P (provisional)"
+
+
 class _RowParser:
-    """Turns the cells of one row into return rows; caches what repeats (periods, codes)."""
+    """Turns the cells of one row into return rows.
+
+    What repeats from row to row (agency, period, breakdown and status texts, indicator
+    codes) is checked once and remembered: a 1.2-million-row file has a few thousand
+    distinct heads.
+    """
 
     def __init__(self, sheet: Sheet, catalogue: Catalogue, layout: _Layout):
         self.file = sheet.file_name
         self.specs = catalogue.indicators
         self.layout = layout
         self.problems: list[Problem] = []
-        self._periods: dict[str, str | None] = {}
+        self._heads: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._codes: dict[str, str] = {}
+        present = [n for n in _HEAD_COLUMNS if n in layout.pos]  # agency_code, period at least
+        self._head_names = present
+        self._head_key = itemgetter(*(layout.pos[n] for n in present))
         get = layout.pos.get
-        self._at = tuple(get(n, -1) for n in ("agency_code", "period", "breakdown_type",
-                                              "breakdown_code", "value_status", "notes",
-                                              "indicator_code", "value", "unit"))
+        self._at = tuple(get(n, -1) for n in ("notes", "indicator_code", "value", "unit"))
 
     def _error(self, kind: str, row: int, column: str, value: str, message: str,
                expected: str) -> None:
         self.problems.append(problem(kind, message, file=self.file, row=row, column=column,
                                      value=value, expected=expected))
 
-    def _period(self, text: str) -> str | None:
-        if text not in self._periods:
-            try:
-                self._periods[text] = periods.normalise_period(text)
-            except ValueError:
-                self._periods[text] = None
-        return self._periods[text]
-
-    def _cell(self, cells: list[str], pos: int) -> str:
-        return cells[pos] if pos >= 0 else ""
-
-    def _head(self, number: int, cells: list[str]) -> tuple[str, ...] | None:
-        """(agency, period, breakdown type, breakdown code, status, notes), or None on errors."""
-        a, p, bt, bc, st, nt = self._at[:6]
+    def _head(self, number: int, key: tuple[str, ...]) -> tuple[str, ...] | None:
+        """(agency, period, breakdown type, breakdown code, status), or None after errors."""
         before = len(self.problems)
-        agency, period, status = code(cells[a]), self._period(cells[p]), code(self._cell(cells, st))
-        breakdown, why, blame = breakdown_or_reason(self._cell(cells, bt), self._cell(cells, bc))
+        given = dict(zip(self._head_names, key, strict=True))
+        agency, period_text, type_text, code_text, status_text = (given.get(n, "") for n in _HEAD_COLUMNS)
+        agency, status = code(agency), code(status_text)
+        try:
+            period = periods.normalise_period(period_text)
+        except ValueError:
+            period = None
+            self._error("bad-period", number, "period", period_text,
+                        f"'{period_text}' is not a quarter", periods.ACCEPTED_SPELLINGS)
+        breakdown, why, blame = breakdown_or_reason(type_text, code_text)
         if not agency:
             self._error("blank-agency", number, "agency_code", "", "agency_code is blank", "an agency code")
-        if period is None:
-            self._error("bad-period", number, "period", cells[p], f"'{cells[p]}' is not a quarter",
-                        periods.ACCEPTED_SPELLINGS)
         if breakdown is None:
-            self._error("bad-breakdown", number, blame, self._cell(cells, self.layout.pos.get(blame, -1)), why,
-                        BREAKDOWN_EXPECTED)
+            self._error("bad-breakdown", number, blame,
+                        code_text if blame == "breakdown_code" else type_text, why, BREAKDOWN_EXPECTED)
         if status and status not in VALUE_STATUSES:
-            self._error("bad-value-status", number, "value_status", cells[st], f"'{cells[st]}' is not a value status",
-                        "A (actual, the default), E (estimate) or P (provisional)")
+            self._error("bad-value-status", number, "value_status", status_text,
+                        f"'{status_text}' is not a value status", STATUS_EXPECTED)
         if len(self.problems) > before:
             return None
-        return (agency, period, breakdown[0], breakdown[1], status or "A", self._cell(cells, nt))
+        return (agency, period, breakdown[0], breakdown[1], status or "A")
 
-    def row(self, number: int, cells: list[str]) -> list[ReturnRow]:
-        head = self._head(number, cells)
+    def _head_of(self, number: int, cells: list[str]) -> tuple[str, ...] | None:
+        key = self._head_key(cells)
+        head = self._heads.get(key)
         if head is None:
-            return []
-        if self.layout.wide:
-            return self._wide(number, cells, head)
-        ic, vc, uc = self._at[6:]
-        return self._long(number, head, code(cells[ic]), cells[vc], self._cell(cells, uc))
+            head = self._head(number, key)
+            if head is not None:
+                self._heads[key] = head
+        return head
 
-    def _long(self, number: int, head: tuple[str, ...], indicator: str, text: str,
-              unit: str) -> list[ReturnRow]:
-        spec = self.specs.get(indicator)
+    def long_rows(self, records: list[tuple[int, list[str]]], out: list[ReturnRow]) -> None:
+        """The long layout, one value per row: the hot loop of a national file."""
+        codes, specs, head_of, append = self._codes, self.specs, self._head_of, out.append
+        nt, ic, vc, uc = self._at
+        for number, cells in records:
+            head = head_of(number, cells)
+            if head is None:
+                continue
+            indicator = codes.get(cells[ic]) or codes.setdefault(cells[ic], code(cells[ic]))
+            spec = specs.get(indicator)
+            if (not indicator or uc >= 0) and not self._indicator_ok(number, indicator, spec, cells[uc]):
+                continue
+            text = cells[vc]
+            try:  # fast path for a plain number; every other case goes through _value
+                value = float(text)
+                ok = abs(value) <= LARGEST_VALUE and text.isascii() and "_" not in text
+            except ValueError:
+                ok = False
+            if not ok:
+                ok, value = self._value(number, "value", text, spec)
+            if ok:
+                agency, period, btype, bcode, status = head
+                append(ReturnRow(number, agency, period, indicator, btype, bcode, value, status,
+                                 cells[nt] if nt >= 0 else ""))
+
+    def wide_rows(self, records: list[tuple[int, list[str]]], out: list[ReturnRow]) -> None:
+        """The wide layout: one row per agency, period and breakdown, a column per indicator."""
+        nt = self._at[0]
+        for number, cells in records:
+            head = self._head_of(number, cells)
+            if head is not None:
+                out.extend(self._wide(number, cells, head, cells[nt] if nt >= 0 else ""))
+
+    def _indicator_ok(self, number: int, indicator: str, spec: IndicatorSpec | None,
+                      unit: str) -> bool:
         if not indicator:
-            self._error("blank-indicator", number, "indicator_code", "",
-                        "indicator_code is blank", "an indicator code")
-            return []
+            self._error("blank-indicator", number, "indicator_code", "", "indicator_code is blank",
+                        "an indicator code")
+            return False
         if spec and unit and unit.lower() != spec.unit.lower():
-            self._error("unit-mismatch", number, "unit", unit, f"the unit '{unit}' is not the unit of {indicator}",
+            self._error("unit-mismatch", number, "unit", unit,
+                        f"the unit '{unit}' is not the unit of {indicator}",
                         f"{spec.unit} (or leave the unit blank)")
-            return []
-        ok, value = self._value(number, "value", text, spec)
-        if not ok:
-            return []
-        agency, period, btype, bcode, status, notes = head
-        return [ReturnRow(number, agency, period, indicator, btype, bcode, value, status, notes)]
+            return False
+        return True
 
-    def _wide(self, number: int, cells: list[str], head: tuple[str, ...]) -> list[ReturnRow]:
-        agency, period, btype, bcode, status, notes = head
+    def _wide(self, number: int, cells: list[str], head: tuple[str, ...], notes: str) -> list[ReturnRow]:
+        agency, period, btype, bcode, status = head
         out = []
-        for pos, indicator, header in self.layout.indicators:
-            ok, value = self._value(number, header, cells[pos], self.specs[indicator])
+        for pos, indicator, column in self.layout.indicators:
+            ok, value = self._value(number, column, cells[pos], self.specs[indicator])
             if ok:
                 out.append(ReturnRow(number, agency, period, indicator, btype, bcode, value,
-                                     status, notes, column=header))
+                                     status, notes))
         return out
 
-    def _value(self, number: int, column: str, text: str, spec: IndicatorSpec | None) -> tuple[bool, float | None]:
+    def _value(self, number: int, column: str, text: str,
+               spec: IndicatorSpec | None) -> tuple[bool, float | None]:
         if not text:
             if spec is None or spec.allow_blank:
                 return True, None
-            self._error("value-required", number, column, "", f"value required: {spec.code} may not be left blank",
-                        NUMBER_EXPECTED)
+            self._error("value-required", number, column, "",
+                        f"value required: {spec.code} may not be left blank", NUMBER_EXPECTED)
             return False, None
         value, why = number_or_reason(text)
         if why:
@@ -369,33 +424,40 @@ class _RowParser:
         return True, value
 
 
-def _duplicates(rows: list[ReturnRow], file_name: str) -> tuple[list[ReturnRow], list[Problem]]:
+_KEY = attrgetter("agency_code", "period", "indicator_code", "breakdown_type", "breakdown_code")
+
+
+def _duplicates(rows: ParsedRows, file_name: str) -> tuple[ParsedRows, list[Problem]]:
+    if len(set(map(_KEY, rows))) == len(rows):
+        return rows, []
     first: dict[tuple, ReturnRow] = {}
-    kept: list[ReturnRow] = []
+    kept = ParsedRows()
+    kept.layout = rows.layout
     problems: list[Problem] = []
     for row in rows:
-        earlier = first.setdefault(row.key, row)
+        earlier = first.setdefault(_KEY(row), row)
         if earlier is row:
             kept.append(row)
             continue
         problems.append(problem(
             "duplicate-key", f"{describe(row)} is given twice: rows {earlier.source_row} and "
-            f"{row.source_row}", file=file_name, row=row.source_row, column=row.column,
+            f"{row.source_row}", file=file_name, row=row.source_row, column=rows.value_column(row),
             value=format_number(row.value) if row.value is not None else "",
             expected="one value per agency, period, indicator and breakdown"))
     return kept, problems
 
 
 def parse_return(sheet: Sheet, catalogue: Catalogue) -> tuple[list[ReturnRow], list[Problem]]:
-    """Read a return in the long or the wide layout into long rows."""
+    """Read a return in the long or the wide layout into long rows (a ``ParsedRows`` list)."""
     layout, problems = _layout(sheet, catalogue)
     if layout is None:
-        return [], problems
+        return ParsedRows(), problems
     parser = _RowParser(sheet, catalogue, layout)
-    rows: list[ReturnRow] = []
-    for number, cells in sheet.rows:
-        rows.extend(parser.row(number, cells))
-    rows, duplicates = _duplicates(rows, sheet.file_name)
+    rows = ParsedRows()
+    rows.layout = "wide" if layout.wide else "long"
+    with paused_gc():
+        (parser.wide_rows if layout.wide else parser.long_rows)(sheet.rows, rows)
+        rows, duplicates = _duplicates(rows, sheet.file_name)
     return rows, problems + parser.problems + duplicates
 
 
@@ -404,7 +466,8 @@ def check_return(data: bytes | Sheet, file_name: str, ctx: ValidationContext, *,
     """Read, parse and validate a return file; rows are returned even when problems block it."""
     sheet, problems = as_sheet(data, file_name, max_expanded_bytes=max_expanded_bytes)
     if sheet is None:
-        return [], problems
+        return ParsedRows(), problems
     rows, more = parse_return(sheet, ctx.catalogue)
+    del sheet  # the cells of a large file are no longer needed
     problems = problems + more + validate_return(rows, ctx, file_name)
     return rows, sorted(problems, key=lambda p: p.row or 0)

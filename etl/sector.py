@@ -10,13 +10,13 @@ Tidy CSV or XLSX: ``sector_code, period, indicator_code, value, [state_code], [s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from etl import periods
 from etl.problems import Problem, problem
 from etl.readers import MAX_EXPANDED_BYTES, Sheet, as_sheet, locate_columns
-from etl.return_rules import Batch, first_rows, format_number, run_rules
+from etl.return_rules import Batch, format_number, run_rules
 from etl.returns import MSIC_SECTIONS, NUMBER_EXPECTED, STATE_CODES, ValidationContext, code, number_or_reason
 
 REQUIRED = ("sector_code", "period", "indicator_code", "value")
@@ -121,7 +121,7 @@ def _where(row: SectorRow) -> str:
 
 def unknown_context_indicator(b: Batch) -> Iterator[Problem]:
     known = b.ctx.catalogue.context
-    for indicator, (row, n) in first_rows(b.rows, lambda r: r.indicator_code).items():
+    for indicator, (row, n) in b.first_rows("indicator_code").items():
         if indicator not in known:
             note = f" ({n} rows)" if n > 1 else ""
             yield problem("unknown-indicator", f"unknown context indicator '{indicator}'{note}",
@@ -148,7 +148,7 @@ def outside_range(b: Batch) -> Iterator[Problem]:
 
 def future_sector_period(b: Batch) -> Iterator[Problem]:
     latest = b.latest_period
-    for period, (row, n) in first_rows(b.rows, lambda r: r.period).items():
+    for period, (row, n) in b.first_rows("period").items():
         future = int(period) > b.ctx.today.year if len(period) == 4 else period > latest
         if future:
             note = f" ({n} rows)" if n > 1 else ""

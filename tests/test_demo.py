@@ -69,6 +69,7 @@ class ReturnChecker:
         self.cumulative = {c for c, r in self.catalogue.items() if r["temporal"] == "cumulative"}
         self.required = {c for c, r in self.catalogue.items() if r["required"] == "yes"}
         self.accepted: dict[tuple[str, str], dict[tuple[str, str, str], float | None]] = {}
+        self.periods_of: dict[str, set[str]] = defaultdict(set)
         self.errors: list[str] = []
 
     def error(self, where: str, msg: str) -> None:
@@ -76,23 +77,28 @@ class ReturnChecker:
             self.errors.append(f"{where}: {msg}")
 
     def parse(self, path: Path) -> dict[tuple[str, str], dict[tuple[str, str, str], float | None]]:
-        header, rows = read_rows(path)
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            rows = list(reader)
         name = path.name
         if header != RETURN_HEADER:
             self.error(name, f"header {header}")
         pairs: dict[tuple[str, str], dict[tuple[str, str, str], float | None]] = defaultdict(dict)
-        for n, r in enumerate(rows, start=2):
+        for n, row in enumerate(rows, start=2):
             where = f"{name} row {n}"
-            ind = r["indicator_code"]
+            if len(row) != len(RETURN_HEADER):
+                self.error(where, f"{len(row)} columns")
+                continue
+            agency, period, ind, text, unit, btype, bcode, status, _notes = row
             cat = self.catalogue.get(ind)
             if cat is None:
                 self.error(where, f"unknown indicator {ind}")
                 continue
-            if not P.CANONICAL.match(r["period"]):
-                self.error(where, f"period {r['period']}")
-            if r["unit"] not in ("", cat["unit"]):
-                self.error(where, f"unit {r['unit']} for {ind}")
-            btype, bcode = r["breakdown_type"], r["breakdown_code"]
+            if not P.CANONICAL.match(period):
+                self.error(where, f"period {period}")
+            if unit not in ("", cat["unit"]):
+                self.error(where, f"unit {unit} for {ind}")
             if btype == "":
                 ok = bcode == ""
             elif btype == "STATE":
@@ -103,9 +109,9 @@ class ReturnChecker:
                 ok = False
             if not ok:
                 self.error(where, f"breakdown {btype!r} {bcode!r}")
-            if r["value_status"] not in ("", "A", "E", "P"):
-                self.error(where, f"value_status {r['value_status']}")
-            text = r["value"].strip()
+            if status not in ("", "A", "E", "P"):
+                self.error(where, f"value_status {status}")
+            text = text.strip()
             if text == "":
                 if cat["allow_blank"] != "yes":
                     self.error(where, f"blank value for {ind}")
@@ -121,7 +127,7 @@ class ReturnChecker:
                 if cat["max"] and value > float(cat["max"]):
                     self.error(where, f"{ind} above max: {text}")
             key = (btype, bcode, ind)
-            values = pairs[(r["agency_code"], r["period"])]
+            values = pairs[(agency, period)]
             if key in values:
                 self.error(where, f"duplicate {key}")
             values[key] = value
@@ -154,14 +160,15 @@ class ReturnChecker:
         for (agency, period), values in pairs.items():
             where = f"{path.name} {agency} {period}"
             self.check_pair(where, values)
-            earlier = [p for (a, p) in self.accepted if a == agency and P.index(p) < P.index(period)]
+            earlier = [p for p in self.periods_of[agency] if P.index(p) < P.index(period)]
             if earlier:
                 prev = self.accepted[(agency, max(earlier, key=P.index))]
                 for key, v in values.items():
                     if key[2] in self.cumulative and v is not None and prev.get(key) is not None and v < prev[key]:
                         self.error(where, f"cumulative {key} fell from {prev[key]} to {v}")
-        for pair, values in pairs.items():
-            self.accepted[pair] = values
+        for (agency, period), values in pairs.items():
+            self.accepted[(agency, period)] = values
+            self.periods_of[agency].add(period)
         return pairs
 
     def check_series(self) -> None:
@@ -267,7 +274,7 @@ def test_breakdowns_by_state_and_sector_exist(default_checked):
             if bt:
                 kinds[bt].add(bc)
     assert kinds["STATE"] == {str(i) for i in range(1, 17)}
-    assert {"P", "Q", "O"} <= kinds["MSIC"]
+    assert {"A", "H", "K", "O", "P", "Q"} <= kinds["MSIC"]
     assert {"MOE", "MOH", "PDRM"} <= {a for (a, _p), v in default_checked.accepted.items()
                                        if any(k[0] == "STATE" for k in v)}
 
@@ -341,9 +348,9 @@ def test_some_returns_are_late_and_some_missing(default_run):
     last = quarters[-1]
     missing_last = 1 - sum(1 for (_a, p) in received if p == last) / len(manifest.agency_codes)
     assert missing_last > missing_share
-    # Every agency is missing something at most now and then: no agency goes silent.
+    # Even the least reliable agency reports most quarters: none goes silent.
     per_agency = Counter(a for (a, _p) in received)
-    assert min(per_agency[a] for a in manifest.agency_codes) >= len(quarters) // 2
+    assert min(per_agency[a] for a in manifest.agency_codes) >= len(quarters) // 3
 
 
 # ---- the register ---------------------------------------------------------------------
@@ -463,6 +470,13 @@ def test_fewer_agencies_take_a_deterministic_subset(tmp_path):
     assert a.agency_codes == b.agency_codes and len(a.agency_codes) == 6
     assert {"MOE", "MOH", "PDRM"} <= set(a.agency_codes)
     assert a.synthetic_agencies == []
+
+
+def test_an_agency_keeps_its_numbers_whatever_else_is_generated(default_run, tmp_path):
+    out, _manifest, _ = default_run
+    demo.generate(tmp_path, reference_dir=REF, n_agencies=6)
+    for rel in ("returns/2026Q2/MOE_2026Q2.csv", "returns/2024Q1/MOH_2024Q1.csv"):
+        assert (tmp_path / rel).read_bytes() == (out / rel).read_bytes()
 
 
 def test_more_agencies_add_synthetic_ones(tmp_path):

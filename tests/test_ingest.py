@@ -94,7 +94,7 @@ def test_a_future_period_is_rejected(ingestor):
 
 
 def test_an_oversized_file_is_refused_before_reading(store, backend_settings):
-    small = Ingestor(store, backend_settings.with_(max_upload_mb=0.001))
+    small = Ingestor(store, backend_settings.with_(max_upload_mb=0.0001))
     result = small.ingest_bytes(return_csv(), "big.csv")
     assert result.status == "rejected" and result.errors[0].code == "file-too-large"
 

@@ -238,11 +238,11 @@ def test_truncated_zip_is_refused():
 def _bomb(size: int) -> bytes:
     """A zip whose only member is ``size`` zero bytes: tiny on disk, huge expanded."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            chunk = bytes(1024 * 1024)
-            for _ in range(size // len(chunk)):
-                member.write(chunk)
+    chunk = bytes(1024 * 1024)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z, \
+            z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+        for _ in range(size // len(chunk)):
+            member.write(chunk)
     return out.getvalue()
 
 

@@ -153,10 +153,23 @@ def test_period_spellings_are_normalised():
 
 def test_wide_layout_becomes_long():
     rows, _ = check("wide.csv")
-    assert [(r.source_row, r.agency_code, r.indicator_code, r.value, r.column) for r in rows] == [
-        (2, "JPN", "HC_TOTAL", 1200.0, "HC_TOTAL"), (2, "JPN", "HC_AI_LIT", 300.0, "HC_AI_LIT"),
-        (2, "JPN", "GOV_AI_POLICY", 1.0, "GOV_AI_POLICY"), (3, "LHDN", "HC_TOTAL", 900.0, "HC_TOTAL"),
-        (3, "LHDN", "GOV_AI_POLICY", 1.0, "GOV_AI_POLICY")]
+    assert [(r.source_row, r.agency_code, r.indicator_code, r.value) for r in rows] == [
+        (2, "JPN", "HC_TOTAL", 1200.0), (2, "JPN", "HC_AI_LIT", 300.0), (2, "JPN", "GOV_AI_POLICY", 1.0),
+        (3, "LHDN", "HC_TOTAL", 900.0), (3, "LHDN", "GOV_AI_POLICY", 1.0)]
+    assert rows.layout == "wide"
+
+
+def test_wide_layout_problems_name_the_indicator_column():
+    _, problems = check_text("agency_code,period,GOV_AI_POLICY,HC_TOTAL\nJPN,2025Q3,2,10\n")
+    assert located(errors(problems)) == [("bad-flag", "t.csv", 2, "GOV_AI_POLICY")]
+
+
+def test_rows_are_plain_dataclasses_matching_the_stored_columns():
+    from dataclasses import asdict
+
+    rows, _ = check("utf8_bom.csv")
+    assert list(asdict(rows[0])) == ["source_row", "agency_code", "period", "indicator_code",
+                                     "breakdown_type", "breakdown_code", "value", "value_status", "notes"]
 
 
 def test_formula_in_notes_is_accepted_verbatim():
@@ -318,6 +331,22 @@ def test_accepted_values_of_other_agencies_are_never_consulted():
     ctx.accepted = lambda agency: asked.append(agency) or {}
     check_text(H + "JPN,2025Q3,DS_OPEN,1,\nLHDN,2025Q3,DS_OPEN,1,\nJPN,2025Q3,HC_TOTAL,5,\n", ctx)
     assert asked == ["JPN"]
+
+
+def test_accepted_values_of_many_agencies_are_asked_once():
+    asked = []
+
+    def many(agencies, first, last):
+        asked.append((agencies, first, last))
+        return {"JPN": {("DS_OPEN", "", ""): {"2025Q1": 60.0}}}
+
+    ctx = context()
+    ctx.accepted = lambda agency: pytest.fail("per-agency lookup used")
+    ctx.accepted_many = many
+    _, problems = check_text(H + "JPN,2025Q2,DS_OPEN,50,\nJPN,2025Q3,DS_OPEN,55,\nLHDN,2025Q3,DS_OPEN,1,\n"
+                             "XYZ,2025Q3,DS_OPEN,1,\n", ctx)
+    assert asked == [(["JPN", "LHDN"], "2025Q1", "2025Q3")]
+    assert [(p.code, p.row) for p in errors(problems)] == [("cumulative-falls", 2), ("unknown-agency", 5)]
 
 
 def test_parse_then_validate_equals_check():

@@ -10,6 +10,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import auth, context
+from dashboard import components as C
 from dashboard import submissions_ui as ui
 from etl.accounts import User, can_use_returns, is_admin
 
@@ -42,11 +43,11 @@ def layout(lang: str | None = None, agency: str | None = None, **_kwargs):
         auth.page_user(lambda _u: False, f"open /submissions for {wanted}")
         return ui.access_denied(lang)
     return html.Div(className="page page-history", children=[
-        html.H1(_t("title", lang)),
+        C.page_header(_t("title", lang)),
         dcc.Store(id="history-lang", data=lang),
         _filter(user, wanted, lang),
         html.Div(id="history-body", children=history_body(user, wanted, lang)),
-        html.A(_t("submit", lang), href="/submit", className="btn-secondary"),
+        html.A(_t("submit", lang), href=C.href("/submit", lang), className="btn btn-secondary"),
     ])
 
 
@@ -55,8 +56,8 @@ def _filter(user: User, wanted: str | None, lang: str):
         return dcc.Store(id="history-agency", data=user.agency_code)
     codes = sorted(context.store().agencies())
     options = [{"label": _t("all", lang), "value": ALL}] + [{"label": c, "value": c} for c in codes]
-    return html.Label([ui.tr("agency", lang), dcc.Dropdown(id="history-agency-filter", options=options,
-                                                           value=wanted or ALL, clearable=False)])
+    return C.filters(html.Label([ui.tr("agency", lang), dcc.Dropdown(
+        id="history-agency-filter", options=options, value=wanted or ALL, clearable=False)]))
 
 
 def history_body(user: User, agency: str | None, lang: str) -> list:

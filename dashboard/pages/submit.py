@@ -13,6 +13,7 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from dashboard import auth, context
+from dashboard import components as C
 from dashboard import submissions_ui as ui
 from etl import periods
 from etl.accounts import User, can_use_returns
@@ -34,6 +35,7 @@ L = {
     "reason": ("Reason for resubmission (required when the file replaces an accepted return)",
                "Sebab penghantaran semula (wajib jika fail menggantikan penyata yang telah diterima)"),
     "check": ("Check only", "Semak sahaja"), "submit": ("Submit", "Hantar"),
+    "history": ("Your agency's submissions", "Penghantaran agensi anda"),
     "sheet": ("Download error sheet (XLSX)", "Muat turun helaian ralat (XLSX)"),
     "nofile": ("Choose a file first.", "Pilih fail dahulu."),
     "bad": ("{file}: {e} error(s), {w} warning(s). The file would be rejected; nothing was recorded.",
@@ -59,6 +61,8 @@ L = {
                "Penerbitan gagal: {err}. Penghantaran anda telah direkodkan; pasukan data boleh menerbitkan semula."),
 }
 ICONS = {"ok": "✔", "accepted": "✔", "error": "✖", "refused": "✖", "warning": "▲", "info": "ℹ"}
+CALLOUT = {"ok": "success", "accepted": "success", "error": "danger", "refused": "danger", "warning": "warning",
+           "info": "info"}
 
 
 def _t(key: str, lang: str, **values) -> str:
@@ -73,14 +77,14 @@ def layout(lang: str | None = None, **_kwargs):
         return ui.access_denied(lang)
     settings = context.settings()
     return html.Div(className="page page-submit", children=[
-        html.H1(_t("title", lang)),
+        C.page_header(_t("title", lang), None, html.A(_t("history", lang), href=C.href("/submissions", lang))),
         dcc.Store(id="submit-lang", data=lang),
         dcc.Store(id="submit-limit", data=settings.max_upload_bytes),
         dcc.Store(id="submit-submitted"),
         _template_section(user, ui.current_period(settings), lang),
         _upload_section(settings.max_upload_mb, lang),
         dcc.Loading(html.Div(id="submit-result", role="region", **{"aria-live": "polite"})),
-        html.Button(_t("sheet", lang), id="submit-errors-btn", className="btn-secondary", style={"display": "none"}),
+        html.Button(_t("sheet", lang), id="submit-errors-btn", className="btn btn-secondary", style={"display": "none"}),
         dcc.Download(id="submit-errors-download"),
         html.Div(id="submit-live-status", role="status"),
         dcc.Interval(id="submit-live-poll", interval=2000, disabled=True),
@@ -95,23 +99,24 @@ def _template_section(user: User, current: str, lang: str) -> html.Section:
     else:
         agency = dcc.Dropdown(id="submit-agency", options=[user.agency_code], value=user.agency_code,
                               clearable=False, disabled=True)
-    return html.Section(className="card", children=[
-        html.H2(_t("step1", lang)),
-        html.Div(className="form-row", children=[
+    return C.section(
+        _t("step1", lang),
+        C.filters(
             html.Label([ui.tr("agency", lang), agency]),
             html.Label([_t("period", lang), dcc.Dropdown(id="submit-period", options=options, value=current,
                                                          clearable=False)]),
             html.Label([_t("format", lang), dcc.RadioItems(id="submit-format", value="csv", inline=True,
                                                            options=[{"label": " CSV", "value": "csv"},
                                                                     {"label": " XLSX", "value": "xlsx"}])]),
-        ]),
-        html.A(_t("download", lang), id="submit-template-link", className="btn-primary", href="#"),
-    ])
+        ),
+        html.A(_t("download", lang), id="submit-template-link", className="btn btn-primary", href="#"),
+        id="template",
+    )
 
 
 def _upload_section(limit_mb: float, lang: str) -> html.Section:
-    return html.Section(className="card", children=[
-        html.H2(_t("step2", lang)),
+    return C.section(
+        _t("step2", lang),
         html.P(_t("limit", lang, mb=limit_mb), id="submit-limit-text"),
         dcc.Upload(id="submit-upload", className="upload-drop", multiple=False,
                    accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -120,10 +125,11 @@ def _upload_section(limit_mb: float, lang: str) -> html.Section:
         html.Label(_t("reason", lang), htmlFor="submit-reason"),
         dcc.Textarea(id="submit-reason", maxLength=1000, style={"width": "100%", "minHeight": "3em"}),
         html.Div(className="button-row", children=[
-            html.Button(_t("check", lang), id="submit-check-btn", className="btn-secondary"),
-            html.Button(_t("submit", lang), id="submit-submit-btn", className="btn-primary"),
+            html.Button(_t("check", lang), id="submit-check-btn", className="btn btn-secondary"),
+            html.Button(_t("submit", lang), id="submit-submit-btn", className="btn btn-primary"),
         ]),
-    ])
+        id="upload",
+    )
 
 
 @callback(Output("submit-template-link", "href"),
@@ -218,7 +224,7 @@ def live_status(_n: int | None, submission_id: int | None, lang: str | None):
 # ---- views ------------------------------------------------------------------------------------
 
 def _callout(kind: str, text: str) -> html.Div:
-    return html.Div(className=f"callout callout-{kind}", role="alert" if kind in ("error", "refused") else None,
+    return html.Div(className=f"callout callout-{CALLOUT[kind]}", role="alert" if kind in ("error", "refused") else None,
                     **{"data-status": kind}, children=[html.Span(ICONS.get(kind, ""), **{"aria-hidden": "true"}),
                                                        " ", text])
 
@@ -251,11 +257,13 @@ def outcome_view(outcome: ui.Outcome, submitting: bool, lang: str) -> html.Div:
     changed = [c for c in outcome.changes if c["kind"] != "same"]
     if changed and not outcome.result.errors:
         parts += [html.H2(_t("changes", lang, n=len(changed), m=len(outcome.changes))), changes_table(changed, lang)]
-    return html.Div(parts, id="submit-outcome", **{"data-status": outcome.result.status})
+    return html.Div(parts, id="submit-outcome", **{"data-status": outcome.result.status,
+                                                    "data-action": "submit" if submitting else "check",
+                                                    "data-file": outcome.result.file_name})
 
 
 def _table(table_id: str, header: list[str], rows: list[list]) -> html.Div:
-    return html.Div(className="table-scroll", children=html.Table(id=table_id, className="data-table", children=[
+    return html.Div(className="table-wrap", children=html.Table(id=table_id, className="data-table", children=[
         html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
         html.Tbody([html.Tr([html.Td("" if v is None else v) for v in row]) for row in rows]),
     ]))

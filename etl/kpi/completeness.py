@@ -44,7 +44,7 @@ first_received AS (
 judged AS (
     SELECT e.agency_code, e.period, e.indicator_code,
            c.indicator_code IS NOT NULL AS received,
-           c.indicator_code IS NOT NULL AND CAST(f.received_at AS DATE) <= e.deadline AS on_time
+           c.indicator_code IS NOT NULL AND coalesce(CAST(f.received_at AS DATE) <= e.deadline, FALSE) AS on_time
     FROM expected AS e
     LEFT JOIN current_rows AS c USING (agency_code, period, indicator_code)
     LEFT JOIN first_received AS f USING (agency_code, period, indicator_code)

@@ -217,7 +217,7 @@ goals AS (
 solved AS (
     SELECT *,
            CASE WHEN heading_there AND NOT reached
-                THEN greatest(CAST(ceil((target_value - intercept) / slope - {EPSILON}) AS INTEGER), last_qidx + 1)
+                THEN greatest(ceil((target_value - intercept) / slope - {EPSILON}), last_qidx + 1)
            END AS attainment_qidx
     FROM goals
 )
@@ -225,7 +225,8 @@ SELECT kpi_id, level, entity_code, target_period, target_value,
        CASE WHEN points >= {MIN_POINTS} AND target_qidx IS NOT NULL THEN intercept + slope * target_qidx END
            AS projected_value,
        CASE WHEN reached THEN (last_qidx // 4) || 'Q' || (last_qidx % 4 + 1)
-            WHEN attainment_qidx <= horizon_qidx THEN (attainment_qidx // 4) || 'Q' || (attainment_qidx % 4 + 1)
+            WHEN attainment_qidx <= horizon_qidx
+                THEN (CAST(attainment_qidx AS INTEGER) // 4) || 'Q' || (CAST(attainment_qidx AS INTEGER) % 4 + 1)
        END AS attainment_period,
        CASE WHEN reached THEN 'reached'
             WHEN points < {MIN_POINTS} THEN 'insufficient_data'

@@ -45,17 +45,17 @@ OUTPUT_TABLES = {
 
 # id, name_en, name_ms, pillar, deliverables, unit, direction, target, start value
 KPIS = [
-    ("K01", "AI literacy coverage", "Liputan literasi AI", "TAL", "D1", "%", "up", 60, 20),
-    ("K02", "Advanced AI skills share", "Peratus kemahiran AI lanjutan", "TAL", "D1", "%", "up", 5, 1),
-    ("K04", "GenAI tool access rate", "Kadar akses alat GenAI", "ADO", "D4", "%", "up", 100, 30),
-    ("K05", "GenAI active-use rate", "Kadar penggunaan aktif GenAI", "ADO", "D4", "%", "up", 60, 35),
+    ("K01", "AI literacy coverage", "Liputan literasi AI", "TAL", "D1", "percent", "up", 60, 20),
+    ("K02", "Advanced AI skills share", "Peratus kemahiran AI lanjutan", "TAL", "D1", "percent", "up", 5, 1),
+    ("K04", "GenAI tool access rate", "Kadar akses alat GenAI", "ADO", "D4", "percent", "up", 100, 30),
+    ("K05", "GenAI active-use rate", "Kadar penggunaan aktif GenAI", "ADO", "D4", "percent", "up", 60, 35),
     ("K08", "AI systems in production", "Sistem AI dalam pengeluaran", "ADO", "D7", "count", "up", 300, 20),
     ("K14", "Prohibited-tier systems in use", "Sistem AI tahap dilarang yang digunakan", "GOV", "D2,D3", "count",
      "down", 0, 3),
-    ("K15", "Agencies with adopted AI governance", "Agensi dengan tadbir urus AI", "GOV", "D3", "%", "up", 100, 30),
+    ("K15", "Agencies with adopted AI governance", "Agensi dengan tadbir urus AI", "GOV", "D3", "percent", "up", 100, 30),
     ("K25", "Citizen satisfaction with AI services", "Kepuasan rakyat terhadap perkhidmatan AI", "IMP", "",
-     "score 1-5", "up", 4.0, 3.4),
-    ("K27", "NAIO milestone completion", "Kadar siap batu tanda NAIO", "DEL", "D1,D2,D3,D4,D5,D6,D7", "%", "up",
+     "score_1_5", "up", 4.0, 3.4),
+    ("K27", "NAIO milestone completion", "Kadar siap batu tanda NAIO", "DEL", "D1,D2,D3,D4,D5,D6,D7", "percent", "up",
      100, 40),
 ]
 LEVELS = ("national", "ministry", "agency", "sector", "state")
@@ -159,7 +159,7 @@ def _definitions() -> pd.DataFrame:
     for kid, en, ms, pillar, dels, unit, direction, target, _start in KPIS:
         rows.append({"kpi_id": kid, "name_en": en, "name_ms": ms, "description_en": f"{en}, as reported by agencies.",
                      "description_ms": f"{ms}, seperti dilaporkan oleh agensi.", "pillar": pillar,
-                     "deliverables": dels, "unit": unit, "display_format": "0" if unit == "count" else "0.0",
+                     "deliverables": dels, "unit": unit, "display_format": ",.0f" if unit == "count" else ".1f",
                      "direction": direction, "formula": "HC_AI_LIT / HC_TOTAL", "rollup": "ratio_of_sums",
                      "sql": "SELECT sum(hc_ai_lit) / sum(hc_total) FROM unit WHERE period = $period",
                      "targets_json": json.dumps([{"period": "2026Q4", "value": target, "source": "proposal"}]),
@@ -210,19 +210,20 @@ def _projections() -> pd.DataFrame:
 
 def _composite(rng, agencies: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
     frames = []
+    sectors = pd.DataFrame({"entity_code": list("CGJKO"), "peer_group": "sector", "level": "sector"})
+    base = agencies[["agency_code", "peer_group"]].rename(columns={"agency_code": "entity_code"}).assign(level="agency")
     for q in quarters:
-        f = agencies[["agency_code", "peer_group"]].rename(columns={"agency_code": "entity_code"}).copy()
-        f["level"], f["period"] = "agency", q
-        f["index_value"] = rng.uniform(20, 90, len(f)).round(1)
-        f["rank"] = f.groupby("peer_group")["index_value"].rank(ascending=False, method="min").astype(int)
-        f["rank_min"], f["rank_max"] = (f["rank"] - 1).clip(lower=1), f["rank"] + 1
-        f["n_peers"] = f.groupby("peer_group")["entity_code"].transform("count")
-        f["components_json"] = json.dumps({"TAL": 55.0, "ADO": 61.2, "GOV": 70.0, "IMP": 48.5})
-        frames.append(f)
-    nat = pd.DataFrame({"level": "national", "entity_code": "MY", "period": quarters, "peer_group": None,
-                        "index_value": np.linspace(40, 55, len(quarters)).round(1), "rank": None,
-                        "components_json": json.dumps({"TAL": 52.0, "ADO": 58.0, "GOV": 66.0, "IMP": 44.0})})
-    return pd.concat(frames + [nat], ignore_index=True)
+        for f in (base.copy(), sectors.copy()):
+            f["period"] = q
+            f["index_value"] = rng.uniform(20, 90, len(f)).round(1)
+            f["rank"] = f.groupby("peer_group")["index_value"].rank(ascending=False, method="min").astype(int)
+            f["rank_min"], f["rank_max"] = (f["rank"] - 1).clip(lower=1), f["rank"] + 1
+            f["n_peers"] = f.groupby("peer_group")["entity_code"].transform("count")
+            f["components_json"] = json.dumps({
+                "pillars": {"TAL": 55.0, "ADO": 61.2, "GOV": 70.0, "IMP": 48.5},
+                "components": {"K01": {"pillar": "TAL", "value": 41.0, "target": 60, "score": 68.3}}})
+            frames.append(f)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _completeness(rng, agencies: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:

@@ -1,0 +1,177 @@
+"""What each page sends and which warehouse queries answer it.
+
+The real app is built in this process and driven through Flask's test client with the
+small Dash client (``dash_client``), once to warm its caches and once recording: every
+callback request body, and every statement each callback ran on the warehouse (the
+gateway ``Warehouse.connect`` is wrapped while recording). The bodies are replayed by the
+load clients; the statements, run bare on a DuckDB connection, are the baseline.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+
+from benchmarks.dash_client import Call, page_view
+from etl.warehouse import Warehouse
+
+BENCH_USER = "bench.admin"
+BENCH_PASSWORD = "bench-admin-password-2026"
+_TEMPLATE_VAR = re.compile(r"<([^>]+)>")
+_SAMPLES = {  # path variable (by a word in its name) -> query giving a sample value
+    "agency": "SELECT agency_code FROM fact_return GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+    "ministry": "SELECT ministry_code FROM dim_ministry ORDER BY sort_order LIMIT 1",
+    "kpi": "SELECT kpi_id FROM kpi_definition ORDER BY 1 LIMIT 1",
+    "sector": "SELECT section FROM dim_sector ORDER BY 1 LIMIT 1",
+    "state": "SELECT state_code FROM dim_state ORDER BY 1 LIMIT 1",
+    "deliverable": "SELECT deliverable_code FROM dim_deliverable ORDER BY 1 LIMIT 1",
+}
+
+
+@dataclass
+class PageScript:
+    name: str
+    path: str
+    calls: list[Call] = field(default_factory=list)
+
+    def bodies(self) -> list[bytes]:
+        return [c.body for c in self.calls]
+
+
+class FlaskTransport:
+    """The Dash client's transport over Flask's test client, recording warehouse statements."""
+
+    def __init__(self, server: Any):
+        self.client = server.test_client()
+        self.log: list[tuple] = []
+        self.per_post: list[list[tuple]] = []
+
+    def login(self, username: str, password: str) -> int:
+        r = self.client.post("/login", data={"username": username, "password": password, "next": "/"})
+        return r.status_code
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        r = self.client.get(path)
+        return r.status_code, r.data
+
+    def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        self.log.clear()
+        r = self.client.post(path, data=body, content_type="application/json")
+        self.per_post.append(list(self.log))
+        return r.status_code, r.data
+
+
+class _Recorder:
+    """A DuckDB connection that notes every statement it is given."""
+
+    def __init__(self, con: Any, log: list):
+        self._con, self._log = con, log
+
+    def execute(self, query: str, parameters: Any = None, *args: Any, **kwargs: Any) -> Any:
+        self._log.append((query, parameters))
+        if parameters is None:
+            return self._con.execute(query, *args, **kwargs)
+        return self._con.execute(query, parameters, *args, **kwargs)
+
+    def sql(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        self._log.append((query, kwargs.get("params")))
+        return self._con.sql(query, *args, **kwargs)
+
+    def cursor(self) -> "_Recorder":
+        return _Recorder(self._con.cursor(), self._log)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+@contextmanager
+def recording(log: list) -> Iterator[None]:
+    """Wrap the warehouse gateway so that every statement lands in ``log``."""
+    original = Warehouse.connect
+
+    @contextmanager
+    def connect(self: Warehouse) -> Iterator[Any]:
+        with original(self) as con:
+            yield _Recorder(con, log)
+
+    Warehouse.connect = connect  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Warehouse.connect = original  # type: ignore[method-assign]
+
+
+_APPS: dict[str, Any] = {}
+
+
+def app_for(settings: Any, store: Any) -> Any:
+    """The Dash app of this data folder (built once per process: Dash pages are global)."""
+    key = str(settings.data_dir)
+    if key not in _APPS:
+        from dashboard.server import create_app
+
+        _APPS[key] = create_app(settings, store)
+    return _APPS[key]
+
+
+def pages(warehouse_path: Path) -> list[tuple[str, str]]:
+    """(name, path) of every registered page; path variables take a sample value."""
+    import dash
+
+    wh = Warehouse(warehouse_path)
+    out = []
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        path = template or page["path"]
+        for var in _TEMPLATE_VAR.findall(path):
+            word = next((w for w in _SAMPLES if w in var.lower()), None)
+            rows = wh.rows(_SAMPLES[word]) if word else []
+            if not rows:
+                path = ""
+                break
+            path = path.replace(f"<{var}>", str(rows[0][0]))
+        if path:
+            out.append((page["name"], path))
+    return out
+
+
+def capture(settings: Any, store: Any) -> list[PageScript]:
+    """Every page's callback requests (bodies and the statements behind each)."""
+    app = app_for(settings, store)
+    transport = FlaskTransport(app.server)
+    if transport.login(BENCH_USER, BENCH_PASSWORD) not in (302, 303):
+        raise RuntimeError(f"could not sign in as {BENCH_USER}")
+    scripts = []
+    for name, path in pages(settings.warehouse_path):
+        page_view(transport, path)  # warm the app's caches, as a running server's are
+        transport.per_post.clear()
+        with recording(transport.log):
+            calls = page_view(transport, path)
+        for call, queries in zip(calls, transport.per_post):
+            call.queries = queries
+        scripts.append(PageScript(name=name, path=path, calls=calls))
+    return scripts
+
+
+def bare_seconds(warehouse_path: Path, queries: list[tuple], repeat: int = 5) -> float:
+    """Median over ``repeat`` runs of the statements run back to back on an open connection."""
+    if not queries:
+        return 0.0
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for sql, params in queries:
+                (con.execute(sql) if params is None else con.execute(sql, params)).fetchall()
+            runs.append(time.perf_counter() - started)
+        return statistics.median(runs)
+    finally:
+        con.close()

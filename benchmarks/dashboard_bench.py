@@ -1,0 +1,94 @@
+"""Dashboard pages under 20 concurrent clients, against the bare warehouse queries behind them.
+
+For each page: the server time of its callback requests (p50 and p95 over every request
+of every view, one figure per load run), against the same percentile of the bare time of
+the statements each callback ran (run back to back on an open DuckDB connection). The
+serving process's peak resident memory (VmHWM) is read after the runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from benchmarks.capture import BENCH_PASSWORD, BENCH_USER, PageScript, bare_seconds, capture
+from benchmarks.dataset import Dataset, say
+from benchmarks.load import LoadResult, peak_rss_mb, run_clients, serving
+from benchmarks.stats import Measure, percentile
+
+P95_GOAL_MS = 150.0
+P95_GOAL_RATIO = 3.0
+MEMORY_GOAL_MB = 400.0
+
+
+@dataclass
+class PageBaseline:
+    per_call_ms: list[float]
+
+    def at(self, q: float) -> float:
+        return percentile(self.per_call_ms, q)
+
+
+def ensure_bench_user(store) -> None:
+    from etl.accounts import add_user
+
+    if not store.user(BENCH_USER):
+        add_user(store, BENCH_USER, BENCH_PASSWORD, "admin")
+
+
+def baselines(ds: Dataset, scripts: list[PageScript], repeat: int) -> dict[str, list[PageBaseline]]:
+    """Per page, ``repeat`` independent timings of the bare statements of each callback."""
+    path = ds.settings.warehouse_path
+    out: dict[str, list[PageBaseline]] = {}
+    for s in scripts:
+        out[s.name] = [PageBaseline([1000 * bare_seconds(path, c.queries) for c in s.calls]) for _ in range(repeat)]
+    return out
+
+
+def page_measures(scripts: list[PageScript], runs: list[LoadResult],
+                  base: dict[str, list[PageBaseline]]) -> list[Measure]:
+    measures = []
+    for s in scripts:
+        for q in (50, 95):
+            goal = f"p95 <= {P95_GOAL_RATIO:g}x bare query and < {P95_GOAL_MS:g} ms" if q == 95 else "(for information)"
+            m = Measure(name=f"page {s.name} ({s.path}): callback p{q}", unit="ms", goal=goal,
+                        baseline=f"p{q} of the bare warehouse statements of each callback",
+                        max_ratio=P95_GOAL_RATIO if q == 95 else None, max_value=P95_GOAL_MS if q == 95 else None)
+            m.runs = [1000 * percentile(r.times(s.name), q) for r in runs if r.times(s.name)]
+            m.baseline_runs = [b.at(q) for b in base[s.name]]
+            views = [1000 * t for r in runs for t in r.times(s.name, "view")]
+            m.extra = {"callbacks_per_view": len(s.calls), "requests": sum(len(r.times(s.name)) for r in runs),
+                       "statements_per_view": sum(len(c.queries) for c in s.calls),
+                       "view_ms_p50": round(percentile(views, 50), 1), "view_ms_p95": round(percentile(views, 95), 1)}
+            if not s.calls:
+                m.available, m.note = False, "the page made no callback request"
+            measures.append(m)
+    return measures
+
+
+def measure_dashboard(ds: Dataset, repeat: int, clients: int, seconds: float) -> list[Measure]:
+    from etl.store import Store
+
+    settings = ds.settings
+    store = Store.open(settings.database_url, settings.reference_dir)
+    try:
+        ensure_bench_user(store)
+        scripts = capture(settings, store)
+    finally:
+        store.dispose()
+    say(f"captured {len(scripts)} pages: " + ", ".join(f"{s.name} ({len(s.calls)} callbacks)" for s in scripts))
+    base = baselines(ds, scripts, repeat)
+    runs: list[LoadResult] = []
+    peaks: list[float] = []
+    for n in range(repeat):  # a fresh server per run, so each run gives its own peak memory
+        with serving(ds.env, ds.root / "server.log") as (proc, url):
+            run_clients(url, scripts, min(clients, 4), 2.0)  # warm-up, not counted
+            runs.append(run_clients(url, scripts, clients, seconds))
+            peaks.append(peak_rss_mb(proc.pid)[0])
+        say(f"load run {n + 1}/{repeat}: {runs[-1].views} page views, {len(runs[-1].samples)} requests, "
+            f"{len(runs[-1].errors)} errors, server peak {peaks[-1]:.0f} MB")
+    errors = [e for r in runs for e in r.errors]
+    memory = Measure(name="server peak memory (VmHWM)", unit="MB", goal=f"< {MEMORY_GOAL_MB:g} MB",
+                     runs=peaks, max_value=MEMORY_GOAL_MB, extra={"clients": clients, "seconds_per_run": seconds})
+    errs = Measure(name="dashboard errors under load", unit="", goal="0", runs=[float(len(r.errors)) for r in runs],
+                   max_value=0.0, extra={"first": errors[:5], "views": sum(r.views for r in runs)})
+    return page_measures(scripts, runs, base) + [errs, memory]

@@ -1,0 +1,41 @@
+/* Browser side of the dashboard shell: mirror filters into the URL, keep the language links
+   and the PDF link in step with it, and set <html lang>. */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  naio: {
+    syncUrl: function (pathname, search, values, ids, currentPeriod) {
+      var ctx = window.dash_clientside.callback_context;
+      var byFilter = (ctx && ctx.triggered || []).some(function (t) {
+        return t && t.prop_id && t.prop_id.charAt(0) === '{';
+      });
+      var params = new URLSearchParams(window.location.search);
+      if (byFilter) {
+        (ids || []).forEach(function (id, i) {
+          var v = values[i];
+          if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) {
+            params.delete(id.key);
+          } else {
+            params.set(id.key, Array.isArray(v) ? v.join(',') : v);
+          }
+        });
+        var q = params.toString();
+        var target = window.location.pathname + (q ? '?' + q : '');
+        if (target !== window.location.pathname + window.location.search) {
+          window.history.replaceState(window.history.state, '', target + window.location.hash);
+        }
+      }
+      var lang = params.get('lang') === 'ms' ? 'ms' : 'en';
+      document.documentElement.lang = lang;
+      var path = window.location.pathname;
+      var withLang = function (l) {
+        var p = new URLSearchParams(params);
+        if (l === 'en') { p.delete('lang'); } else { p.set('lang', l); }
+        var s = p.toString();
+        return path + (s ? '?' + s : '');
+      };
+      var pdf = '/pack?' + new URLSearchParams({period: params.get('period') || currentPeriod || '', lang: lang}).toString();
+      return [params.toString(), withLang('en'), withLang('ms'),
+              lang === 'en' ? 'lang-opt active' : 'lang-opt',
+              lang === 'ms' ? 'lang-opt active' : 'lang-opt', pdf];
+    }
+  }
+});

@@ -1,0 +1,49 @@
+"""``GET /pack?period=2026Q3&lang=ms|en[&snapshot=ID]``: the ministers' PDF pack for signed-in users.
+
+The pack holds national, sector and ministry figures and completeness by ministry, which
+every role may read on the pages, so every signed-in role may download it; the sign-in
+guard sends anyone else to the sign-in page. The PDF is printed from a file (see
+``dashboard.pack``), never by asking this server for a page, so a busy server cannot
+deadlock on itself. Each download is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, abort, request
+
+from dashboard import auth, context
+from etl.settings import Settings
+from etl.store import Store
+
+log = logging.getLogger("naio.pack")
+
+
+def init_app(server: Flask, settings: Settings, store: Store) -> None:
+    server.add_url_rule("/pack", "pack", pack)
+
+
+def pack() -> Response:
+    from dashboard.pack import PackError, build_pack
+    from dashboard.pack_print import PackRenderError
+
+    try:
+        user = auth.require(lambda u: u.can_view(), "download the minister pack", request.path)
+    except auth.Forbidden:
+        abort(403)
+    lang = (request.args.get("lang") or "ms").strip().lower()
+    settings, store = context.settings(), context.store()
+    try:
+        built = build_pack(settings, store, period=request.args.get("period") or None, lang=lang,
+                           snapshot_id=request.args.get("snapshot") or None, trigger="web")
+    except PackError as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    except PackRenderError as exc:
+        log.error("pack build failed: %s", exc)
+        return Response("The pack could not be built completely, so none is sent; the failure is recorded "
+                        "in the runs (data status page).\n", status=500, mimetype="text/plain")
+    store.audit(user.username, "download pack", target=f"{built.period} {built.lang} {built.snapshot_id}")
+    return Response(built.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{built.file_name}"',
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})

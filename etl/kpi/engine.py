@@ -1,0 +1,155 @@
+"""Materialise the KPI layer into the warehouse being built by publish.
+
+``materialise`` runs on publish's DuckDB connection after the input tables are filled and
+writes the output tables of the warehouse contract (``docs/architecture.md``). All heavy
+work is set-based SQL; Python only loops over KPIs. Working tables are TEMP tables, so
+they never reach the published file.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from etl.kpi import staging, targets
+from etl.kpi.compile import compile_kpi, explain
+from etl.kpi.completeness import COMPLETENESS_SQL
+from etl.kpi.composite import COMPOSITE_SQL
+from etl.kpi.definitions import KpiDefinition
+
+OUTPUT_TABLES: dict[str, str] = {
+    "kpi_definition": (
+        "kpi_id VARCHAR PRIMARY KEY, name_en VARCHAR, name_ms VARCHAR, description_en VARCHAR, "
+        "description_ms VARCHAR, pillar VARCHAR, deliverables VARCHAR, unit VARCHAR, display_format VARCHAR, "
+        "direction VARCHAR, formula VARCHAR, rollup VARCHAR, sql VARCHAR, targets_json VARCHAR, "
+        "thresholds_json VARCHAR, source_file VARCHAR, levels VARCHAR, target_levels VARCHAR, "
+        "min_coverage DOUBLE, in_composite BOOLEAN, show_count_beside_json VARCHAR"
+    ),
+    "kpi_value": (
+        "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, level VARCHAR, entity_code VARCHAR, "
+        "value DOUBLE, numerator DOUBLE, denominator DOUBLE, target DOUBLE, trajectory DOUBLE, status VARCHAR, "
+        "reported INTEGER, expected INTEGER, submission_ids VARCHAR"
+    ),
+    "kpi_projection": (
+        "kpi_id VARCHAR, level VARCHAR, entity_code VARCHAR, target_period VARCHAR, target_value DOUBLE, "
+        "projected_value DOUBLE, attainment_period VARCHAR, note VARCHAR, points INTEGER, "
+        "slope_per_quarter DOUBLE, last_period VARCHAR, last_value DOUBLE"
+    ),
+    "composite_index": (
+        "level VARCHAR, entity_code VARCHAR, period VARCHAR, peer_group VARCHAR, index_value DOUBLE, "
+        "rank INTEGER, rank_min INTEGER, rank_max INTEGER, n_peers INTEGER, components_json VARCHAR"
+    ),
+    "completeness": (
+        "agency_code VARCHAR, period VARCHAR, expected INTEGER, received INTEGER, on_time INTEGER, "
+        "late INTEGER, missing_indicators VARCHAR"
+    ),
+}
+
+WORK_TABLES: dict[str, str] = {
+    "_kpi_def": (
+        "kpi_id VARCHAR, pillar VARCHAR, direction VARCHAR, levels VARCHAR[], target_levels VARCHAR[], "
+        "min_coverage DOUBLE, on_track_within DOUBLE, at_risk_within DOUBLE, threshold_mode VARCHAR, "
+        "milestones BOOLEAN, in_composite BOOLEAN, composite_target DOUBLE"
+    ),
+    "_kpi_segment": (
+        "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, kind VARCHAR, target DOUBLE, end_qidx INTEGER, "
+        "end_value DOUBLE, start_qidx INTEGER, start_value DOUBLE, growth DOUBLE, fixed DOUBLE"
+    ),
+    "_kpi_target_point": "kpi_id VARCHAR, kind VARCHAR, period VARCHAR, qidx INTEGER, value DOUBLE",
+    "_kpi_raw": (
+        "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, level VARCHAR, entity_code VARCHAR, value DOUBLE, "
+        "numerator DOUBLE, denominator DOUBLE, reported INTEGER, submission_ids INTEGER[]"
+    ),
+}
+
+
+def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str, int]:
+    """Compute every KPI, status, projection, composite index and completeness row.
+
+    Returns the row count of each output table. ``today`` bounds milestone KPIs.
+    """
+    for name, columns in OUTPUT_TABLES.items():
+        con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
+    for name, columns in WORK_TABLES.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
+    try:
+        staging.create_all(con, today)
+        _load_definitions(con, definitions)
+        con.execute(EXPECTED_SQL)
+        for d in definitions:
+            compiled = compile_kpi(d)
+            con.execute(f"INSERT INTO _kpi_raw SELECT * FROM (\n{compiled.sql}\n)", compiled.params)
+        con.execute(targets.VALUE_SQL)
+        con.execute(targets.PROJECTION_SQL)
+        con.execute(COMPOSITE_SQL)
+        con.execute(COMPLETENESS_SQL)
+    finally:
+        for name in (*WORK_TABLES, "_kpi_expected"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        staging.drop_all(con)
+    return {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in OUTPUT_TABLES}
+
+
+def _load_definitions(con, definitions: list[KpiDefinition]) -> None:
+    period_list = [r[0] for r in con.execute("SELECT period FROM dim_period ORDER BY period").fetchall()]
+    con.executemany(f"INSERT INTO kpi_definition VALUES ({', '.join(['?'] * 21)})",
+                    [definition_row(d) for d in definitions])
+    con.executemany(f"INSERT INTO _kpi_def VALUES ({', '.join(['?'] * 12)})", [_def_row(d) for d in definitions])
+    segments = [row for d in definitions for row in targets.segment_rows(d, period_list)]
+    if segments:
+        con.executemany(f"INSERT INTO _kpi_segment VALUES ({', '.join(['?'] * 11)})", segments)
+    points = [row for d in definitions for row in targets.target_point_rows(d)]
+    if points:
+        con.executemany("INSERT INTO _kpi_target_point VALUES (?, ?, ?, ?, ?)", points)
+
+
+def definition_row(d: KpiDefinition) -> tuple:
+    """One row of ``kpi_definition``."""
+    count = json.dumps(d.show_count_beside.as_dict()) if d.show_count_beside else None
+    thresholds = json.dumps(d.thresholds.as_dict()) if d.thresholds else None
+    return (d.id, d.name_en, d.name_ms, d.description_en, d.description_ms, d.pillar, ",".join(d.deliverables),
+            d.unit, d.display_format, d.direction, d.formula.describe(), d.rollup, explain(d),
+            json.dumps([t.as_dict() for t in d.targets]), thresholds, d.source_file, ",".join(d.levels),
+            ",".join(d.target_levels), d.min_coverage, d.in_composite, count)
+
+
+def _def_row(d: KpiDefinition) -> tuple:
+    th = d.thresholds
+    milestones = "milestones" in compile_kpi(d).scopes
+    return (d.id, d.pillar, d.direction, list(d.levels), list(d.target_levels), d.min_coverage,
+            th.on_track_within if th else None, th.at_risk_within if th else None, th.mode if th else None,
+            milestones, d.in_composite, d.composite_target)
+
+
+EXPECTED_SQL = """
+CREATE OR REPLACE TEMP TABLE _kpi_expected AS
+WITH
+breakdown_members AS (
+    -- an agency is expected in a sector or state from the first quarter it has data for it
+    SELECT breakdown_type, breakdown_code, agency_code, period
+    FROM kpi_observations
+    WHERE breakdown_type IN ('MSIC', 'STATE')
+    UNION ALL
+    SELECT breakdown_type, breakdown_code, agency_code, period
+    FROM kpi_register_units
+    WHERE breakdown_type IN ('MSIC', 'STATE') AND system_id IS NOT NULL
+),
+members AS (
+    SELECT 'national' AS level, 'MY' AS entity_code, agency_code, CAST(NULL AS INTEGER) AS first_qidx
+    FROM kpi_agencies
+    UNION ALL
+    SELECT 'ministry', ministry_code, agency_code, NULL FROM kpi_agencies WHERE ministry_code IS NOT NULL
+    UNION ALL
+    SELECT 'agency', agency_code, agency_code, NULL FROM kpi_agencies
+    UNION ALL
+    SELECT CASE b.breakdown_type WHEN 'MSIC' THEN 'sector' ELSE 'state' END, b.breakdown_code, b.agency_code,
+           min(p.qidx)
+    FROM breakdown_members AS b
+    JOIN kpi_periods AS p ON p.period = b.period
+    GROUP BY b.breakdown_type, b.breakdown_code, b.agency_code
+)
+SELECT m.level, m.entity_code, p.period, count(DISTINCT m.agency_code) AS expected
+FROM members AS m
+JOIN kpi_periods AS p ON m.first_qidx IS NULL OR m.first_qidx <= p.qidx
+GROUP BY m.level, m.entity_code, p.period
+"""

@@ -1,0 +1,155 @@
+"""Shared staging of the KPI queries: each a SELECT over the warehouse input tables.
+
+``materialise`` creates each part once as a TEMP table of the same name; ``explain``
+inlines the parts a KPI needs as CTEs, so the SQL it prints runs as it is over the input
+tables and gives the same values. Parts refer to each other by name, so both work.
+Only ``kpi_periods`` takes a parameter (``$today``).
+"""
+
+from __future__ import annotations
+
+
+def quarter_index_sql(column: str) -> str:
+    """SQL turning a ``YYYYQn`` text into quarters since year 0 (NULL when not a quarter)."""
+    return (f"CASE WHEN regexp_full_match({column}, '\\d{{4}}Q[1-4]')\n"
+            f"                THEN CAST(substr({column}, 1, 4) AS INTEGER) * 4"
+            f" + CAST(substr({column}, 6, 1) AS INTEGER) - 1 END")
+
+
+KPI_PERIODS = """
+    -- every quarter of the warehouse; qidx counts quarters, so differences are in quarters;
+    -- period_end is the quarter's end, or today if the quarter has not ended
+    SELECT period, year, quarter, year * 4 + quarter - 1 AS qidx,
+           least(quarter_end, $today) AS period_end
+    FROM dim_period
+"""
+
+KPI_AGENCIES = """
+    -- the KPI population: agencies that submit returns
+    SELECT agency_code, ministry_code
+    FROM dim_agency
+    WHERE submits_returns
+"""
+
+KPI_OBSERVATIONS = """
+    -- accepted return values per agency (or breakdown), period and indicator; ytd_value is
+    -- the year-to-date value: flows summed over the quarters of the year to date, stocks and
+    -- cumulative indicators as reported in the quarter. Sorted by indicator, so that each KPI
+    -- reads only the row groups of its own indicators.
+    SELECT f.agency_code,
+           coalesce(f.breakdown_type, '') AS breakdown_type,
+           coalesce(f.breakdown_code, '') AS breakdown_code,
+           f.period, f.indicator_code, f.value,
+           CASE WHEN i.temporal = 'flow'
+                THEN sum(f.value) OVER (
+                    PARTITION BY f.agency_code, f.breakdown_type, f.breakdown_code, f.indicator_code, p.year
+                    ORDER BY p.qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                ELSE f.value END AS ytd_value
+    FROM fact_return AS f
+    JOIN kpi_agencies AS a ON a.agency_code = f.agency_code
+    JOIN kpi_periods AS p ON p.period = f.period
+    JOIN dim_indicator AS i ON i.indicator_code = f.indicator_code
+    WHERE f.value IS NOT NULL
+    ORDER BY f.indicator_code
+"""
+
+KPI_REGISTER_UNITS = f"""
+    -- each agency's register in force in each period (that period's snapshot, else its
+    -- latest earlier one), as agency totals and breakdowns by the system's MSIC section and
+    -- by the states it serves
+    WITH snapshots AS (
+        SELECT DISTINCT agency_code, period FROM fact_register
+        UNION
+        SELECT sp.agency_code, sp.period
+        FROM submission_pairs AS sp
+        JOIN submissions AS s ON s.submission_id = sp.submission_id
+        WHERE s.kind = 'register'
+    ),
+    in_force AS (
+        SELECT a.agency_code, p.period, p.qidx, max(s.period) AS snapshot_period
+        FROM kpi_agencies AS a
+        JOIN snapshots AS s ON s.agency_code = a.agency_code
+        JOIN kpi_periods AS p ON s.period <= p.period
+        GROUP BY a.agency_code, p.period, p.qidx
+    ),
+    systems AS (
+        SELECT r.agency_code, r.period AS snapshot_period, r.submission_id, r.system_id, r.title,
+               r."function", r.focus_sector, upper(trim(coalesce(r.msic_section, ''))) AS msic_section,
+               lower(trim(r.stage)) AS stage, lower(trim(r.risk_tier)) AS risk_tier,
+               r.impact_assessment, r.human_oversight, r.citizen_facing, r.build_mode, r.uses_genai,
+               r.sandbox, r.est_hours_saved, r.est_cost_saved_rm,
+               {quarter_index_sql('r.pilot_start_period')} AS pilot_start_qidx,
+               {quarter_index_sql('r.production_period')} AS production_qidx,
+               (SELECT list(CAST(d.state_code AS VARCHAR)) FROM dim_state AS d
+                WHERE upper(trim(r.states_served)) = 'ALL'
+                   OR list_contains(list_transform(regexp_split_to_array(r.states_served, '[^0-9]+'),
+                                                   lambda x: TRY_CAST(x AS INTEGER)), d.state_code))
+                   AS states
+        FROM fact_register AS r
+    ),
+    in_force_systems AS (
+        SELECT f.agency_code, f.period, f.qidx, s.* EXCLUDE (agency_code, snapshot_period)
+        FROM in_force AS f
+        LEFT JOIN systems AS s ON s.agency_code = f.agency_code AND s.snapshot_period = f.snapshot_period
+    )
+    SELECT '' AS breakdown_type, '' AS breakdown_code, * EXCLUDE (states) FROM in_force_systems
+    UNION ALL
+    SELECT 'MSIC', msic_section, * EXCLUDE (states) FROM in_force_systems WHERE msic_section <> ''
+    UNION ALL
+    SELECT 'STATE', unnest(states), * EXCLUDE (states) FROM in_force_systems
+"""
+
+LINEAGE = """
+    -- the {source} submissions behind each agency's values: those of the quarter, and for
+    -- year-to-date values those of the quarters of the year to date
+    WITH filed AS (
+        {filed}
+    )
+    SELECT f.agency_code, p.period, t.period_type, list_sort(list(DISTINCT f.submission_id)) AS submission_ids
+    FROM kpi_periods AS p
+    CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
+    JOIN filed AS f ON f.year = p.year AND f.qidx <= p.qidx AND (t.period_type = 'ytd' OR f.qidx = p.qidx)
+    GROUP BY f.agency_code, p.period, t.period_type
+"""
+KPI_RETURN_LINEAGE = LINEAGE.format(source="return", filed="""SELECT DISTINCT f.agency_code, p.year, p.qidx, f.submission_id
+        FROM fact_return AS f
+        JOIN kpi_agencies AS a ON a.agency_code = f.agency_code
+        JOIN kpi_periods AS p ON p.period = f.period
+        WHERE f.value IS NOT NULL""")
+KPI_REGISTER_LINEAGE = LINEAGE.format(source="register", filed="""SELECT DISTINCT u.agency_code, p.year, p.qidx, u.submission_id
+        FROM kpi_register_units AS u
+        JOIN kpi_periods AS p ON p.period = u.period
+        WHERE u.breakdown_type = '' AND u.submission_id IS NOT NULL""")
+
+# name -> SELECT, in dependency order
+PARTS: dict[str, str] = {
+    "kpi_periods": KPI_PERIODS,
+    "kpi_agencies": KPI_AGENCIES,
+    "kpi_observations": KPI_OBSERVATIONS,
+    "kpi_return_lineage": KPI_RETURN_LINEAGE,
+    "kpi_register_units": KPI_REGISTER_UNITS,
+    "kpi_register_lineage": KPI_REGISTER_LINEAGE,
+}
+NEEDS = {"returns": ("kpi_periods", "kpi_agencies", "kpi_observations", "kpi_return_lineage"),
+         "register": ("kpi_periods", "kpi_agencies", "kpi_register_units", "kpi_register_lineage"),
+         "milestones": ("kpi_periods",)}
+def parts_for(scopes: set[str] | frozenset[str]) -> list[str]:
+    """The staging parts a KPI reading ``scopes`` needs, in dependency order."""
+    wanted = {name for scope in scopes for name in NEEDS[scope]}
+    return [name for name in PARTS if name in wanted]
+
+
+def as_cte(name: str) -> str:
+    return f"{name} AS ({PARTS[name].rstrip()}\n)"
+
+
+def create_all(con, today) -> None:
+    """Create every staging part as a TEMP table on ``con``."""
+    for name, select in PARTS.items():
+        params = {"today": today} if "$today" in select else None
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", params)
+
+
+def drop_all(con) -> None:
+    for name in reversed(PARTS):
+        con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -1,0 +1,128 @@
+-- K03 AI specialists per 1,000 staff
+-- formula: numerator: HC_AI_SPEC; denominator: HC_TOTAL; scale: 1000
+-- rollup: ratio_of_sums
+-- parameters:
+--   $kpi_id = 'K03'
+--   $p1 = 'HC_AI_SPEC'
+--   $p2 = 'HC_TOTAL'
+--   $scale = 1000
+--   $today = the date the KPIs are computed for
+WITH
+kpi_periods AS (
+    -- every quarter of the warehouse; qidx counts quarters, so differences are in quarters;
+    -- period_end is the quarter's end, or today if the quarter has not ended
+    SELECT period, year, quarter, year * 4 + quarter - 1 AS qidx,
+           least(quarter_end, $today) AS period_end
+    FROM dim_period
+),
+kpi_agencies AS (
+    -- the KPI population: agencies that submit returns
+    SELECT agency_code, ministry_code
+    FROM dim_agency
+    WHERE submits_returns
+),
+kpi_observations AS (
+    -- accepted return values per agency (or breakdown), period and indicator; ytd_value is
+    -- the year-to-date value: flows summed over the quarters of the year to date, stocks and
+    -- cumulative indicators as reported in the quarter. Sorted by indicator, so that each KPI
+    -- reads only the row groups of its own indicators.
+    SELECT f.agency_code,
+           coalesce(f.breakdown_type, '') AS breakdown_type,
+           coalesce(f.breakdown_code, '') AS breakdown_code,
+           f.period, f.indicator_code, f.value,
+           CASE WHEN i.temporal = 'flow'
+                THEN sum(f.value) OVER (
+                    PARTITION BY f.agency_code, f.breakdown_type, f.breakdown_code, f.indicator_code, p.year
+                    ORDER BY p.qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                ELSE f.value END AS ytd_value
+    FROM fact_return AS f
+    JOIN kpi_agencies AS a ON a.agency_code = f.agency_code
+    JOIN kpi_periods AS p ON p.period = f.period
+    JOIN dim_indicator AS i ON i.indicator_code = f.indicator_code
+    WHERE f.value IS NOT NULL
+    ORDER BY f.indicator_code
+),
+kpi_return_lineage AS (
+    -- the return submissions behind each agency's values: those of the quarter, and for
+    -- year-to-date values those of the quarters of the year to date
+    WITH filed AS (
+        SELECT DISTINCT f.agency_code, p.year, p.qidx, f.submission_id
+        FROM fact_return AS f
+        JOIN kpi_agencies AS a ON a.agency_code = f.agency_code
+        JOIN kpi_periods AS p ON p.period = f.period
+        WHERE f.value IS NOT NULL
+    )
+    SELECT f.agency_code, p.period, t.period_type, list_sort(list(DISTINCT f.submission_id)) AS submission_ids
+    FROM kpi_periods AS p
+    CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
+    JOIN filed AS f ON f.year = p.year AND f.qidx <= p.qidx AND (t.period_type = 'ytd' OR f.qidx = p.qidx)
+    GROUP BY f.agency_code, p.period, t.period_type
+),
+returns_by_period AS (
+    -- one row per agency (or breakdown) and period; quarter and year-to-date value of each indicator
+    SELECT agency_code, breakdown_type, breakdown_code, period,
+           max(value) FILTER (WHERE indicator_code = $p1) AS hc_ai_spec,
+           max(ytd_value) FILTER (WHERE indicator_code = $p1) AS ytd_hc_ai_spec,
+           max(value) FILTER (WHERE indicator_code = $p2) AS hc_total,
+           max(ytd_value) FILTER (WHERE indicator_code = $p2) AS ytd_hc_total
+    FROM kpi_observations
+    WHERE indicator_code IN ($p1, $p2)
+    GROUP BY agency_code, breakdown_type, breakdown_code, period
+),
+returns AS (
+    SELECT agency_code, breakdown_type, breakdown_code, period, 'quarter' AS period_type,
+           hc_ai_spec,
+           hc_total
+    FROM returns_by_period
+    UNION ALL
+    SELECT agency_code, breakdown_type, breakdown_code, period, 'ytd',
+           ytd_hc_ai_spec,
+           ytd_hc_total
+    FROM returns_by_period
+),
+units AS (
+    -- each agency (or breakdown) in each period, with the parts of the KPI
+    SELECT agency_code, breakdown_type, breakdown_code, period, period_type,
+           hc_ai_spec AS numerator,
+           hc_total AS denominator
+    FROM returns
+),
+counted AS (
+    -- the units that reported every part, with the submissions behind them
+    SELECT u.*, coalesce(return_lineage.submission_ids, []) AS submission_ids
+    FROM units AS u
+    LEFT JOIN kpi_return_lineage AS return_lineage
+           ON return_lineage.agency_code = u.agency_code AND return_lineage.period = u.period AND return_lineage.period_type = u.period_type
+    WHERE numerator IS NOT NULL AND denominator IS NOT NULL
+),
+placed AS (
+    -- each counted unit at every level above the agency that it counts for
+    SELECT 'national' AS level, 'MY' AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = ''
+    UNION ALL
+    SELECT 'ministry' AS level, a.ministry_code AS entity_code, c.* FROM counted AS c
+    JOIN kpi_agencies AS a ON a.agency_code = c.agency_code
+    WHERE c.breakdown_type = '' AND a.ministry_code IS NOT NULL
+    UNION ALL
+    SELECT 'sector' AS level, c.breakdown_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = 'MSIC'
+    UNION ALL
+    SELECT 'state' AS level, c.breakdown_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = 'STATE'
+)
+-- ratio_of_sums over the units that reported every part in the period
+SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
+       $scale * sum(numerator) / nullif(sum(denominator), 0) AS value,
+       sum(numerator) AS numerator,
+       sum(denominator) AS denominator,
+       count(*) AS reported,
+       list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids
+FROM placed
+GROUP BY period, period_type, level, entity_code
+UNION ALL
+-- agency level: each agency's own value
+SELECT $kpi_id, period, period_type, 'agency', agency_code,
+       $scale * (numerator) / nullif((denominator), 0),
+       (numerator),
+       (denominator),
+       1,
+       submission_ids
+FROM counted
+WHERE breakdown_type = ''

@@ -1,0 +1,161 @@
+"""Sign-in, sign-out, session cookies and the deny-by-default guard, over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from dashboard import auth
+from dashboard.server import create_app
+from etl import accounts
+from etl.store import Store
+from tests.conftest import make_settings
+
+PASSWORD = "auth-routes-secret"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("auth"), NAIO_DEMO_ACCOUNTS="0")
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    accounts.create_demo_accounts(store)  # left over from an earlier demo: must not work now
+    accounts.add_user(store, "ana", PASSWORD, "analyst", "JPN")
+    accounts.add_user(store, "root", PASSWORD, "admin")
+    app = create_app(settings, store)
+    app.server.test_client().get("/healthz")
+    yield app.server, store
+    store.dispose()
+
+
+def sign_in(server, username: str, password: str = PASSWORD, nxt: str = "/"):
+    client = server.test_client()
+    response = client.post("/login", data={"username": username, "password": password, "next": nxt})
+    return client, response
+
+
+def refused(store: Store, actor: str | None = None) -> int:
+    log = store.table("audit_log")
+    log = log[log["outcome"] == "refused"]
+    return len(log if actor is None else log[log["actor"] == actor])
+
+
+@pytest.mark.parametrize("path", ["/", "/submit", "/submissions", "/admin"])
+def test_pages_need_a_session(site, path):
+    server, _ = site
+    r = server.test_client().get(path)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("path", ["/_dash-layout", "/_dash-dependencies"])
+def test_dash_endpoints_need_a_session(site, path):
+    assert site[0].test_client().get(path).status_code == 401
+
+
+@pytest.mark.parametrize("method,path", [("post", "/_dash-update-component"), ("get", "/download/template"),
+                                         ("get", "/download/original/1"), ("get", "/download/errors/1")])
+def test_callbacks_and_downloads_without_a_session_are_refused_and_audited(site, method, path):
+    server, store = site
+    before = refused(store, "anonymous")
+    r = getattr(server.test_client(), method)(path, json={} if method == "post" else None)
+    assert r.status_code == 401
+    assert refused(store, "anonymous") == before + 1
+
+
+def test_open_routes_need_no_session(site):
+    server, _ = site
+    client = server.test_client()
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code in (200, 503)
+
+
+def test_sign_in_sets_an_httponly_samesite_cookie_and_sign_out_ends_it(site):
+    server, store = site
+    client, r = sign_in(server, "ana", nxt="/submit")
+    assert r.status_code == 302 and r.headers["Location"] == "/submit"
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith("naio_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+    assert client.get("/_dash-layout").status_code == 200
+    assert client.get("/logout").status_code == 302
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.get("/submit").status_code == 302
+    actions = store.table("audit_log")["action"].tolist()
+    assert "sign-in" in actions and "sign-out" in actions
+
+
+def test_wrong_password_is_refused_and_audited(site):
+    server, store = site
+    before = refused(store, "ana")
+    _, r = sign_in(server, "ana", "not the password")
+    assert r.status_code == 200 and "Wrong user name or password" in r.get_data(as_text=True)
+    assert "Set-Cookie" not in r.headers or "naio_session=;" in r.headers.get("Set-Cookie", "")
+    assert refused(store, "ana") == before + 1
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "javascript:alert(1)"])
+def test_sign_in_never_redirects_off_site(site, target):
+    _, r = sign_in(site[0], "ana", nxt=target)
+    assert r.headers["Location"] == "/"
+
+
+def test_demo_passwords_do_not_sign_in_when_demo_accounts_are_off(site):
+    server, store = site
+    for username, password, _, _ in accounts.DEMO_ACCOUNTS:
+        _, r = sign_in(server, username, password)
+        assert r.status_code == 200, username
+        assert not store.user(username)["active"]
+
+
+def test_a_disabled_account_loses_its_session_at_once(site):
+    server, store = site
+    accounts.add_user(store, "temp", PASSWORD, "viewer")
+    client, _ = sign_in(server, "temp")
+    assert client.get("/_dash-layout").status_code == 200
+    accounts.set_active(store, "temp", False)
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.post("/_dash-update-component", json={}).status_code == 401
+
+
+def test_a_password_change_ends_other_sessions(site):
+    server, store = site
+    accounts.add_user(store, "temp2", PASSWORD, "viewer")
+    client, _ = sign_in(server, "temp2")
+    assert client.get("/_dash-layout").status_code == 200
+    accounts.set_password(store, "temp2", "a brand new secret")
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_a_forged_cookie_is_not_a_session(site):
+    server, _ = site
+    client = server.test_client()
+    client.set_cookie("naio_session", "eyJ1c2VyIjoicm9vdCJ9.forged.signature")
+    assert client.get("/admin").status_code == 302
+
+
+class _Settings:
+    """Just what ``auth.init_app`` reads."""
+
+    def __init__(self, tmp_path, secure: bool):
+        self.secret_key, self.data_dir, self.demo_accounts = "k" * 32, tmp_path, True
+        self.secure_cookies = secure
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_secure_cookies_when_asked(tmp_path, sqlite_store, secure):
+    server = Flask("t")
+    auth.init_app(server, _Settings(tmp_path, secure), sqlite_store)
+    assert server.config["SESSION_COOKIE_SECURE"] is secure
+    assert server.config["SESSION_COOKIE_NAME"] == ("__Host-naio_session" if secure else "naio_session")
+    assert server.config["SESSION_COOKIE_HTTPONLY"] and server.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_a_forbidden_callback_answers_403(tmp_path, sqlite_store):
+    server = Flask("t")
+    auth.init_app(server, _Settings(tmp_path, False), sqlite_store)
+    server.add_url_rule("/x", "x", lambda: auth.require(lambda _u: False, "x") and "")
+    accounts.add_user(sqlite_store, "vee", PASSWORD, "viewer")
+    client = server.test_client()
+    client.post("/login", data={"username": "vee", "password": PASSWORD})
+    assert client.get("/x").status_code == 403
+    assert refused(sqlite_store, "vee") == 1

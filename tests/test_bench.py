@@ -1,0 +1,148 @@
+"""The benchmark harness: statistics, the Dash client's requests, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.dash_client import Page, key, nav_paths, page_view, split_output
+from benchmarks.pack_bench import _arguments
+from benchmarks.stats import Measure, percentile, table, verdict
+from tests.conftest import ROOT
+
+REPORT_KEYS = {"name", "median", "spread", "baseline_median", "ratio", "goal", "met", "available"}
+
+
+# ---- statistics and the report ----------------------------------------------------------
+def test_percentile_interpolates_and_handles_edges():
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([0.0, 10.0], 95) == pytest.approx(9.5)
+    assert percentile([5.0], 95) == 5.0
+    assert percentile([], 50) != percentile([], 50)  # NaN
+
+
+def test_a_measure_compares_its_median_with_the_baseline_and_the_goal():
+    m = Measure(name="x", unit="s", goal="<= 3x", runs=[2.0, 9.0, 3.0], baseline_runs=[1.0, 1.2, 0.8], max_ratio=3.0)
+    assert (m.median, m.spread, m.baseline_median, m.ratio) == (3.0, 7.0, 1.0, 3.0)
+    assert m.met is True and verdict(m) == "met"
+    m.max_value = 2.5
+    assert m.met is False and verdict(m) == "MISSED"
+    assert REPORT_KEYS <= set(m.as_dict())
+
+
+def test_missing_parts_and_failures_are_reported_as_such():
+    absent = Measure(name="pack", unit="s", goal="< 10 s", max_value=10.0, available=False, note="not in the product")
+    failed = Measure(name="publish", unit="s", goal="runs", error="RuntimeError: boom")
+    info = Measure(name="p50", unit="ms", goal="(for information)", runs=[1.0])
+    assert (absent.met, failed.met, info.met) == (None, False, None)
+    assert [verdict(m) for m in (absent, failed, info)] == ["n/a", "MISSED", "info"]
+    text = table([absent, failed, info])
+    assert "not available" in text and "failed" in text and text.count("\n") == 4
+
+
+def test_pack_arguments_are_matched_by_name():
+    def build(settings, store, *, period=None, lang="en", use_cache=True):
+        return None
+
+    kwargs, why = _arguments(build, {"settings": 1, "store": 2, "period": "2026Q3", "lang": "ms", "use_cache": False})
+    assert not why and kwargs == {"settings": 1, "store": 2, "period": "2026Q3", "lang": "ms", "use_cache": False}
+    assert "needs 'store'" in _arguments(build, {"settings": 1})[1]
+
+
+# ---- the Dash client --------------------------------------------------------------------
+def _component(type_: str, **props) -> dict:
+    return {"type": type_, "namespace": "dash_html_components", "props": props}
+
+
+ROUTER = {"output": ".._pages_content.children..._pages_store.data..",
+          "inputs": [{"id": "_pages_location", "property": "pathname"},
+                     {"id": "_pages_location", "property": "search"}],
+          "state": [], "clientside_function": None, "prevent_initial_call": True}
+FILTER = {"output": "chart.children", "inputs": [{"id": "period", "property": "value"}],
+          "state": [{"id": '{"index":["ALL"],"type":"pick"}', "property": "value"}],
+          "clientside_function": None, "prevent_initial_call": False}
+TITLE = {"output": "_pages_dummy.children", "inputs": [{"id": "_pages_store", "property": "data"}], "state": [],
+         "clientside_function": {"namespace": "_dashprivate_clientside_funcs", "function_name": "t"},
+         "prevent_initial_call": False}
+SHELL = _component("Div", children=[
+    {"type": "Location", "namespace": "dash_core_components", "props": {"id": "_pages_location"}},
+    _component("Nav", children=[_component("A", href="/"), _component("A", href="/sectors?x=1"),
+                                _component("A", href="/logout")]),
+    _component("Div", id="_pages_content"), _component("Div", id="_pages_store"),
+    _component("Div", id="_pages_dummy")])
+PAGE = [_component("Div", id="period", value="2026Q3"), _component("Div", id="chart"),
+        _component("Div", id={"type": "pick", "index": 1}, value="A"),
+        _component("Div", id={"type": "pick", "index": 2})]
+
+
+class FakeServer:
+    """Answers like Dash: the shell layout, the callback map, the page, then a chart."""
+
+    def __init__(self):
+        self.bodies: list[dict] = []
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        return 200, json.dumps(SHELL if path == "/_dash-layout" else [ROUTER, FILTER, TITLE]).encode()
+
+    def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        self.bodies.append(json.loads(body))
+        if self.bodies[-1]["output"] == ROUTER["output"]:
+            response = {"_pages_content": {"children": PAGE}, "_pages_store": {"data": {"title": "t"}}}
+        else:
+            response = {"chart": {"children": "drawn"}}
+        return 200, json.dumps({"multi": True, "response": response}).encode()
+
+
+def test_a_page_view_sends_what_the_renderer_sends():
+    server = FakeServer()
+    calls = page_view(server, "/sectors", origin="http://127.0.0.1:8050")
+    assert [c.status for c in calls] == [200, 200]
+    router, chart = server.bodies
+    assert router == {
+        "output": ROUTER["output"],
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/sectors"},
+                   {"id": "_pages_location", "property": "search", "value": ""}],
+        "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
+        "parsedChangedPropsIds": ["_pages_location.pathname", "_pages_location.search"]}
+    assert chart["outputs"] == {"id": "chart", "property": "children"}  # a single output is not a list
+    assert chart["inputs"] == [{"id": "period", "property": "value", "value": "2026Q3"}]
+    assert chart["changedPropIds"] == []  # an initial call
+    assert chart["state"] == [[{"id": {"index": 1, "type": "pick"}, "property": "value", "value": "A"},
+                               {"id": {"index": 2, "type": "pick"}, "property": "value"}]]
+
+
+def test_client_helpers():
+    assert key({"type": "pick", "index": 1}) == '{"index":1,"type":"pick"}'
+    assert split_output("..a.x...b.y..") == [("a", "x"), ("b", "y")]
+    assert split_output('{"index":["ALL"],"type":"t"}.value') == [('{"index":["ALL"],"type":"t"}', "value")]
+    assert nav_paths(SHELL) == ["/", "/sectors"]
+    assert set(Page(SHELL, [ROUTER]).components) == {"_pages_location", "_pages_content", "_pages_store",
+                                                    "_pages_dummy"}
+
+
+# ---- end to end, at a tiny scale ----------------------------------------------------------
+@pytest.mark.slow
+def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
+    report = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "app.py", "bench", "--scale", "small", "--agencies", "6", "--quarters", "2", "--repeat", "1",
+         "--clients", "3", "--seconds", "2", "--only", "ingest,publish,dashboard", "--json", str(report)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    body = json.loads(report.read_text())
+    measures = {m["name"]: m for m in body["measures"]}
+    assert all(REPORT_KEYS <= set(m) for m in measures.values())
+    assert not [m["error"] for m in measures.values() if m["error"]]
+    ingest = measures["ingest one large return file"]
+    assert ingest["ratio"] and ingest["baseline_median"] > 0 and ingest["met"] in (True, False)
+    assert measures["publish (warehouse + all KPI values)"]["ratio"]
+    pages = [m for name, m in measures.items() if name.startswith("page ") and name.endswith("p95")]
+    assert pages and all(m["median"] for m in pages if m["available"])
+    assert measures["dashboard errors under load"]["median"] == 0
+    assert 0 < measures["server peak memory (VmHWM)"]["median"] < 4000
+    assert body["dataset"]["agencies"] == 6 and body["dataset"]["return_rows"] > 0
+    assert "| measure |" in proc.stdout

@@ -1,0 +1,296 @@
+"""The role matrix, checked on the server by direct HTTP requests.
+
+Each request is what a browser (or an attacker with a valid session) sends: the JSON body of
+a Dash callback to ``/_dash-update-component`` (output, outputs, inputs, state,
+changedPropIds, built from ``/_dash-dependencies``), or a GET of a download route. Every
+route and callback is tried as anonymous, viewer, analyst of the agency, analyst of another
+agency and admin; refusals must be answered by the server and written to the audit log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from dashboard import submissions_ui
+from dashboard.server import create_app
+from etl import accounts
+from etl.ingest import Ingestor
+from etl.store import Store
+from tests.conftest import make_settings
+from tests.test_template import VALID, return_csv
+
+PASSWORD = "role-matrix-secret"
+USERS = {"viewer": ("viewer", None), "analyst.jpn": ("analyst", "JPN"), "analyst.lhdn": ("analyst", "LHDN"),
+         "admin": ("admin", None)}
+ROLES = ("anonymous", "viewer", "analyst.jpn", "analyst.lhdn", "admin")
+BAD_JPN = b"agency_code,period,indicator_code,value\r\nJPN,2026Q2,HC_TOTAL,=1+1\r\n"
+
+
+@dataclass
+class Env:
+    settings: object
+    store: Store
+    app: object
+    ids: dict
+    published: list
+    deps: list | None = None
+    clients: dict | None = None
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("roles"))
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    for name, (role, agency) in USERS.items():
+        accounts.add_user(store, name, PASSWORD, role, agency)
+    ingest = Ingestor(store, settings).ingest_bytes
+    ids = {"jpn": ingest(return_csv("JPN", "2026Q2"), "jpn-q2.csv", source="upload", submitted_by="analyst.jpn"),
+           "lhdn": ingest(return_csv("LHDN", "2026Q2"), "lhdn-q2.csv", source="upload", submitted_by="analyst.lhdn"),
+           "jpn_bad": ingest(BAD_JPN, "jpn-bad.csv", source="upload", submitted_by="analyst.jpn")}
+    assert [r.status for r in ids.values()] == ["accepted", "accepted", "rejected"]
+    published: list = []
+    patch = pytest.MonkeyPatch()
+    patch.setattr(submissions_ui, "request_publish", lambda *_a: published.append(1))
+    app = create_app(settings, store)
+    app.server.test_client().get("/healthz")  # binds the page callbacks to this app
+    yield Env(settings, store, app, {k: r.submission_id for k, r in ids.items()}, published)
+    patch.undo()
+    store.dispose()
+
+
+def client_for(env: Env, who: str):
+    """A client signed in as ``who`` (one per role, kept for the module)."""
+    env.clients = env.clients or {}
+    if who not in env.clients:
+        client = env.app.server.test_client()
+        if who != "anonymous":
+            r = client.post("/login", data={"username": who, "password": PASSWORD})
+            assert r.status_code == 302, who
+        env.clients[who] = client
+    return env.clients[who]
+
+
+def data_url(data: bytes, mime: str = "text/csv") -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def _split(output: str) -> list[str]:
+    return output.strip(".").split("...") if output.startswith("..") else [output]
+
+
+def callback_body(deps: list[dict], output: str, values: dict, changed: str) -> dict:
+    """The JSON body the Dash renderer posts for the callback whose outputs include ``output``."""
+    dep = next(d for d in deps if output in _split(d["output"]) or output in d["output"].split("@")[0])
+    outs = [{"id": o.split(".")[0], "property": o.split(".", 1)[1].split("@")[0]} for o in _split(dep["output"])]
+    pick = lambda items: [{"id": i["id"], "property": i["property"],  # noqa: E731
+                           "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
+    return {"output": dep["output"], "outputs": outs if len(outs) > 1 else outs[0], "inputs": pick(dep["inputs"]),
+            "state": pick(dep["state"]), "changedPropIds": [changed]}
+
+
+def call(env: Env, who: str, output: str, values: dict, changed: str):
+    if env.deps is None:
+        env.deps = client_for(env, "admin").get("/_dash-dependencies").get_json()
+    body = callback_body(env.deps, output, values, changed)
+    return client_for(env, who).post("/_dash-update-component", json=body)
+
+
+def refusals(env: Env) -> int:
+    frame = env.store.table("audit_log")
+    return int((frame["outcome"] == "refused").sum())
+
+
+def submissions_count(env: Env) -> int:
+    return len(env.store.submissions())
+
+
+# ---- pages ---------------------------------------------------------------------------------------
+
+PAGE_ACCESS = {"/submit": {"analyst.jpn", "analyst.lhdn", "admin"},
+               "/submissions": {"analyst.jpn", "analyst.lhdn", "admin"}, "/admin": {"admin"}}
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("path", sorted(PAGE_ACCESS))
+def test_pages_render_access_denied_for_roles_that_may_not_use_them(env, who, path):
+    before = refusals(env)
+    r = call(env, who, "_pages_content.children", {"_pages_location.pathname": path, "_pages_location.search": ""},
+             "_pages_location.pathname")
+    if who == "anonymous":
+        assert r.status_code == 401
+    elif who in PAGE_ACCESS[path]:
+        assert r.status_code == 200 and "Access denied" not in r.get_data(as_text=True)
+    else:
+        assert r.status_code == 200 and "Access denied" in r.get_data(as_text=True)
+    assert (refusals(env) > before) == (who not in PAGE_ACCESS[path])
+
+
+def test_analyst_cannot_open_another_agencys_history(env):
+    r = call(env, "analyst.jpn", "_pages_content.children",
+             {"_pages_location.pathname": "/submissions", "_pages_location.search": "?agency=LHDN"},
+             "_pages_location.pathname")
+    assert "Access denied" in r.get_data(as_text=True)
+    text = call(env, "analyst.jpn", "_pages_content.children", {"_pages_location.pathname": "/submissions"},
+                "_pages_location.pathname").get_data(as_text=True)
+    assert "jpn-q2.csv" in text and "lhdn-q2.csv" not in text
+
+
+# ---- the upload callback ---------------------------------------------------------------------------
+
+def _upload(env: Env, who: str, data: bytes, button: str = "check", reason: str | None = None):
+    values = {f"submit-{button}-btn.n_clicks": 1, "submit-upload.contents": data_url(data),
+              "submit-upload.filename": "return.csv", "submit-reason.value": reason, "submit-lang.data": "en"}
+    return call(env, who, "submit-result.children", values, f"submit-{button}-btn.n_clicks")
+
+
+@pytest.mark.parametrize("button", ["check", "submit"])
+@pytest.mark.parametrize("who", ["anonymous", "viewer"])
+def test_upload_callback_refuses_anonymous_and_viewers(env, who, button):
+    before, subs = refusals(env), submissions_count(env)
+    r = _upload(env, who, return_csv("JPN", "2026Q3"), button)
+    assert r.status_code == (401 if who == "anonymous" else 403)
+    assert refusals(env) == before + 1 and submissions_count(env) == subs
+
+
+@pytest.mark.parametrize("button", ["check", "submit"])
+def test_analyst_cannot_check_or_submit_for_another_agency(env, button):
+    before, subs = refusals(env), submissions_count(env)
+    r = _upload(env, "analyst.jpn", return_csv("LHDN", "2026Q3"), button)
+    assert r.status_code == 200 and "another agency" in r.get_data(as_text=True)
+    assert refusals(env) == before + 1 and submissions_count(env) == subs
+    last = env.store.table("audit_log").iloc[-1]
+    assert (last["actor"], last["outcome"], last["target"]) == ("analyst.jpn", "refused", "LHDN")
+
+
+def test_a_file_mixing_agencies_is_refused_whole(env):
+    mixed = return_csv("JPN", "2026Q3") + b"LHDN,2026Q3,HC_TOTAL,5\r\n"
+    subs = submissions_count(env)
+    assert "another agency" in _upload(env, "analyst.jpn", mixed, "submit").get_data(as_text=True)
+    assert submissions_count(env) == subs
+
+
+def test_check_shows_located_problems_and_records_nothing(env):
+    subs = submissions_count(env)
+    text = _upload(env, "analyst.jpn", BAD_JPN).get_data(as_text=True)
+    assert "submit-problems" in text and "=1+1" in text and "would be rejected" in text
+    assert submissions_count(env) == subs
+
+
+def test_resubmission_needs_a_reason_then_supersedes(env):
+    file = return_csv("JPN", "2026Q2", {**VALID, "SVC_AI": 6})
+    text = _upload(env, "analyst.jpn", file).get_data(as_text=True)
+    assert "replaces the accepted return for JPN 2026Q2" in text and "submit-changes" in text
+    subs = submissions_count(env)
+    assert "a reason is required" in _upload(env, "analyst.jpn", file, "submit").get_data(as_text=True)
+    assert submissions_count(env) == subs
+    published = len(env.published)
+    r = _upload(env, "analyst.jpn", file, "submit", reason="SVC_AI corrected")
+    body = r.get_json()["response"]
+    assert "Accepted as submission" in json.dumps(body["submit-result"])
+    sid = body["submit-submitted"]["data"]
+    sub = env.store.submission(sid)
+    assert (sub["status"], sub["reason"], sub["submitted_by"]) == ("accepted", "SVC_AI corrected", "analyst.jpn")
+    assert env.store.accepted_values("JPN")[("SVC_AI", "", "")]["2026Q2"] == 6
+    assert len(env.published) == published + 1
+
+
+def test_admin_may_check_for_any_agency(env):
+    text = _upload(env, "admin", return_csv("LHDN", "2026Q3")).get_data(as_text=True)
+    assert "It can be submitted" in text
+
+
+def test_oversized_upload_is_refused_with_the_limit(env):
+    big = b"x" * (env.settings.max_upload_bytes + 10)
+    subs = submissions_count(env)
+    text = _upload(env, "analyst.jpn", big, "submit").get_data(as_text=True)
+    assert "over the 10 MB limit" in text and submissions_count(env) == subs
+
+
+# ---- other callbacks -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who,status", [("anonymous", 401), ("viewer", 403), ("analyst.lhdn", 403),
+                                        ("analyst.jpn", 200), ("admin", 200)])
+def test_error_sheet_callback(env, who, status):
+    values = {"submit-errors-btn.n_clicks": 1, "submit-upload.contents": data_url(BAD_JPN),
+              "submit-upload.filename": "bad.csv"}
+    r = call(env, who, "submit-errors-download.data", values, "submit-errors-btn.n_clicks")
+    assert r.status_code == status
+    if status == 200:
+        assert r.get_json()["response"]["submit-errors-download"]["data"]["filename"] == "errors-bad.xlsx"
+
+
+@pytest.mark.parametrize("who,agency,status", [("viewer", "JPN", 403), ("analyst.jpn", "JPN", 200),
+                                               ("analyst.jpn", "LHDN", 403), ("admin", "LHDN", 200)])
+def test_template_link_callback(env, who, agency, status):
+    values = {"submit-agency.value": agency, "submit-period.value": "2026Q3", "submit-format.value": "xlsx"}
+    r = call(env, who, "submit-template-link.href", values, "submit-agency.value")
+    assert r.status_code == status
+
+
+@pytest.mark.parametrize("who,status", [("viewer", 403), ("analyst.jpn", 403), ("admin", 200)])
+def test_user_management_callback_is_for_admins_only(env, who, status):
+    name = f"new-{who}".replace(".", "-")
+    values = {"admin-add-btn.n_clicks": 1, "admin-user-name.value": name, "admin-user-role.value": "admin",
+              "admin-user-password.value": "a long password", "admin-lang.data": "en"}
+    r = call(env, who, "admin-user-message.children", values, "admin-add-btn.n_clicks")
+    assert r.status_code == status
+    assert (env.store.user(name) is not None) == (status == 200)
+
+
+@pytest.mark.parametrize("who,status", [("analyst.jpn", 403), ("admin", 200)])
+def test_history_filter_is_for_admins_only(env, who, status):
+    r = call(env, who, "history-body.children", {"history-agency-filter.value": "LHDN"},
+             "history-agency-filter.value")
+    assert r.status_code == status
+
+
+@pytest.mark.parametrize("who,status", [("viewer", 403), ("analyst.lhdn", 403), ("analyst.jpn", 200)])
+def test_publish_status_callback(env, who, status):
+    values = {"submit-live-poll.n_intervals": 1, "submit-submitted.data": env.ids["jpn"]}
+    assert call(env, who, "submit-live-status.children", values, "submit-live-poll.n_intervals").status_code == status
+
+
+# ---- download routes -------------------------------------------------------------------------------
+
+def _expected(who: str, owner: str | None) -> int:
+    """Anonymous 401; viewers 403; analysts 200 for their own agency only; admins 200."""
+    if who == "anonymous":
+        return 401
+    if who == "admin" or (owner and who == f"analyst.{owner.lower()}"):
+        return 200
+    return 403
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("agency", ["JPN", "LHDN"])
+def test_template_route(env, who, agency):
+    before = refusals(env)
+    r = client_for(env, who).get(f"/download/template?agency={agency}&period=2026Q3&format=csv")
+    assert r.status_code == _expected(who, agency)
+    assert (refusals(env) > before) == (r.status_code != 200)
+    if r.status_code == 200:
+        assert r.headers["Cache-Control"] == "private, no-store"
+        assert f"{agency},2026Q3,HC_TOTAL" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("route", ["original", "errors"])
+@pytest.mark.parametrize("which,owner", [("jpn", "JPN"), ("lhdn", "LHDN"), ("jpn_bad", "JPN")])
+def test_submission_download_routes(env, who, route, which, owner):
+    before = refusals(env)
+    r = client_for(env, who).get(f"/download/{route}/{env.ids[which]}")
+    assert r.status_code == _expected(who, owner)
+    assert (refusals(env) > before) == (r.status_code != 200)
+    if r.status_code == 200 and route == "original":
+        assert r.data == (BAD_JPN if which == "jpn_bad" else return_csv(owner, "2026Q2"))
+
+
+def test_unknown_submission_is_not_found_and_bad_template_requests_say_why(env):
+    assert client_for(env, "admin").get("/download/original/999999").status_code == 404
+    r = client_for(env, "analyst.jpn").get("/download/template?period=2030Q1&format=csv")
+    assert r.status_code == 400 and "has not ended" in r.get_data(as_text=True)
