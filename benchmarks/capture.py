@@ -3,13 +3,15 @@
 The real app is built in this process and driven through Flask's test client with the
 small Dash client (``dash_client``), once to warm its caches and once recording: every
 callback request body, and every statement each callback ran on the warehouse (the
-gateway ``Warehouse.connect`` is wrapped while recording). The bodies are replayed by the
-load clients; the statements, run bare on a DuckDB connection, are the baseline.
+gateway ``Warehouse.connect`` is wrapped while recording) and on the system of record (a
+SQLAlchemy cursor event). The bodies are replayed by the load clients; the reading
+statements, run bare on a DuckDB or sqlite3 connection, are the baseline.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import statistics
 import time
 from contextlib import contextmanager
@@ -75,13 +77,13 @@ class _Recorder:
         self._con, self._log = con, log
 
     def execute(self, query: str, parameters: Any = None, *args: Any, **kwargs: Any) -> Any:
-        self._log.append((query, parameters))
+        self._log.append(("duckdb", query, parameters))
         if parameters is None:
             return self._con.execute(query, *args, **kwargs)
         return self._con.execute(query, parameters, *args, **kwargs)
 
     def sql(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        self._log.append((query, kwargs.get("params")))
+        self._log.append(("duckdb", query, kwargs.get("params")))
         return self._con.sql(query, *args, **kwargs)
 
     def cursor(self) -> "_Recorder":
@@ -92,8 +94,10 @@ class _Recorder:
 
 
 @contextmanager
-def recording(log: list) -> Iterator[None]:
-    """Wrap the warehouse gateway so that every statement lands in ``log``."""
+def recording(log: list, engine: Any) -> Iterator[None]:
+    """Note every warehouse statement and every system-of-record statement in ``log``."""
+    from sqlalchemy import event
+
     original = Warehouse.connect
 
     @contextmanager
@@ -101,11 +105,17 @@ def recording(log: list) -> Iterator[None]:
         with original(self) as con:
             yield _Recorder(con, log)
 
+    def noted(_con: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool) -> None:
+        if not executemany:
+            log.append(("sqlite", statement, parameters))
+
     Warehouse.connect = connect  # type: ignore[method-assign]
+    event.listen(engine, "before_cursor_execute", noted)
     try:
         yield
     finally:
         Warehouse.connect = original  # type: ignore[method-assign]
+        event.remove(engine, "before_cursor_execute", noted)
 
 
 _APPS: dict[str, Any] = {}
@@ -152,7 +162,7 @@ def capture(settings: Any, store: Any) -> list[PageScript]:
     for name, path in pages(settings.warehouse_path):
         page_view(transport, path)  # warm the app's caches, as a running server's are
         transport.per_post.clear()
-        with recording(transport.log):
+        with recording(transport.log, store.engine):
             calls = page_view(transport, path)
         for call, queries in zip(calls, transport.per_post):
             call.queries = queries
@@ -160,18 +170,23 @@ def capture(settings: Any, store: Any) -> list[PageScript]:
     return scripts
 
 
-def bare_seconds(warehouse_path: Path, queries: list[tuple], repeat: int = 5) -> float:
-    """Median over ``repeat`` runs of the statements run back to back on an open connection."""
-    if not queries:
+def bare_seconds(warehouse_path: Path, database: Path, queries: list[tuple], repeat: int = 5) -> float:
+    """Median over ``repeat`` runs of the reading statements run back to back on open connections
+    (DuckDB for the warehouse, sqlite3 for a SQLite system of record)."""
+    reads = [q for q in queries if q[1].lstrip().upper().startswith(("SELECT", "WITH"))]
+    if not reads:
         return 0.0
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    duck = duckdb.connect(str(warehouse_path), read_only=True)
+    lite = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         runs = []
         for _ in range(repeat):
             started = time.perf_counter()
-            for sql, params in queries:
+            for engine, sql, params in reads:
+                con = duck if engine == "duckdb" else lite
                 (con.execute(sql) if params is None else con.execute(sql, params)).fetchall()
             runs.append(time.perf_counter() - started)
         return statistics.median(runs)
     finally:
-        con.close()
+        duck.close()
+        lite.close()

@@ -37,32 +37,39 @@ def ensure_bench_user(store) -> None:
 
 def baselines(ds: Dataset, scripts: list[PageScript], repeat: int) -> dict[str, list[PageBaseline]]:
     """Per page, ``repeat`` independent timings of the bare statements of each callback."""
-    path = ds.settings.warehouse_path
+    path, database = ds.settings.warehouse_path, ds.settings.data_dir / "naio.db"
     out: dict[str, list[PageBaseline]] = {}
     for s in scripts:
-        out[s.name] = [PageBaseline([1000 * bare_seconds(path, c.queries) for c in s.calls]) for _ in range(repeat)]
+        out[s.name] = [PageBaseline([1000 * bare_seconds(path, database, c.queries) for c in s.calls])
+                       for _ in range(repeat)]
     return out
 
 
 def page_measures(scripts: list[PageScript], runs: list[LoadResult],
                   base: dict[str, list[PageBaseline]]) -> list[Measure]:
-    measures = []
-    for s in scripts:
-        for q in (50, 95):
-            goal = f"p95 <= {P95_GOAL_RATIO:g}x bare query and < {P95_GOAL_MS:g} ms" if q == 95 else "(for information)"
-            m = Measure(name=f"page {s.name} ({s.path}): callback p{q}", unit="ms", goal=goal,
-                        baseline=f"p{q} of the bare warehouse statements of each callback",
-                        max_ratio=P95_GOAL_RATIO if q == 95 else None, max_value=P95_GOAL_MS if q == 95 else None)
-            m.runs = [1000 * percentile(r.times(s.name), q) for r in runs if r.times(s.name)]
-            m.baseline_runs = [b.at(q) for b in base[s.name]]
-            views = [1000 * t for r in runs for t in r.times(s.name, "view")]
-            m.extra = {"callbacks_per_view": len(s.calls), "requests": sum(len(r.times(s.name)) for r in runs),
-                       "statements_per_view": sum(len(c.queries) for c in s.calls),
-                       "view_ms_p50": round(percentile(views, 50), 1), "view_ms_p95": round(percentile(views, 95), 1)}
-            if not s.calls:
-                m.available, m.note = False, "the page made no callback request"
-            measures.append(m)
-    return measures
+    return [_page_measure(s, runs, base[s.name], q) for s in scripts for q in (50, 95)]
+
+
+def _page_measure(s: PageScript, runs: list[LoadResult], base: list[PageBaseline], q: int) -> Measure:
+    """Server time of the page's callbacks at percentile ``q``: one figure per load run."""
+    goal = f"p95 <= {P95_GOAL_RATIO:g}x bare queries and < {P95_GOAL_MS:g} ms" if q == 95 else "(for information)"
+    m = Measure(name=f"page {s.name} ({s.path}): callback server time p{q}", unit="ms", goal=goal,
+                baseline=f"p{q} over the callbacks of their reading statements run bare",
+                max_ratio=P95_GOAL_RATIO if q == 95 else None, max_value=P95_GOAL_MS if q == 95 else None)
+    m.runs = [1000 * percentile(r.server_times(s.name), q) for r in runs if r.server_times(s.name)]
+    m.baseline_runs = [b.at(q) for b in base]
+    client = [1000 * t for r in runs for t in r.times(s.name)]
+    views = [1000 * t for r in runs for t in r.times(s.name, "view")]
+    m.extra = {"callbacks_per_view": len(s.calls), "requests": len(client),
+               "statements_per_view": sum(len(c.queries) for c in s.calls),
+               f"client_latency_ms_p{q}": round(percentile(client, q), 1),
+               f"page_view_ms_p{q}": round(percentile(views, q), 1)}
+    if not s.calls:
+        m.available, m.note = False, "the page made no callback request"
+    elif not any(b.per_call_ms and max(b.per_call_ms) > 0 for b in base):
+        m.note = "no reading statement behind these callbacks: judged on the absolute goal only"
+        m.max_ratio = None
+    return m
 
 
 def measure_dashboard(ds: Dataset, repeat: int, clients: int, seconds: float) -> list[Measure]:

@@ -55,7 +55,8 @@ def _duckdb_read_csv(target: Path, paths: list[Path], table: str = "t") -> float
     """Seconds for DuckDB to load ``paths`` (one CSV layout) into a new table of a new file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
-    con = duckdb.connect(str(target), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(target))
+    con.execute("SET enable_progress_bar = false")
     try:
         files = [str(p) for p in paths]
         seconds, _ = timed(lambda: con.execute(
@@ -70,7 +71,8 @@ def _bulk_load(target: Path, groups: dict[str, list[Path]]) -> float:
     """Seconds for DuckDB to load each group of files into its own table and checkpoint."""
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
-    con = duckdb.connect(str(target), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(target))
+    con.execute("SET enable_progress_bar = false")
 
     def load() -> None:
         for kind, paths in groups.items():

@@ -34,8 +34,9 @@ MAX_VIEWS_PER_CLIENT = 2000
 class Sample:
     page: str
     kind: str  # callback | view
-    seconds: float
+    seconds: float  # as the client saw it (includes waiting for a free server thread)
     status: int
+    server: float | None = None  # the server's own time (Server-Timing), seconds
 
 
 @dataclass
@@ -46,6 +47,9 @@ class LoadResult:
 
     def times(self, page: str, kind: str = "callback") -> list[float]:
         return [s.seconds for s in self.samples if s.page == page and s.kind == kind]
+
+    def server_times(self, page: str) -> list[float]:
+        return [s.server for s in self.samples if s.page == page and s.kind == "callback" and s.server is not None]
 
 
 class HttpTransport:
@@ -58,6 +62,7 @@ class HttpTransport:
             raise ValueError("load is only ever sent to 127.0.0.1")
         self.base, self.timeout, self.errors = base, timeout, errors
         self.session = requests.Session()
+        self.last_server: float | None = None  # seconds, from the last answer's Server-Timing
 
     def login(self, username: str = BENCH_USER, password: str = BENCH_PASSWORD) -> int:
         r = self.session.post(self.base + "/login", data={"username": username, "password": password, "next": "/"},
@@ -71,6 +76,8 @@ class HttpTransport:
         return self._noted(path, self.session.post(self.base + path, data=body, headers=JSON, timeout=self.timeout))
 
     def _noted(self, path: str, r: requests.Response) -> tuple[int, bytes]:
+        timing = r.headers.get("Server-Timing", "")
+        self.last_server = float(timing.split("dur=")[1].split(",")[0]) / 1000 if "dur=" in timing else None
         if self.errors is not None and r.status_code >= 400:
             self.errors.append(f"{path}: HTTP {r.status_code} {r.content[:300]!r}")
         return r.status_code, r.content
@@ -84,9 +91,9 @@ def free_port() -> int:
 
 @contextmanager
 def serving(env: dict[str, str], log_path: Path, threads: int = 8) -> Iterator[tuple[subprocess.Popen, str]]:
-    """``python app.py serve --no-demo`` on a free loopback port; stopped on exit."""
+    """``python app.py serve --no-demo`` (through ``timed_server``) on a free loopback port; stopped on exit."""
     port = free_port()
-    cmd = [sys.executable, "app.py", "serve", "--no-demo", "--host", HOST, "--port", str(port),
+    cmd = [sys.executable, "-m", "benchmarks.timed_server", "serve", "--no-demo", "--host", HOST, "--port", str(port),
            "--threads", str(threads)]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "NAIO_SCHEDULER": "0"},
@@ -136,7 +143,7 @@ def view(t: HttpTransport, script: PageScript, out: LoadResult) -> None:
     for body in script.bodies():
         t0 = time.perf_counter()
         status, data = t.post(UPDATE, body)
-        out.samples.append(Sample(script.name, "callback", time.perf_counter() - t0, status))
+        out.samples.append(Sample(script.name, "callback", time.perf_counter() - t0, status, t.last_server))
         _check(out, script, UPDATE, status, data)
     out.samples.append(Sample(script.name, "view", time.perf_counter() - started, 200))
     out.views += 1

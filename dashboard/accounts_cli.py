@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from etl.accounts import ROLES, AccountError, add_user, list_users, set_active, set_password, set_role
 from etl.settings import Settings

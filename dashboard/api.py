@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -212,7 +212,7 @@ def _warehouse_health(wh: Warehouse) -> dict:
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
     published = datetime.fromisoformat(meta["published_at"]) if meta.get("published_at") else None
-    age = (datetime.now(timezone.utc) - published).total_seconds() if published else None
+    age = (datetime.now(UTC) - published).total_seconds() if published else None
     return {"ok": True, "snapshot_id": meta.get("snapshot_id"), "published_at": meta.get("published_at"),
             "age_seconds": None if age is None else round(age), "current_period": meta.get("current_period")}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import html
 import secrets
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlparse
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, session

@@ -35,7 +35,8 @@ class PackData:
     national_index: pd.DataFrame
     sector_matrix: pd.DataFrame
     sector_benchmark: pd.DataFrame
-    ministry_index: pd.DataFrame
+    sector_index: pd.DataFrame
+    ministry_index: pd.DataFrame  # the index of the ministries' own organisations (peer group "ministry")
     ministry_matrix: pd.DataFrame
     milestones: pd.DataFrame
     completeness: pd.DataFrame  # agency x quarter over the trend window
@@ -72,11 +73,16 @@ def gather(wh: Warehouse, period: str) -> PackData:
         national_index=queries.composite(wh, "national", period),
         sector_matrix=queries.level_matrix(wh, "sector", period),
         sector_benchmark=queries.sector_vs_benchmark(wh),
-        ministry_index=queries.composite(wh, "ministry", period),
+        sector_index=queries.composite(wh, "sector", period),
+        ministry_index=_peer_group(queries.composite(wh, "agency", period), "ministry"),
         ministry_matrix=queries.level_matrix(wh, "ministry", period),
         milestones=queries.milestones(wh),
         completeness=queries.completeness(wh, window[0], period),
     )
+
+
+def _peer_group(frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    return frame[frame["peer_group"] == group].reset_index(drop=True)
 
 
 def headline_ids(data: PackData) -> list[str]:

@@ -12,10 +12,11 @@ import base64
 import html
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -91,10 +92,10 @@ def value_short(value: Any, row: dict, lang: str) -> str:
     return f"{text}%" if text != "–" and row.get("unit") in i18n.PERCENT_UNITS else text
 
 
-def change_html(row: dict, lang: str) -> str:
+def change_html(row: dict, lang: str, compact: bool = False) -> str:
     value, previous = row.get("value"), row.get("previous")
     if i18n.is_missing(value) or i18n.is_missing(previous):
-        return f'<span class="change-none">{esc(tr("no_previous", lang))}</span>'
+        return "–" if compact else f'<span class="change-none">{esc(tr("no_previous", lang))}</span>'
     delta = float(value) - float(previous)
     good = (delta > 0) == (str(row.get("direction")) != "down")
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"

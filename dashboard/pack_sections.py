@@ -10,9 +10,22 @@ import pandas as pd
 
 from dashboard import figures, i18n, theme
 from dashboard.pack_data import PackData, completeness_by, headline_ids, projection_for
-from dashboard.pack_html import (CONTENT_PX, HALF_PX, Charts, Section, change_html, coverage_text, empty, esc,
-                                 kpi_label, proper, status_html, table, value_short,
-                                 value_text)
+from dashboard.pack_html import (
+    CONTENT_PX,
+    HALF_PX,
+    Charts,
+    Section,
+    change_html,
+    coverage_text,
+    empty,
+    esc,
+    kpi_label,
+    proper,
+    status_html,
+    table,
+    value_short,
+    value_text,
+)
 from dashboard.pack_text import tr
 from etl import periods as P
 
@@ -32,28 +45,27 @@ def pillar(data: PackData, code: str, lang: str, charts: Charts) -> Section:
 
 
 def _kpi_block(data: PackData, row: dict, lang: str, charts: Charts) -> str:
-    series = data.series[data.series["kpi_id"] == row["kpi_id"]].copy()
-    if series["value"].notna().any():
-        projection = projection_for(data, row["kpi_id"])
-        proj = pd.DataFrame([projection]) if projection else None
-        if proj is not None:
-            proj["target_period"] = proj["target_period"].map(lambda p: _label(p, lang))
-        series["period"] = series["period"].map(lambda p: _label(p, lang))
-        y_title = "%" if row.get("unit") in i18n.PERCENT_UNITS else ""
-        fig = figures.trend(series, title="", x_title="", y_title=y_title,
-                            names={"MY": tr("malaysia", lang)}, target_label=tr("trajectory", lang),
-                            projection=proj, projection_label=tr("projected", lang))
-        n = len({x for trace in fig.data if trace.x is not None for x in trace.x})
-        fig.update_xaxes(range=[-0.4, n - 0.6])  # keep the first quarter clear of the y axis
-        chart = charts.add(fig, f"{kpi_label(row, lang)}: {tr('national_trend', lang)}", HALF_PX, 185)
-    else:
-        chart = empty(lang)
     facts = [f"{tr('value', lang)}: <b>{esc(value_text(row.get('value'), row, lang))}</b>",
              f"{tr('target', lang)}: {esc(value_text(row.get('target'), row, lang))}",
              status_html(row.get("status"), lang), change_html(row, lang), esc(coverage_text(row, lang)),
              esc(_projection_text(data, row, lang))]
     spans = "".join(f"<span>{f}</span>" for f in facts if f)
-    return f'<div class="kpi-block"><h3>{esc(kpi_label(row, lang))}</h3>{chart}<div class="facts">{spans}</div></div>'
+    return (f'<div class="kpi-block"><h3>{esc(kpi_label(row, lang))}</h3>{_trend_chart(data, row, lang, charts)}'
+            f'<div class="facts">{spans}</div></div>')
+
+
+def _trend_chart(data: PackData, row: dict, lang: str, charts: Charts) -> str:
+    """National value by quarter with the target trajectory (the projection is given in words:
+    on a quarter-by-quarter axis a jump to a target years away would mislead)."""
+    series = data.series[data.series["kpi_id"] == row["kpi_id"]].copy()
+    if not series["value"].notna().any():
+        return empty(lang)
+    series["period"] = series["period"].map(lambda p: _label(p, lang))
+    y_title = "%" if row.get("unit") in i18n.PERCENT_UNITS else ""
+    fig = figures.trend(series, title="", x_title="", y_title=y_title, names={"MY": tr("malaysia", lang)},
+                        target_label=tr("trajectory", lang))
+    fig.update_xaxes(range=[-0.4, len(series) - 0.6], tickangle=0, nticks=5, tickfont=dict(size=8))
+    return charts.add(fig, f"{kpi_label(row, lang)}: {tr('national_trend', lang)}", HALF_PX, 180)
 
 
 def _projection_text(data: PackData, row: dict, lang: str) -> str:
@@ -61,7 +73,7 @@ def _projection_text(data: PackData, row: dict, lang: str) -> str:
     if not p or i18n.is_missing(p.get("target_value")):
         return ""
     target = value_text(p["target_value"], row, lang)
-    if p.get("attainment_period"):
+    if not i18n.is_missing(p.get("attainment_period")) and p.get("attainment_period"):
         return f"{tr('projection', lang)}: {tr('reached_by', lang, target=target, period=_label(p['attainment_period'], lang))}"
     return f"{tr('projection', lang)}: {tr('not_reached', lang, target=target, period=_label(p['target_period'], lang))}"
 
@@ -101,10 +113,13 @@ def _sector_matrix(data: PackData, names: dict[str, str], lang: str, charts: Cha
     frame["score"] = figures.attainment(frame["value"], frame["target"], frame["kpi_id"].map(defs["direction"]))
     ids = sorted(set(frame["kpi_id"]))
     cells = {(r["entity_code"], r["kpi_id"]): r for r in frame.to_dict("records")}
-    rows = [[esc(_short(code, names, 30))] + [_shaded(cells.get((code, k)), defs.loc[k].to_dict(), lang) for k in ids]
+    index = dict(zip(data.sector_index["entity_code"], data.sector_index["index_value"], strict=True))
+    rows = [[esc(_short(code, names, 30)), esc(i18n.fmt_number(index.get(code), "0.0"))]
+            + [_shaded(cells.get((code, k)), defs.loc[k].to_dict(), lang) for k in ids]
             for code in sorted(set(frame["entity_code"]))]
     legend = "; ".join(f"{k} {i18n.name_of(defs.loc[k].to_dict(), lang)}" for k in ids)
-    return (f'<figure><h3>{esc(title)}</h3><div class="matrix">{table([tr("section", lang)] + ids, rows, range(1, len(ids) + 1))}'
+    headers = [tr("section", lang), tr("index", lang)] + ids
+    return (f'<figure><h3>{esc(title)}</h3><div class="matrix">{table(headers, rows, range(1, len(ids) + 2))}'
             f'</div><figcaption>{esc(tr("shading", lang))} {esc(legend)}</figcaption></figure>')
 
 
@@ -132,7 +147,8 @@ def ministries(data: PackData, lang: str, charts: Charts) -> Section:
         chart = charts.add(fig, title, CONTENT_PX, 15 * len(index) + 60)
     else:
         chart = empty(lang)
-    body = f"<figure><h3>{esc(title)}</h3>{chart}</figure>" + _ministry_table(data, names, index, lang)
+    body = (f'<figure><h3>{esc(title)}</h3>{chart}<figcaption>{esc(tr("ministry_index_note", lang))}</figcaption>'
+            f"</figure>" + _ministry_table(data, names, index, lang))
     return Section("ministries", tr("ministries", lang), body)
 
 
@@ -141,22 +157,22 @@ def _ministry_table(data: PackData, names: dict[str, str], index: pd.DataFrame, 
     ids = [k for k in headline_ids(data) if k in set(matrix["kpi_id"])][:MAX_MINISTRY_KPIS]
     defs = data.dims.kpis.set_index("kpi_id")
     values = matrix[matrix["kpi_id"].isin(ids)].pivot(index="entity_code", columns="kpi_id", values="value")
-    codes = list(index["entity_code"]) + [c for c in names if c not in set(index["entity_code"]) and c in values.index]
     by_code = index.set_index("entity_code").to_dict("index")
     rows = []
-    for code in codes:
+    for code in [c for c in names if c in values.index or c in by_code]:
         r = by_code.get(code, {})
         rank = f"{int(r['rank'])} / {int(r['n_peers'])}" if not i18n.is_missing(r.get("rank")) else "–"
         fake = {"value": r.get("index_value"), "previous": r.get("previous"), "direction": "up", "display_format": "0.0"}
-        cells = [esc(f"{names.get(code, code)} ({code})"), esc(i18n.fmt_number(r.get("index_value"), "0.0")), esc(rank),
-                 change_html(fake, lang)]
+        cells = [esc(f"{names[code]} ({code})"), esc(i18n.fmt_number(r.get("index_value"), "0.0")), esc(rank),
+                 change_html(fake, lang, compact=True)]
         cells += [esc(value_short(values.at[code, k] if code in values.index else None, defs.loc[k].to_dict(), lang))
                   for k in ids]
         rows.append(cells)
-    headers = [tr("ministry", lang), tr("index", lang), tr("rank", lang), tr("change", lang)] + ids
+    headers = [tr("ministry", lang), tr("index", lang), tr("rank", lang), tr("change_short", lang)] + ids
     legend = "; ".join(f"{k} {i18n.name_of(defs.loc[k].to_dict(), lang)}" for k in ids)
     return (f'<h3>{esc(tr("ministry_kpis", lang, period=_label(data.period, lang)))}</h3>'
-            + table(headers, rows, numeric=range(1, 4 + len(ids))) + f'<p class="muted">{esc(legend)}</p>')
+            + table(headers, rows, numeric=range(1, 4 + len(ids)), css="ministries")
+            + f'<p class="muted">{esc(legend)}</p>')
 
 
 # ---- deliverables and milestones --------------------------------------------------------------
@@ -166,7 +182,7 @@ def deliverables(data: PackData, lang: str, charts: Charts) -> Section:
         return Section("deliverables", tr("deliverables", lang), empty(lang))
     for col in ("planned_date", "actual_date"):
         frame[col] = pd.to_datetime(frame[col], errors="coerce")
-    frame["label"] = [f"{m} {i18n.name_of(r, lang, 'title')}" for m, r in zip(frame["milestone_id"], frame.to_dict("records"))]
+    frame["label"] = [f"{r['milestone_id']} {i18n.name_of(r, lang, 'title')}" for r in frame.to_dict("records")]
     words = {s: i18n.milestone_word(s, lang) for s in i18n.MILESTONE_STATUS}
     fig = figures.milestone_timeline(frame, title="", planned=tr("planned", lang), actual=tr("actual", lang),
                                      today=P.quarter_end(data.period), today_label=tr("quarter_end", lang),

@@ -57,8 +57,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "malaysia": ("Malaysia", "Malaysia"),
     "eu27": ("EU27 (Eurostat)", "EU27 (Eurostat)"),
     "percent_enterprises": ("% of enterprises", "% perusahaan"),
-    "ministry_index": ("AI Transformation Index by ministry, {period}",
-                       "Indeks Transformasi AI mengikut kementerian, {period}"),
+    "ministry_index": ("AI Transformation Index of the ministries, {period}",
+                       "Indeks Transformasi AI kementerian, {period}"),
+    "ministry_index_note": ("Each ministry's own organisation, ranked among the ministries (its peer group); "
+                            "0-100, see the appendix.",
+                            "Organisasi setiap kementerian sendiri, disusun dalam kalangan kementerian (kumpulan "
+                            "setaranya); 0-100, lihat lampiran."),
+    "change_short": ("Change", "Perubahan"),
     "ministry_kpis": ("Headline KPIs by ministry, {period}", "KPI utama mengikut kementerian, {period}"),
     "ministry": ("Ministry", "Kementerian"),
     "index": ("Index", "Indeks"),

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl import periods as P
-from etl.warehouse import Warehouse
+from etl.warehouse import Warehouse, WarehouseMissing
 
 _meta_lock = threading.Lock()
 _meta_cache: dict[str, tuple[tuple, dict]] = {}
@@ -36,7 +36,10 @@ def _frames(wh: Warehouse, *statements: tuple[str, list]) -> list[pd.DataFrame]:
 
 def meta(wh: Warehouse) -> dict[str, str]:
     """The snapshot's ``meta`` table, re-read only when the warehouse file is swapped."""
-    st = os.stat(wh.path)
+    try:
+        st = os.stat(wh.path)
+    except FileNotFoundError:
+        raise WarehouseMissing(f"no warehouse at {wh.path}: run `python app.py publish`") from None
     key = (st.st_ino, st.st_mtime_ns, st.st_size)
     with _meta_lock:
         hit = _meta_cache.get(str(wh.path))

@@ -87,9 +87,6 @@ def nav_links(pathname: str | None, lang: str, role: str | None) -> list:
     return links
 
 
-@callback(Output("nav", "children"), Output("brand-text", "children"), Output("skip-link", "children"),
-          Output("pdf-link", "children"), Output("user-name", "children"), Output("signout", "children"),
-          Output("footer", "children"), Input("url", "pathname"), Input("url", "search"))
 def chrome(pathname: str | None, search: str | None) -> tuple:
     lang = _lang_from(search)
     user = current_user()
@@ -106,7 +103,6 @@ def footer(lang: str) -> list:
             html.P(t("footer_source", lang), className="muted")]
 
 
-@callback(Output("run-banner", "children"), Input("url", "pathname"), Input("url", "search"))
 def run_banner(pathname: str | None, search: str | None) -> list:
     lang = _lang_from(search)
     try:
@@ -125,10 +121,17 @@ def run_banner(pathname: str | None, search: str | None) -> list:
     ])]
 
 
-clientside_callback(
-    ClientsideFunction(namespace="naio", function_name="syncUrl"),
-    Output("url-sync", "data"), Output("lang-en", "href"), Output("lang-ms", "href"), Output("lang-en", "className"),
-    Output("lang-ms", "className"), Output("pdf-link", "href"),
-    Input("url", "pathname"), Input("url", "search"), Input({"type": FILTER, "key": ALL}, "value"),
-    State({"type": FILTER, "key": ALL}, "id"), State("current-period", "data"),
-)
+def register_callbacks() -> None:
+    """Register the frame's callbacks. Dash runs page modules once for every app it builds, so
+    the overview page calls this: each app gets exactly one set."""
+    callback(Output("nav", "children"), Output("brand-text", "children"), Output("skip-link", "children"),
+             Output("pdf-link", "children"), Output("user-name", "children"), Output("signout", "children"),
+             Output("footer", "children"), Input("url", "pathname"), Input("url", "search"))(chrome)
+    callback(Output("run-banner", "children"), Input("url", "pathname"), Input("url", "search"))(run_banner)
+    clientside_callback(
+        ClientsideFunction(namespace="naio", function_name="syncUrl"),
+        Output("url-sync", "data"), Output("lang-en", "href"), Output("lang-ms", "href"),
+        Output("lang-en", "className"), Output("lang-ms", "className"), Output("pdf-link", "href"),
+        Input("url", "pathname"), Input("url", "search"), Input({"type": FILTER, "key": ALL}, "value"),
+        State({"type": FILTER, "key": ALL}, "id"), State("current-period", "data"),
+    )

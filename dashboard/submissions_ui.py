@@ -13,7 +13,7 @@ import binascii
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dash import html
@@ -21,11 +21,12 @@ from dash import html
 from dashboard import context
 from etl import periods
 from etl.accounts import User
-from etl.ingest import IngestResult, Ingestor
+from etl.ingest import Ingestor, IngestResult
 from etl.problems import Problem, problem
 from etl.readers import read_sheet
 from etl.returns import format_number
 from etl.store import Store
+from etl.template import REFERENCE_COLUMNS
 
 log = logging.getLogger("naio.submissions")
 
@@ -57,6 +58,15 @@ def access_denied(lang: str = "en") -> html.Div:
     return html.Div(className="page", children=html.Div(
         className="callout callout-danger access-denied", role="alert",
         children=[html.H1(tr("denied", lang)), html.P(tr("denied_body", lang))]))
+
+
+def labelled(label: str, control: Any, control_id: str) -> html.Div:
+    """A labelled form control laid out like the dashboard's filters."""
+    return html.Div(className="filter", children=[html.Label(label, htmlFor=control_id, className="filter-label"),
+                                                  control])
+
+
+BUTTON_ROW = {"display": "flex", "gap": "8px", "flexWrap": "wrap", "marginTop": "12px"}
 
 
 def current_period(settings) -> str:
@@ -174,7 +184,9 @@ def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.level != "error", p.row or 0, p.column))
+    """Errors first, then by row; the template's own reference columns are not reported."""
+    shown = [p for p in problems if not (p.code == "unknown-column" and p.column in REFERENCE_COLUMNS)]
+    return sorted(shown, key=lambda p: (p.level != "error", p.row or 0, p.column))
 
 
 # ---- what would change --------------------------------------------------------------------------
@@ -211,8 +223,9 @@ def change_text(row: dict, lang: str) -> str:
     if old is None or new is None:
         return "blank → value" if old is None else "value → blank"
     diff = new - old
-    pct = f" ({diff / old:+.1%})" if old else ""
-    return f"{'+' if diff > 0 else '−'}{format_number(abs(diff))}{pct}"
+    sign = "+" if diff > 0 else "−"
+    pct = f" ({sign}{abs(diff / old):.1%})" if old else ""
+    return f"{sign}{format_number(abs(diff))}{pct}"
 
 
 # ---- publishing after an accepted file ----------------------------------------------------------
@@ -244,7 +257,7 @@ def _publish_loop(store: Store, settings) -> None:
             log.exception("publish after upload failed")
             error = f"{type(exc).__name__}: {exc}"
         with _state_lock:
-            _state["error"], _state["finished_at"] = error, datetime.now(timezone.utc)
+            _state["error"], _state["finished_at"] = error, datetime.now(UTC)
             if not _state["pending"]:
                 _state["running"] = False
                 return
@@ -270,7 +283,7 @@ def is_live(submission_id: int) -> tuple[bool, str]:
 # ---- the submissions table (history and admin pages) --------------------------------------------
 
 HISTORY_COLUMNS = (("id", "Submission", "Penghantaran"), ("received", "Received", "Diterima"),
-                   ("file", "File", "Fail"), ("agency", "Agency", "Agensi"), ("periods", "Periods", "Tempoh"),
+                   ("file", "File", "Fail"), ("kind", "Kind", "Jenis"), ("agency", "Agency", "Agensi"), ("periods", "Periods", "Tempoh"),
                    ("status", "Status", "Status"), ("by", "By", "Oleh"), ("reason", "Reason", "Sebab"),
                    ("problems", "Errors / warnings", "Ralat / amaran"), ("files", "Download", "Muat turun"))
 STATUS_ICON = {"accepted": "✔", "rejected": "✖", "duplicate": "=", "checked": "✔"}
@@ -284,7 +297,7 @@ def local_time(value: Any) -> str:
         return ""
     stamp = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
+        stamp = stamp.replace(tzinfo=UTC)
     return stamp.astimezone(ZoneInfo("Asia/Kuala_Lumpur")).strftime("%Y-%m-%d %H:%M")
 
 
@@ -303,8 +316,9 @@ def submissions_table(rows: list[dict], lang: str, table_id: str = "history-tabl
     header = [ms if lang == "ms" else en for _, en, ms in HISTORY_COLUMNS]
     body = [html.Tr([
         html.Td(int(r["submission_id"])), html.Td(local_time(r.get("received_at"))), html.Td(r.get("file_name")),
+        html.Td(r.get("kind")),
         html.Td(r.get("agency_code") or "-"), html.Td(r.get("periods") or "-"),
-        html.Td(f"{STATUS_ICON.get(r['status'], '')} {r['status']}", className=f"status status-{r['status']}"),
+        html.Td(html.Span(f"{STATUS_ICON.get(r['status'], '')} {r['status']}", className="status")),
         html.Td(r.get("submitted_by")), html.Td(r.get("reason") or ""),
         html.Td(f"{int(r.get('n_errors') or 0)} / {int(r.get('n_warnings') or 0)}"), html.Td(_links(r, lang)),
     ], **{"data-submission": str(int(r["submission_id"]))}) for r in rows]

@@ -8,17 +8,16 @@ recorded whole (one transaction) or rejected whole with every located problem.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
-from etl import periods
 from etl.archive import Archive, sha256_of
-from etl.problems import ERROR, MAX_PROBLEMS_KEPT, Problem, errors, problem, warnings
+from etl.problems import MAX_PROBLEMS_KEPT, Problem, errors, problem, warnings
 from etl.readers import detect_kind, read_sheet
 from etl.register import check_register
-from etl.returns import Catalogue, ValidationContext, load_catalogue, parse_return, validate_return
+from etl.returns import Catalogue, ValidationContext, check_return, load_catalogue
 from etl.sector import check_sector
 from etl.settings import Settings
 from etl.store import Store, utcnow
@@ -78,7 +77,8 @@ class Ingestor:
             return cache[agency]
 
         return ValidationContext(catalogue=self.catalogue, agencies=self.store.agencies(), today=self.today(),
-                                 accepted=accepted, agency_scope=agency_scope)
+                                 accepted=accepted, agency_scope=agency_scope,
+                                 accepted_many=self.store.accepted_many)
 
     def ingest_bytes(self, data: bytes, file_name: str, *, kind: str | None = None, source: str = "cli",
                      submitted_by: str = "cli", reason: str | None = None, check_only: bool = False,
@@ -93,9 +93,10 @@ class Ingestor:
         if not check_only:
             self.archive.put(data)
         sheet, problems = read_sheet(data, name)
-        kind = kind or (detect_kind(sheet) if sheet is not None else None) or "return"
+        detected = detect_kind(sheet, self.catalogue.indicators) if sheet is not None else None
+        kind = kind or detected or "return"
         result = IngestResult(file_name=name, sha256=digest, kind=kind, status=REJECTED, problems=list(problems))
-        if sheet is not None and not errors(problems):
+        if sheet is not None:
             rows, found = self._check(sheet, name, kind, agency_scope)
             result.problems.extend(found)
             result.rows = rows
@@ -106,15 +107,9 @@ class Ingestor:
 
     # ---- steps --------------------------------------------------------------------------
     def _check(self, sheet, name: str, kind: str, agency_scope: str | None) -> tuple[list, list[Problem]]:
-        ctx = self.context(agency_scope)
-        if kind == "register":
-            return check_register_sheet(sheet, name, ctx)
-        if kind == "sector":
-            return check_sector_sheet(sheet, name, ctx)
-        rows, problems = parse_return(sheet, self.catalogue)
-        if not errors(problems):
-            problems = problems + validate_return(rows, ctx, name)
-        return rows, problems
+        """Parse and validate in one go, so every problem of the file is reported at once."""
+        check = {"register": check_register, "sector": check_sector}.get(kind, check_return)
+        return check(sheet, name, self.context(agency_scope))
 
     def _finish(self, result: IngestResult, meta: dict, check_only: bool) -> IngestResult:
         rows = result.rows
@@ -161,14 +156,6 @@ class Ingestor:
         return result
 
 
-def check_register_sheet(sheet, name: str, ctx: ValidationContext):
-    return check_register(sheet, name, ctx)
-
-
-def check_sector_sheet(sheet, name: str, ctx: ValidationContext):
-    return check_sector(sheet, name, ctx)
-
-
 def _pairs(kind: str, rows: list) -> set[tuple[str, str]]:
     if kind == "sector":
         return {(r.sector_code, r.period) for r in rows}
@@ -209,4 +196,3 @@ def _counts(results: list[IngestResult]) -> dict:
     return counts
 
 
-__all__ = ["IngestResult", "Ingestor", "ingest_files", "KINDS", "ERROR", "periods"]

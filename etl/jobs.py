@@ -14,13 +14,14 @@ import csv
 import json
 import os
 from collections import Counter
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from etl import periods
 from etl.archive import sha256_of
-from etl.ingest import ACCEPTED, DUPLICATE, REJECTED, IngestResult, Ingestor
+from etl.ingest import ACCEPTED, DUPLICATE, REJECTED, Ingestor, IngestResult
 from etl.mailer import Attachment, Mail, Mailer
 from etl.settings import Settings
 from etl.sources import Source, fetch, load_sources, to_file_bytes
@@ -82,7 +83,7 @@ def poll_inbox(settings: Settings, store: Store, now: datetime, min_age_seconds:
     for path in _ready_files(inbox, now, min_age_seconds):
         try:
             result = ingestor.ingest_path(path, source="inbox", submitted_by="inbox",
-                                          received_at=now.astimezone(timezone.utc))
+                                          received_at=now.astimezone(UTC))
         except Exception as exc:  # left in place and retried next time
             failures.append(f"{path.name}: {type(exc).__name__}: {exc}")
             counts["errors"] += 1
@@ -153,7 +154,7 @@ def _pull_one(source: Source, ingestor: Ingestor, state: dict, now: datetime, fe
     if last.get("sha256") == digest:
         return "still-rejected: unchanged since " + last["at"] if last.get("status") == REJECTED else "unchanged"
     result = ingestor.ingest_bytes(data, source.file_name, kind=source.kind, source="http",
-                                   submitted_by=f"http:{source.name}"[:64], received_at=now.astimezone(timezone.utc))
+                                   submitted_by=f"http:{source.name}"[:64], received_at=now.astimezone(UTC))
     state[source.name] = {"sha256": digest, "status": result.status, "at": now.isoformat(timespec="seconds")}
     if result.status == REJECTED:
         first = str(result.errors[0]) if result.errors else "rejected"

@@ -10,20 +10,14 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import math
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
+from etl import xlsx
 from etl.problems import WARNING, Problem, problem
-
-MAX_EXPANDED_BYTES = 100 * 1024 * 1024
-_RATIO_LIMIT = 100
-_RATIO_MIN_MEMBER = 1024 * 1024
-_MAX_ZIP_MEMBERS = 10_000
+from etl.xlsx import MAX_EXPANDED_BYTES, Record, cell_text  # noqa: F401  (part of this module's API)
 
 ACCEPTED_FORMATS = "a CSV file (UTF-8 or Windows-1252, comma or semicolon) or an XLSX workbook"
 EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
@@ -48,8 +42,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
 _RETURN_META = frozenset({"agency_code", "period", "unit", "breakdown_type", "breakdown_code",
                           "value_status", "notes", "value"})
-
-Record = tuple[int, list[str]]
 
 
 @dataclass
@@ -211,46 +203,22 @@ def _read_csv(text: str, file_name: str) -> tuple[Sheet | None, list[Problem]]:
 
 # ---- XLSX -------------------------------------------------------------------------------
 
-def _zip_guard(data: bytes, file_name: str, max_expanded_bytes: int) -> list[Problem]:
-    """Refuse archives that expand too far, before any XML is parsed.
-
-    Python's zipfile stops at each member's declared size and checks its CRC, so the
-    sizes in the central directory bound what openpyxl can inflate.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except Exception as exc:  # zipfile raises many types on damaged archives
-        return [_not_accepted(file_name, f"the file looks like a ZIP/XLSX but cannot be opened ({exc})")]
-    if len(members) > _MAX_ZIP_MEMBERS:
-        return [_bomb(file_name, f"the workbook holds {len(members)} parts")]
-    total = sum(m.file_size for m in members)
-    if total > max_expanded_bytes:
-        return [_bomb(file_name, f"the workbook expands to {total:,} bytes, more than the "
-                                 f"{max_expanded_bytes:,} allowed")]
-    for m in members:
-        if m.file_size > _RATIO_MIN_MEMBER and m.file_size > _RATIO_LIMIT * max(m.compress_size, 1):
-            return [_bomb(file_name, f"the part {m.filename} is compressed more than "
-                                     f"{_RATIO_LIMIT}:1 ({m.compress_size:,} -> {m.file_size:,} bytes)")]
-    return []
-
-
-def _bomb(file_name: str, why: str) -> Problem:
-    return problem("archive-too-large", f"{why}; the file is refused as unsafe", file=file_name,
-                   expected="an ordinary XLSX workbook, or the same data saved as CSV")
-
-
 def _read_xlsx(data: bytes, file_name: str, max_expanded_bytes: int) -> tuple[Sheet | None, list[Problem]]:
-    problems = _zip_guard(data, file_name, max_expanded_bytes)
-    if problems:
-        return None, problems
+    unsafe = xlsx.archive_problem(data, max_expanded_bytes)
+    if unsafe is not None:
+        kind, why = unsafe
+        if kind == "unreadable":
+            return None, [_not_accepted(file_name, f"the file looks like a ZIP/XLSX but cannot be opened ({why})")]
+        return None, [problem("archive-too-large", f"{why}; the file is refused as unsafe", file=file_name,
+                              expected="an ordinary XLSX workbook, or the same data saved as CSV")]
     try:
-        records, sheet_names, used = _xlsx_records(data)
+        records, sheet_names, used = xlsx.first_sheet_records(data)
     except Exception as exc:  # openpyxl raises many types on malformed workbooks
         return None, [_not_accepted(file_name, f"the file is a ZIP archive but not a readable "
                                                f"XLSX workbook ({type(exc).__name__}: {exc})")]
     if not used:
         return None, [_not_accepted(file_name, "the workbook has no worksheet")]
+    problems = []
     if len(sheet_names) > 1:
         problems.append(problem(
             "several-sheets", f"the workbook has {len(sheet_names)} sheets "
@@ -259,49 +227,6 @@ def _read_xlsx(data: bytes, file_name: str, max_expanded_bytes: int) -> tuple[Sh
             expected="one sheet, or the data on the first sheet"))
     sheet, more = _build_sheet(records, file_name, "xlsx")
     return sheet, problems + more
-
-
-def _xlsx_records(data: bytes) -> tuple[list[Record], list[str], str]:
-    """Rows of the first worksheet, every sheet name, and the title of the sheet read."""
-    from openpyxl import load_workbook  # imported here: CSV-only use never pays for it
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    try:
-        if not workbook.worksheets:
-            return [], list(workbook.sheetnames), ""
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # trust the cells, not a possibly wrong <dimension>
-        records: list[Record] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [cell_text(v) for v in values]
-            while cells and cells[-1] == "":
-                cells.pop()
-            if cells:
-                records.append((number, cells))
-        return records, list(workbook.sheetnames), sheet.title
-    finally:
-        workbook.close()
-
-
-def cell_text(value: object) -> str:
-    """A spreadsheet value as the text the validators read (no float noise, ISO dates)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime):
-        if value.time() == time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value).strip()
 
 
 # ---- shared: header, ragged rows --------------------------------------------------------

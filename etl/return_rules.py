@@ -114,7 +114,13 @@ class Batch:
                 self._fetch_all_accepted()
             else:
                 self._accepted[agency] = self.ctx.accepted(agency) or {}
-        return self._accepted[agency].get((indicator, btype, bcode), {})
+        values = self._accepted[agency].get((indicator, btype, bcode), {})
+        # The file replaces whole (agency, period) pairs: their accepted values no longer count.
+        return {p: v for p, v in values.items() if (agency, p) not in self.pairs_in_file}
+
+    @cached_property
+    def pairs_in_file(self) -> set[tuple[str, str]]:
+        return {(r.agency_code, r.period) for r in self.rows}
 
     def _fetch_all_accepted(self) -> None:
         in_file = list(self.first_rows("period"))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from etl.problems import Problem
 
@@ -98,7 +99,7 @@ def xlsx_bytes(sheets: Sequence[SheetSpec], *, widths: dict[str, int] | None = N
 def _append(ws, row: Iterable[Cell]) -> None:
     values = [_xlsx_value(v) for v in row]
     ws.append(values)
-    for cell, value in zip(ws[ws.max_row], values):
+    for cell, value in zip(ws[ws.max_row], values, strict=True):
         if isinstance(value, str):
             cell.data_type = "s"
 
@@ -116,7 +117,7 @@ def problem_rows(problems: Sequence[Problem]) -> list[list[Cell]]:
 
 def error_sheet(problems: Sequence[Problem], file_name: str, *, total: int | None = None) -> bytes:
     """The XLSX error sheet of a checked file: every problem located, plus a summary sheet."""
-    header = [f"{en} / {ms}" for en, ms in zip(ERROR_SHEET_COLUMNS, ERROR_SHEET_LABELS_MS)]
+    header = [f"{en} / {ms}" for en, ms in zip(ERROR_SHEET_COLUMNS, ERROR_SHEET_LABELS_MS, strict=True)]
     n_errors = sum(p.level == "error" for p in problems)
     summary = [
         ("file / fail", file_name),

@@ -19,11 +19,11 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
@@ -128,11 +128,11 @@ def run_job(name: str, func: JobFunc, settings: Settings, store: Store, *, trigg
     now = now or datetime.now(TZ)
     lock = job_lock(settings, name)
     if not lock.try_acquire():
-        store.record_run(name, "skipped", trigger, now.astimezone(timezone.utc),
+        store.record_run(name, "skipped", trigger, now.astimezone(UTC),
                          error=f"the previous run is still going ({lock.holder()})")
         return "skipped"
     try:
-        run_id = store.start_run(name, trigger, started_at=now.astimezone(timezone.utc))
+        run_id = store.start_run(name, trigger, started_at=now.astimezone(UTC))
         try:
             counts = func(settings, store, now)
         except jobs.JobStop as stop:
@@ -150,13 +150,13 @@ def run_job(name: str, func: JobFunc, settings: Settings, store: Store, *, trigg
 
 def _on_missed(store: Store, event: JobEvent) -> None:
     when = event.scheduled_run_time
-    store.record_run(event.job_id, "missed", "schedule", when.astimezone(timezone.utc),
+    store.record_run(event.job_id, "missed", "schedule", when.astimezone(UTC),
                      error=f"missed: due {when.astimezone(TZ):%Y-%m-%d %H:%M %Z} and not run within its grace time")
 
 
 def _on_max_instances(store: Store, event: JobEvent) -> None:
     when = event.scheduled_run_times[-1] if event.scheduled_run_times else datetime.now(TZ)
-    store.record_run(event.job_id, "skipped", "schedule", when.astimezone(timezone.utc),
+    store.record_run(event.job_id, "skipped", "schedule", when.astimezone(UTC),
                      error="skipped: the previous run was still going")
 
 
@@ -169,7 +169,7 @@ def first_run_time(spec: JobSpec, store: Store, now: datetime) -> datetime | Non
     if last.empty:
         return None
     started = last["started_at"].iloc[0].to_pydatetime()
-    started = started.replace(tzinfo=timezone.utc) if started.tzinfo is None else started
+    started = started.replace(tzinfo=UTC) if started.tzinfo is None else started
     return spec.trigger.get_next_fire_time(None, started.astimezone(TZ) + timedelta(seconds=1))
 
 

@@ -11,10 +11,11 @@ import csv
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import asdict, is_dataclass
-from datetime import datetime, timezone
+from collections.abc import Iterable, Sequence
+from dataclasses import fields, is_dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, select, update
@@ -34,7 +35,7 @@ REFERENCE_FILES = (
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _yes(text: str) -> bool:
@@ -72,7 +73,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     @classmethod
-    def open(cls, url: str, reference_dir: Path) -> "Store":
+    def open(cls, url: str, reference_dir: Path) -> Store:
         """Connect, create or migrate the tables, and load reference data if it changed."""
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -164,6 +165,24 @@ class Store:
             for ind, bt, bc, period, value in con.execute(q):
                 out[(ind, bt, bc)][period] = value
         return dict(out)
+
+    def accepted_many(self, agency_codes: list[str], first: str, last: str
+                      ) -> dict[str, dict[tuple[str, str, str], dict[str, float | None]]]:
+        """Current accepted values of several agencies from ``first`` to ``last`` in one query,
+        plus, for each series, the latest value before ``first`` (cumulative checks)."""
+        r = t.return_rows.c
+        out: dict[str, dict] = {}
+        for chunk in _chunks(sorted(set(agency_codes)), 500):
+            q = select(r.agency_code, r.indicator_code, r.breakdown_type, r.breakdown_code, r.period, r.value).where(
+                r.agency_code.in_(chunk), r.superseded_by.is_(None), r.period <= last)
+            with self.engine.connect() as con:
+                for agency, ind, bt, bc, period, value in con.execute(q):
+                    out.setdefault(agency, {}).setdefault((ind, bt, bc), {})[period] = value
+        for series in (s for a in out.values() for s in a.values()):
+            earlier = sorted(p for p in series if p < first)
+            for p in earlier[:-1]:
+                del series[p]
+        return out
 
     def current_pairs(self, kind: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Of the (agency, period) pairs given, those with an accepted submission of ``kind``."""
@@ -331,8 +350,7 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def _row_dict(row: Any, submission_id: int) -> dict:
-    d = asdict(row) if is_dataclass(row) else dict(row)
-    d.pop("unit", None)
+    d = {f.name: getattr(row, f.name) for f in fields(row)} if is_dataclass(row) else dict(row)
     d["submission_id"] = submission_id
     return d
 

@@ -2,14 +2,14 @@
 
 The template is itself a valid return in the long layout once its values are filled: the
 contract columns come first, then reference columns (indicator names in English and Malay,
-last quarter's accepted value) that the return reader reports as "not part of the return,
-ignored" and never blocks on. The XLSX template adds a guide sheet that the reader ignores.
+the last accepted value before the quarter and its period: normally last quarter's) that the
+return reader reports as "not part of the return, ignored" and never blocks on. The XLSX template adds a guide sheet that the reader ignores.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from etl import periods
 from etl.returns import Catalogue, IndicatorSpec, format_number
@@ -18,7 +18,8 @@ from etl.store import Store
 
 RETURN_COLUMNS = ("agency_code", "period", "indicator_code", "breakdown_type", "breakdown_code", "value",
                   "unit", "value_status", "notes")
-REFERENCE_COLUMNS = ("name_en", "name_ms", "last_quarter", "last_quarter_value")
+REFERENCE_COLUMNS = ("name_en", "name_ms", "last_accepted_period", "last_accepted_value")
+LOOK_BACK = 4  # quarters searched for the last accepted value when last quarter's is missing
 TEMPLATE_COLUMNS = RETURN_COLUMNS + REFERENCE_COLUMNS
 FORMATS = ("csv", "xlsx")
 
@@ -32,7 +33,7 @@ GUIDE_ROWS = (
     ("unit", "no", "if given, must match the catalogue's unit / unit"),
     ("value_status", "no", "A actual (default), E estimate, P provisional / A sebenar, E anggaran, P sementara"),
     ("notes", "no", "free text, kept as written / catatan"),
-    ("name_en, name_ms, last_quarter, last_quarter_value", "-",
+    ("name_en, name_ms, last_accepted_period, last_accepted_value", "-",
      "for reference only: ignored when the file is read / rujukan sahaja: diabaikan"),
 )
 
@@ -46,28 +47,37 @@ class TemplateRow:
     indicator: IndicatorSpec
     breakdown_type: str
     breakdown_code: str
+    last_period: str  # '' when nothing was accepted in the look-back window
     last_value: float | None
+
+
+def _last(by_period: dict[str, float | None], period: str) -> tuple[str, float | None]:
+    """The latest accepted (period, value) before ``period``, at most ``LOOK_BACK`` quarters back."""
+    for back in range(1, LOOK_BACK + 1):
+        earlier = periods.shift(period, -back)
+        if earlier in by_period:
+            return earlier, by_period[earlier]
+    return "", None
 
 
 def template_rows(catalogue: Catalogue, accepted: dict[tuple[str, str, str], dict[str, float | None]],
                   period: str) -> list[TemplateRow]:
-    """Every catalogue indicator as an agency total, plus the breakdowns reported last quarter."""
-    last = periods.previous(period)
+    """Every catalogue indicator as an agency total, plus the breakdowns reported lately."""
     out: list[TemplateRow] = []
     for code, spec in catalogue.indicators.items():
-        out.append(TemplateRow(spec, "", "", accepted.get((code, "", ""), {}).get(last)))
-        breakdowns = sorted((bt, bc) for (ind, bt, bc), by_period in accepted.items()
-                            if ind == code and bt and last in by_period)
-        out.extend(TemplateRow(spec, bt, bc, accepted[(code, bt, bc)][last]) for bt, bc in breakdowns)
+        out.append(TemplateRow(spec, "", "", *_last(accepted.get((code, "", ""), {}), period)))
+        for (ind, bt, bc), by_period in sorted(accepted.items()):
+            last = _last(by_period, period)
+            if ind == code and bt and last[0]:
+                out.append(TemplateRow(spec, bt, bc, *last))
     return out
 
 
 def _cells(agency: str, period: str, row: TemplateRow) -> list:
     spec = row.indicator
     last_value = format_number(row.last_value) if row.last_value is not None else ""
-    last = periods.previous(period) if row.last_value is not None else ""
     return [agency, period, spec.code, row.breakdown_type, row.breakdown_code, "", spec.unit, "A", "",
-            spec.name_en, spec.name_ms, last, _number(last_value)]
+            spec.name_en, spec.name_ms, row.last_period, _number(last_value)]
 
 
 def _number(text: str) -> float | int | str:

@@ -64,7 +64,7 @@ class SmtpSink:
         with self._lock:
             self.messages.append((sender, list(rcpts), msg))
 
-    def __enter__(self) -> "SmtpSink":
+    def __enter__(self) -> SmtpSink:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC
 
 import pytest
 
@@ -167,9 +168,9 @@ def test_healthz_reports_stores_age_and_jobs_without_secrets(demo):
 
 
 def test_healthz_says_degraded_after_a_failed_run(demo):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    demo[1].record_run("pull_sources", "failed", "schedule", datetime.now(timezone.utc), error="HTTPError 404")
+    demo[1].record_run("pull_sources", "failed", "schedule", datetime.now(UTC), error="HTTPError 404")
     body = demo[2].test_client().get("/healthz").get_json()
     assert body["status"] == "degraded" and body["jobs"]["pull_sources"]["status"] == "failed"
     assert "HTTPError" not in json.dumps(body)

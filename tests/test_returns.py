@@ -246,19 +246,22 @@ def test_rules_are_small_named_functions():
     assert "relation_broken" in names and "cumulative_falls" in names
 
 
-def test_relation_falls_back_to_the_accepted_value():
-    ctx = context({"JPN": {("HC_GENAI_ACCESS", "", ""): {"2025Q3": 100.0}}})
-    _, problems = check_text(H + "JPN,2025Q3,HC_GENAI_ACTIVE,150,\n", ctx)
-    [p] = errors(problems)
-    assert (p.code, p.row, p.column) == ("relation-broken", 2, "value")
-    assert "accepted earlier" in p.message and p.expected == "HC_GENAI_ACTIVE at most 100"
+def test_relations_ignore_values_the_file_replaces():
+    # A file replaces whole (agency, period) pairs, so accepted values of the same pair
+    # no longer exist once it is accepted and cannot break a relation.
+    ctx = context({"JPN": {("HC_GENAI_ACCESS", "", ""): {"2025Q3": 100.0},
+                           ("HC_AI_LIT", "", ""): {"2025Q3": 500.0}}})
+    _, problems = check_text(H + "JPN,2025Q3,HC_GENAI_ACTIVE,150,\nJPN,2025Q3,HC_TOTAL,400,\n", ctx)
+    assert not [p for p in errors(problems) if p.code == "relation-broken"]
 
 
-def test_relation_blames_the_row_in_the_file_when_the_left_side_is_accepted():
-    ctx = context({"JPN": {("HC_AI_LIT", "", ""): {"2025Q3": 500.0}}})
-    _, problems = check_text(H + "JPN,2025Q3,HC_TOTAL,400,\n", ctx)
+def test_cumulative_ignores_the_value_the_file_replaces():
+    ctx = context({"JPN": {("HC_AI_LIT", "", ""): {"2025Q2": 300.0, "2025Q3": 500.0}}})
+    _, problems = check_text(H + "JPN,2025Q3,HC_AI_LIT,400,\n", ctx)
+    assert not errors(problems)
+    _, problems = check_text(H + "JPN,2025Q3,HC_AI_LIT,250,\n", ctx)
     [p] = errors(problems)
-    assert (p.code, p.row) == ("relation-broken", 2) and p.expected == "HC_TOTAL at least 500"
+    assert p.code == "cumulative-falls" and "2025Q2" in p.message
 
 
 def test_relation_with_a_factor():
@@ -311,12 +314,13 @@ def test_unknown_agency_reported_once_with_the_count():
 
 
 def test_far_from_previous_quarter_is_a_warning():
-    ctx = context({"JPN": {("AI_INCIDENTS", "", ""): {"2025Q2": 2.0}, ("SANDBOX_N", "", ""): {"2025Q2": 0.0}}})
-    _, problems = check_text(H + "JPN,2025Q2,HC_TOTAL,100,\nJPN,2025Q3,HC_TOTAL,400,\n"
+    ctx = context({"JPN": {("AI_INCIDENTS", "", ""): {"2025Q2": 2.0}, ("SANDBOX_N", "", ""): {"2025Q2": 0.0},
+                           ("HC_TOTAL", "", ""): {"2025Q2": 100.0}}})
+    _, problems = check_text(H + "JPN,2025Q3,HC_TOTAL,400,\n"
                              "JPN,2025Q3,AI_INCIDENTS,7,\nJPN,2025Q3,SANDBOX_N,9,\n", ctx)
     assert errors(problems) == []
     far = [(p.row, p.column, p.level) for p in problems if p.code == "far-from-previous"]
-    assert far == [(3, "value", WARNING), (4, "value", WARNING)]
+    assert far == [(2, "value", WARNING), (3, "value", WARNING)]
 
 
 def test_missing_required_indicators_are_a_warning():
@@ -382,9 +386,9 @@ def _big_return(n_agencies: int, quarters: list[str]) -> bytes:
 def test_thirty_thousand_rows_are_checked_quickly():
     quarters = periods.span("2020Q4", "2025Q3")
     data = _big_return(52, quarters)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy test machine does not make it flaky
     rows, problems = check_return(data, "big.csv", context())
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(rows) == 52 * 20 * 29 >= 30_000
     assert errors(problems) == []
     assert elapsed < 2.0, f"{elapsed:.2f} s"

@@ -10,7 +10,9 @@ agency and admin; refusals must be answered by the server and written to the aud
 from __future__ import annotations
 
 import base64
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 
 import pytest
@@ -209,6 +211,18 @@ def test_oversized_upload_is_refused_with_the_limit(env):
     subs = submissions_count(env)
     text = _upload(env, "analyst.jpn", big, "submit").get_data(as_text=True)
     assert "over the 10 MB limit" in text and submissions_count(env) == subs
+
+
+def test_an_xlsx_that_expands_too_far_is_refused_with_a_clear_message(env):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (30 * 1024 * 1024))
+    subs = submissions_count(env)
+    values = {"submit-check-btn.n_clicks": 1, "submit-lang.data": "en", "submit-upload.filename": "bomb.xlsx",
+              "submit-upload.contents": data_url(buffer.getvalue(), "application/octet-stream")}
+    text = call(env, "analyst.jpn", "submit-result.children", values, "submit-check-btn.n_clicks").get_data(as_text=True)
+    assert "refused as unsafe" in text
+    assert submissions_count(env) == subs
 
 
 # ---- other callbacks -------------------------------------------------------------------------------

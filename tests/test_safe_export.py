@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -41,7 +41,7 @@ def test_xlsx_never_stores_a_formula():
 
 
 def test_xlsx_drops_characters_xml_cannot_hold_and_keeps_times():
-    stamp = datetime(2026, 11, 26, 8, 30, tzinfo=timezone.utc)
+    stamp = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
     data = xlsx_bytes([("S", ["text", "when"], [["bad\x01text", stamp]])])
     ws = load_workbook(io.BytesIO(data)).active
     assert ws["A2"].value == "badtext"

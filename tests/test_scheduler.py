@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.date import DateTrigger
@@ -74,7 +74,7 @@ def test_interval_jobs_and_options(settings, sqlite_store):
 
 
 def test_calendar_jobs_resume_from_their_last_run(sqlite_store):
-    sqlite_store.record_run("mail_pack", "ok", "schedule", kl(2026, 5, 10, 8).astimezone(timezone.utc))
+    sqlite_store.record_run("mail_pack", "ok", "schedule", kl(2026, 5, 10, 8).astimezone(UTC))
     assert first_run_time(spec("mail_pack"), sqlite_store, kl(2026, 11, 26)) == kl(2026, 8, 10, 8)
     assert first_run_time(spec("remind_missing"), sqlite_store, kl(2026, 11, 26)) is None
     assert first_run_time(spec("poll_inbox"), sqlite_store, kl(2026, 11, 26)) is None

@@ -59,7 +59,7 @@ def test_csv_template_lists_every_indicator_with_names_and_units(sqlite_store, c
     spec = catalogue.indicators[first["indicator_code"]]
     assert (first["agency_code"], first["period"], first["unit"]) == ("JPN", "2026Q3", spec.unit)
     assert first["name_en"] == spec.name_en and first["name_ms"] == spec.name_ms
-    assert all(r["value"] == "" and r["last_quarter_value"] == "" for r in rows)
+    assert all(r["value"] == "" and r["last_accepted_value"] == "" for r in rows)
 
 
 def test_filled_csv_template_is_a_valid_return(sqlite_store, settings, catalogue):
@@ -69,10 +69,10 @@ def test_filled_csv_template_is_a_valid_return(sqlite_store, settings, catalogue
     assert result.errors == [], [str(p) for p in result.errors]
     assert result.status == "checked" and result.pairs == [("JPN", "2026Q3")]
     ignored = {p.column for p in result.warnings if p.code == "unknown-column"}
-    assert ignored == {"name_en", "name_ms", "last_quarter", "last_quarter_value"}
+    assert ignored == {"name_en", "name_ms", "last_accepted_period", "last_accepted_value"}
 
 
-def test_template_shows_last_quarters_accepted_values_and_breakdowns(sqlite_store, settings, catalogue):
+def test_template_shows_the_last_accepted_values_and_breakdowns(sqlite_store, settings, catalogue):
     lines = ["agency_code,period,indicator_code,value,breakdown_type,breakdown_code"]
     lines += [f"JPN,2026Q2,{code},{value},," for code, value in VALID.items()]
     lines += ["JPN,2026Q2,SVC_AI,3,STATE,10"]
@@ -81,9 +81,13 @@ def test_template_shows_last_quarters_accepted_values_and_breakdowns(sqlite_stor
     assert result.status == "accepted", [str(p) for p in result.errors]
     rows = _rows(build_template(sqlite_store, catalogue, "JPN", "2026Q3", "csv"))
     total = next(r for r in rows if r["indicator_code"] == "HC_TOTAL")
-    assert (total["last_quarter"], total["last_quarter_value"]) == ("2026Q2", "1000")
+    assert (total["last_accepted_period"], total["last_accepted_value"]) == ("2026Q2", "1000")
     state = [r for r in rows if r["indicator_code"] == "SVC_AI" and r["breakdown_type"] == "STATE"]
-    assert [(r["breakdown_code"], r["last_quarter_value"]) for r in state] == [("10", "3")]
+    assert [(r["breakdown_code"], r["last_accepted_value"]) for r in state] == [("10", "3")]
+    later = _rows(build_template(sqlite_store, catalogue, "JPN", "2026Q4", "csv"))  # 2026Q3 missing
+    assert next(r for r in later if r["indicator_code"] == "HC_TOTAL")["last_accepted_period"] == "2026Q2"
+    too_late = _rows(build_template(sqlite_store, catalogue, "JPN", "2027Q3", "csv"))
+    assert next(r for r in too_late if r["indicator_code"] == "HC_TOTAL")["last_accepted_value"] == ""
 
 
 def test_xlsx_template_has_the_return_first_and_a_guide(sqlite_store, settings, catalogue):

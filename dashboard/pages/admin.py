@@ -24,8 +24,7 @@ L = {
     "title": ("Administration", "Pentadbiran"),
     "missing": ("Missing returns for {period} ({n} of {m} agencies)", "Penyata belum diterima bagi {period} ({n} daripada {m} agensi)"),
     "none_missing": ("Every agency has sent its return.", "Semua agensi telah menghantar penyata."),
-    "matrix": ("Completeness of returns (required indicators received / expected)",
-               "Kelengkapan penyata (penunjuk wajib diterima / dijangka)"),
+    "matrix": ("Completeness of returns (received / expected)", "Kelengkapan penyata (diterima / dijangka)"),
     "recent": ("Latest submissions, all agencies", "Penghantaran terkini, semua agensi"),
     "all_history": ("All submissions by agency", "Semua penghantaran mengikut agensi"),
     "users": ("User accounts", "Akaun pengguna"), "user": ("User name", "Nama pengguna"),
@@ -33,8 +32,8 @@ L = {
     "add": ("Add user", "Tambah pengguna"), "set_role": ("Change role", "Tukar peranan"),
     "disable": ("Disable", "Nyahaktif"), "enable": ("Enable", "Aktifkan"), "active": ("Active", "Aktif"),
     "done": ("Done: {what}.", "Selesai: {what}."),
-    "legend": ("✔ complete on time · ⏱ complete, late · ◐ partial · ✖ missing",
-               "✔ lengkap tepat masa · ⏱ lengkap, lewat · ◐ separa · ✖ tiada"),
+    "legend": ("✔ complete on time · ◷ complete, late · ◐ partial · ✖ missing",
+               "✔ lengkap tepat masa · ◷ lengkap, lewat · ◐ separa · ✖ tiada"),
 }
 
 
@@ -80,14 +79,18 @@ def completeness(wanted: list[str]) -> pd.DataFrame:
 
 
 def _completeness_from_store(wanted: list[str]) -> pd.DataFrame:
+    """One expected return per agency and quarter; late when first accepted after the deadline."""
     store = context.store()
     pairs, subs = store.frame("submission_pairs"), store.frame("submissions")
-    accepted = subs[(subs["kind"] == "return") & (subs["status"] == "accepted")]
-    got = set(map(tuple, pairs[pairs["submission_id"].isin(accepted["submission_id"])][["agency_code", "period"]]
-                  .itertuples(index=False)))
-    agencies = [a for a, submits in store.agencies().items() if submits]
-    rows = [{"agency_code": a, "period": p, "expected": 1, "received": int((a, p) in got),
-             "on_time": int((a, p) in got), "late": 0, "missing_indicators": ""} for a in agencies for p in wanted]
+    accepted = subs[(subs["kind"] == "return") & (subs["status"] == "accepted")][["submission_id", "received_at"]]
+    got = pairs.merge(accepted, on="submission_id").groupby(["agency_code", "period"])["received_at"].min()
+    rows = []
+    for agency in sorted(a for a, submits in store.agencies().items() if submits):
+        for period in wanted:
+            first = got.get((agency, period))
+            late = first is not None and pd.Timestamp(first).date() > periods.deadline(period)
+            rows.append({"agency_code": agency, "period": period, "expected": 1, "received": int(first is not None),
+                         "on_time": int(first is not None and not late), "late": int(late), "missing_indicators": ""})
     return pd.DataFrame(rows, columns=["agency_code", "period", "expected", "received", "on_time", "late",
                                        "missing_indicators"])
 
@@ -97,7 +100,7 @@ def _mark(row) -> str:
         return "✖"
     if row.received < row.expected:
         return "◐"
-    return "⏱" if row.late else "✔"
+    return "◷" if row.late else "✔"
 
 
 def matrix_table(frame: pd.DataFrame) -> html.Div:
@@ -119,8 +122,15 @@ def _missing_section(frame: pd.DataFrame, current: str, lang: str) -> html.Secti
     heading = _t("missing", lang, period=current, n=len(missing), m=len(now))
     if missing.empty:
         return C.section(heading, html.P(_t("none_missing", lang)), id="missing")
-    return C.section(heading, html.Ul([html.Li(a, **{"data-agency": a}) for a in missing["agency_code"]],
-                                      id="admin-missing", className="columns"), id="missing")
+    names = _agency_names(lang)
+    items = [html.Li([html.Strong(a), f" {names.get(a, '')}"], **{"data-agency": a}) for a in missing["agency_code"]]
+    return C.section(heading, html.Ul(items, id="admin-missing", style={"columns": "2 24em"}), id="missing")
+
+
+def _agency_names(lang: str) -> dict[str, str]:
+    frame = context.store().table("agencies")
+    column = "name_ms" if lang == "ms" else "name_en"
+    return dict(zip(frame["agency_code"], frame[column].fillna(""), strict=True))
 
 
 # ---- users --------------------------------------------------------------------------------------
@@ -131,14 +141,16 @@ def _users_section(lang: str) -> html.Section:
         _t("users", lang),
         html.Div(id="admin-users", children=users_table(lang)),
         C.filters(
-            html.Label([_t("user", lang), dcc.Input(id="admin-user-name", type="text", autoComplete="off")]),
-            html.Label([_t("role", lang), dcc.Dropdown(id="admin-user-role", options=list(ROLES), value="viewer",
-                                                       clearable=False)]),
-            html.Label([ui.tr("agency", lang), dcc.Dropdown(id="admin-user-agency", options=agencies)]),
-            html.Label([_t("password", lang), dcc.Input(id="admin-user-password", type="password",
-                                                         autoComplete="new-password")]),
+            ui.labelled(_t("user", lang), dcc.Input(id="admin-user-name", type="text", autoComplete="off"),
+                     "admin-user-name"),
+            ui.labelled(_t("role", lang), dcc.Dropdown(id="admin-user-role", options=list(ROLES), value="viewer",
+                                                    clearable=False, className="filter-control"), "admin-user-role"),
+            ui.labelled(ui.tr("agency", lang), dcc.Dropdown(id="admin-user-agency", options=agencies,
+                                                         className="filter-control"), "admin-user-agency"),
+            ui.labelled(_t("password", lang), dcc.Input(id="admin-user-password", type="password",
+                                                     autoComplete="new-password"), "admin-user-password"),
         ),
-        html.Div(className="button-row", children=[
+        html.Div(className="button-row", style=ui.BUTTON_ROW, children=[
             html.Button(_t(k, lang), id=f"admin-{k.replace('_', '-')}-btn", className="btn btn-secondary")
             for k in ("add", "set_role", "disable", "enable")]),
         html.Div(id="admin-user-message", role="status"),

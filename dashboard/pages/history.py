@@ -47,7 +47,7 @@ def layout(lang: str | None = None, agency: str | None = None, **_kwargs):
         dcc.Store(id="history-lang", data=lang),
         _filter(user, wanted, lang),
         html.Div(id="history-body", children=history_body(user, wanted, lang)),
-        html.A(_t("submit", lang), href=C.href("/submit", lang), className="btn btn-secondary"),
+        html.P(html.A(_t("submit", lang), href=C.href("/submit", lang), className="btn btn-secondary")),
     ])
 
 
@@ -56,8 +56,9 @@ def _filter(user: User, wanted: str | None, lang: str):
         return dcc.Store(id="history-agency", data=user.agency_code)
     codes = sorted(context.store().agencies())
     options = [{"label": _t("all", lang), "value": ALL}] + [{"label": c, "value": c} for c in codes]
-    return C.filters(html.Label([ui.tr("agency", lang), dcc.Dropdown(
-        id="history-agency-filter", options=options, value=wanted or ALL, clearable=False)]))
+    return C.filters(ui.labelled(ui.tr("agency", lang), dcc.Dropdown(
+        id="history-agency-filter", options=options, value=wanted or ALL, clearable=False, className="filter-control"),
+        "history-agency-filter"))
 
 
 def history_body(user: User, agency: str | None, lang: str) -> list:

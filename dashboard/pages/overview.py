@@ -10,10 +10,11 @@ import pandas as pd
 from dash import Input, callback, dcc, html
 
 from dashboard import components as C
-from dashboard import context, figures, i18n, queries
+from dashboard import context, figures, i18n, queries, shell
 from dashboard.i18n import t
 
 dash.register_page(__name__, path="/", name="Overview", title="NAIO AI Adoption Dashboard", order=0)
+shell.register_callbacks()  # the frame's callbacks, once for each app (see shell.register_callbacks)
 
 HEADLINE = ("K01", "K04", "K05", "K08", "K09", "K15", "K25", "K27")
 SPARK_QUARTERS = 8
@@ -40,6 +41,11 @@ def _body(d: queries.Dimensions, period: str, lang: str) -> list:
     ]
 
 
+def _has_values(snapshot: pd.DataFrame) -> bool:
+    """Any KPI materialised for the period (a value or a status such as awaiting data)."""
+    return bool(len(snapshot)) and bool(snapshot["value"].notna().any() or snapshot["status"].notna().any())
+
+
 def headline(snapshot: pd.DataFrame) -> pd.DataFrame:
     chosen = snapshot[snapshot["kpi_id"].isin(HEADLINE)]
     return chosen if len(chosen) else snapshot.head(len(HEADLINE))
@@ -54,7 +60,7 @@ def render_tiles(lang: str, period: str) -> list:
     ids = [k for k in d.kpis["kpi_id"] if k in HEADLINE] or list(d.kpis["kpi_id"].head(len(HEADLINE)))
     snap, series = queries.kpi_snapshot_and_series(wh, "national", "MY", period, quarters[0], ids)
     tiles = headline(snap)
-    if not len(tiles):
+    if not _has_values(tiles):
         return C.empty(lang)
     out = [html.P(t("headline_lead", lang, period=i18n.period_label(period, lang)), className="muted")]
     out.append(html.Div([C.kpi_tile(row, lang, _spark(series[series["kpi_id"] == row["kpi_id"]], row, lang))
@@ -78,7 +84,7 @@ def _spark(series: pd.DataFrame, row: dict, lang: str) -> html.Div | None:
 @C.guarded
 def render_pillars(lang: str, period: str) -> list:
     snap = queries.kpi_snapshot(context.warehouse(), "national", "MY", period)
-    if not len(snap):
+    if not _has_values(snap):
         return C.empty(lang)
     cards = []
     for pillar, part in snap.groupby("pillar", sort=False):
@@ -154,5 +160,5 @@ def render_freshness(lang: str, period: str) -> list:
     latest = runs.sort_values(["started_at", "run_id"]).groupby("job").tail(1) if len(runs) else runs
     items = [html.Li([html.Strong(r["job"]), " ", C.run_badge(r["status"], lang), " ",
                       html.Span(str(r["started_at"])[:16], className="muted")]) for r in latest.to_dict("records")]
-    return [facts, html.H3(t("last_runs", lang)), html.Ul(items, className="run-list") if items else C.empty(lang),
+    return [facts, html.H3(t("last_runs", lang)), html.Ul(items, className="run-list") if items else C.empty(lang, t("no_runs", lang)),
             C.link(t("data_link", lang), "/data", lang)]

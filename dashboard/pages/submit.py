@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import dash
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from dashboard import auth, context
+from dashboard import auth, context, theme
 from dashboard import components as C
 from dashboard import submissions_ui as ui
 from etl import periods
@@ -61,6 +61,9 @@ L = {
                "Penerbitan gagal: {err}. Penghantaran anda telah direkodkan; pasukan data boleh menerbitkan semula."),
 }
 ICONS = {"ok": "✔", "accepted": "✔", "error": "✖", "refused": "✖", "warning": "▲", "info": "ℹ"}
+HIDDEN = {"display": "none"}
+DROP_STYLE = {"border": f"2px dashed {theme.MUTED}", "borderRadius": "12px", "padding": "32px 16px",
+              "textAlign": "center", "cursor": "pointer", "backgroundColor": theme.WASHED, "color": theme.BODY}
 CALLOUT = {"ok": "success", "accepted": "success", "error": "danger", "refused": "danger", "warning": "warning",
            "info": "info"}
 
@@ -84,7 +87,8 @@ def layout(lang: str | None = None, **_kwargs):
         _template_section(user, ui.current_period(settings), lang),
         _upload_section(settings.max_upload_mb, lang),
         dcc.Loading(html.Div(id="submit-result", role="region", **{"aria-live": "polite"})),
-        html.Button(_t("sheet", lang), id="submit-errors-btn", className="btn btn-secondary", style={"display": "none"}),
+        html.Button(_t("sheet", lang), id="submit-errors-btn", className="btn btn-secondary",
+                    style={"display": "none", "marginTop": "12px"}),
         dcc.Download(id="submit-errors-download"),
         html.Div(id="submit-live-status", role="status"),
         dcc.Interval(id="submit-live-poll", interval=2000, disabled=True),
@@ -95,19 +99,21 @@ def _template_section(user: User, current: str, lang: str) -> html.Section:
     options = periods.span(periods.shift(current, -7), current)[::-1]
     if user.is_admin:
         codes = sorted(a for a, submits in context.store().agencies().items() if submits)
-        agency = dcc.Dropdown(id="submit-agency", options=codes, value=codes[0] if codes else None, clearable=False)
+        agency = dcc.Dropdown(id="submit-agency", options=codes, value=codes[0] if codes else None, clearable=False,
+                              className="filter-control")
     else:
         agency = dcc.Dropdown(id="submit-agency", options=[user.agency_code], value=user.agency_code,
-                              clearable=False, disabled=True)
+                              clearable=False, disabled=True, className="filter-control")
+    formats = [{"label": " CSV", "value": "csv"}, {"label": " XLSX", "value": "xlsx"}]
     return C.section(
         _t("step1", lang),
         C.filters(
-            html.Label([ui.tr("agency", lang), agency]),
-            html.Label([_t("period", lang), dcc.Dropdown(id="submit-period", options=options, value=current,
-                                                         clearable=False)]),
-            html.Label([_t("format", lang), dcc.RadioItems(id="submit-format", value="csv", inline=True,
-                                                           options=[{"label": " CSV", "value": "csv"},
-                                                                    {"label": " XLSX", "value": "xlsx"}])]),
+            ui.labelled(ui.tr("agency", lang), agency, "submit-agency"),
+            ui.labelled(_t("period", lang), dcc.Dropdown(id="submit-period", options=options, value=current,
+                                                      clearable=False, className="filter-control"), "submit-period"),
+            ui.labelled(_t("format", lang), dcc.RadioItems(id="submit-format", value="csv", inline=True, options=formats,
+                                                        inputStyle={"marginRight": "4px", "marginLeft": "8px"}),
+                     "submit-format"),
         ),
         html.A(_t("download", lang), id="submit-template-link", className="btn btn-primary", href="#"),
         id="template",
@@ -118,13 +124,14 @@ def _upload_section(limit_mb: float, lang: str) -> html.Section:
     return C.section(
         _t("step2", lang),
         html.P(_t("limit", lang, mb=limit_mb), id="submit-limit-text"),
-        dcc.Upload(id="submit-upload", className="upload-drop", multiple=False,
+        dcc.Upload(id="submit-upload", className="upload-drop", multiple=False, style=DROP_STYLE,
+                   style_active={"borderColor": theme.PRIMARY, "backgroundColor": theme.WHITE},
                    accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   children=html.Div([_t("drop", lang)])),
+                   children=html.Div([html.Span("⇪ ", **{"aria-hidden": "true"}), _t("drop", lang)])),
         html.P(id="submit-file", className="muted", **{"aria-live": "polite"}),
         html.Label(_t("reason", lang), htmlFor="submit-reason"),
         dcc.Textarea(id="submit-reason", maxLength=1000, style={"width": "100%", "minHeight": "3em"}),
-        html.Div(className="button-row", children=[
+        html.Div(className="button-row", style=ui.BUTTON_ROW, children=[
             html.Button(_t("check", lang), id="submit-check-btn", className="btn btn-secondary"),
             html.Button(_t("submit", lang), id="submit-submit-btn", className="btn btn-primary"),
         ]),
@@ -171,7 +178,7 @@ def upload_action(_check: int | None, _submit: int | None, contents: str | None,
     user = auth.require(can_use_returns, "submit return" if submitting else "check return")
     lang = ui.lang_of(lang)
     if not contents:
-        return _callout("info", _t("nofile", lang)), {"display": "none"}, no_update, no_update
+        return _callout("info", _t("nofile", lang)), HIDDEN, no_update, no_update
     name = filename or "upload"
     size = ui.upload_size(contents)
     if size > context.settings().max_upload_bytes:
@@ -181,8 +188,8 @@ def upload_action(_check: int | None, _submit: int | None, contents: str | None,
             data = ui.decode_upload(contents)
             outcome = (ui.submit_upload(user, data, name, reason) if submitting else ui.check_upload(user, data, name))
         except ui.UploadRefused as exc:
-            return _callout("refused", str(exc)), {"display": "none"}, no_update, no_update
-    shown = {"display": "inline-block"} if outcome.problems else {"display": "none"}
+            return _callout("refused", str(exc)), HIDDEN, no_update, no_update
+    shown = {"display": "inline-block" if outcome.problems else "none", "marginTop": "12px"}
     accepted = outcome.submitted and outcome.result.status == "accepted"
     return (outcome_view(outcome, submitting, lang), shown,
             outcome.result.submission_id if accepted else no_update, not accepted)
@@ -235,7 +242,9 @@ def _pairs(pairs) -> str:
 
 def _summary(outcome: ui.Outcome, submitting: bool, lang: str) -> list[html.Div]:
     r = outcome.result
-    values = {"file": r.file_name, "e": len(r.errors), "w": len(r.warnings), "sid": r.submission_id or r.duplicate_of,
+    n_errors = sum(p.level == "error" for p in outcome.problems)
+    values = {"file": r.file_name, "e": n_errors, "w": len(outcome.problems) - n_errors,
+              "sid": r.submission_id or r.duplicate_of,
               "n": r.n_rows, "pairs": _pairs(r.superseded or r.pairs)}
     if r.status == "duplicate":
         return [_callout("info", _t("duplicate", lang, **values))]

@@ -72,9 +72,9 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
 
 
 def _filled(template: bytes, changes: dict[str, str]) -> bytes:
-    """The template with last quarter's values as this quarter's, then ``changes`` applied."""
+    """The template with the last accepted values as this quarter's, then ``changes`` applied."""
     header, rows = _rows(template)
-    code, value, last = header.index("indicator_code"), header.index("value"), header.index("last_quarter_value")
+    code, value, last = header.index("indicator_code"), header.index("value"), header.index("last_accepted_value")
     total = header.index("breakdown_type")
     for row in rows:
         row[value] = changes.get(row[code], row[last]) if not row[total] else row[last]
@@ -124,7 +124,7 @@ def test_analyst_journey(page, journey_url):
     _press(page, "check", "rejected", "jpn-bad.csv")
     problems = page.inner_text("#submit-problems")
     assert "abc" in problems and "1 234,5" in problems and "value" in problems
-    line_of = {r[2]: i + 2 for i, r in enumerate(rows)}
+    line_of = {r[2]: i + 2 for i, r in enumerate(rows) if not r[3]}  # agency totals
     cells = page.locator("#submit-problems tbody tr td:first-child").all_inner_texts()
     assert str(line_of["HC_AI_LIT"]) in cells and str(line_of["HC_TOTAL"]) in cells
     sheet = load_workbook(io.BytesIO(_download(page, "#submit-errors-btn"))).worksheets[0]
@@ -132,8 +132,7 @@ def test_analyst_journey(page, journey_url):
 
     # the fixed file: checked, previewed against the accepted values, then a reason is asked for
     header, last = _rows(template)
-    total = next(r for r in last if r[2] == "HC_TOTAL")[header.index("last_quarter_value")]
-    print("DEBUG", [r for r in last if r[2] == "HC_TOTAL"][:2])
+    total = next(r for r in last if r[2] == "HC_TOTAL")[header.index("last_accepted_value")]
     fixed = _filled(template, {"HC_TOTAL": str(int(float(total)) + 7)})
     _upload(page, "jpn-2026Q3.csv", fixed)
     _press(page, "check", "checked", "jpn-2026Q3.csv")

@@ -43,6 +43,8 @@ def add_return(con, agency: str, period: str, values: dict[str, float | None], *
                breakdown: tuple[str, str] = ("", ""), received: datetime | None = None) -> None:
     """Insert one agency's values for one period (and breakdown)."""
     received = received or datetime.combine(periods.quarter_end(period), datetime.min.time())
+    if not values:
+        return
     con.executemany("INSERT INTO fact_return VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(submission_id, agency, period, code, breakdown[0], breakdown[1], value, "A", received)
                      for code, value in values.items()])

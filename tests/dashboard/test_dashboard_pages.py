@@ -1,0 +1,195 @@
+"""Every page's layout and callbacks, called as plain functions on a contract warehouse."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from dashboard import queries
+from tests.dashboard.helpers import has_error, page_modules, request_as, text_of, tile_values
+
+agencies = agency = data_status = deliverables = kpi = kpis = overview = sectors = map_page = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pages(contract_app):
+    """The page modules as Dash loaded them for the app (Dash runs them once per app)."""
+    globals().update(page_modules())
+
+PERIOD = "2026Q3"
+
+
+def renders(lang: str, period: str = PERIOD) -> dict:
+    """Every render callback of every page with typical inputs."""
+    return {
+        "overview.tiles": lambda: overview.render_tiles(lang, period),
+        "overview.pillars": lambda: overview.render_pillars(lang, period),
+        "overview.composite": lambda: overview.render_composite(lang, period),
+        "overview.deliverables": lambda: overview.render_deliverables(lang, period),
+        "overview.freshness": lambda: overview.render_freshness(lang, period),
+        "sectors.heatmap": lambda: sectors.render_heatmap(lang, period),
+        "sectors.trend": lambda: sectors.render_trend(lang, period, "C", "K01"),
+        "sectors.agencies": lambda: sectors.render_agencies(lang, period, "O"),
+        "sectors.benchmark": lambda: sectors.render_benchmark(lang),
+        "agencies.ranking": lambda: agencies.render_ranking(lang, period, "all", "all"),
+        "agencies.ministries": lambda: agencies.render_ministries(lang, period, "K01"),
+        "agency.index": lambda: agency.render_index(lang, {"code": "AADK"}, period),
+        "agency.kpis": lambda: agency.render_kpis(lang, {"code": "AADK"}, period),
+        "agency.trend": lambda: agency.render_trend(lang, {"code": "AADK"}, period, "K01"),
+        "agency.register": lambda: agency.render_register(lang, {"code": "AADK"}),
+        "agency.submissions": lambda: agency.render_submissions(lang, {"code": "AADK"}),
+        "deliverables.k27": lambda: deliverables.render_k27(lang, period),
+        "deliverables.cards": lambda: deliverables.render_cards(lang),
+        "deliverables.timeline": lambda: deliverables.render_timeline(lang),
+        "deliverables.milestones": lambda: deliverables.render_milestones(lang),
+        "map": lambda: map_page.render_map(lang, period, "K01"),
+        "kpis.catalogue": lambda: kpis.render_catalogue(lang, period, "all"),
+        "kpi.trend": lambda: kpi.render_trend(lang, {"kpi_id": "K01"}, period, "national", "MY"),
+        "kpi.levels": lambda: kpi.render_levels(lang, {"kpi_id": "K01"}, period, "ministry"),
+        "kpi.lineage": lambda: kpi.render_lineage(lang, {"kpi_id": "K01"}, period, "national", "MY"),
+        "data.runs": lambda: data_status.render_runs(lang),
+        "data.completeness": lambda: data_status.render_completeness(lang, period, "all"),
+        "data.sources": lambda: data_status.render_sources(lang),
+    }
+
+
+LAYOUTS = {
+    "overview": lambda **kw: overview.layout(**kw),
+    "sectors": lambda **kw: sectors.layout(**kw),
+    "agencies": lambda **kw: agencies.layout(**kw),
+    "agency": lambda **kw: agency.layout(code="AADK", **kw),
+    "deliverables": lambda **kw: deliverables.layout(**kw),
+    "map": lambda **kw: map_page.layout(**kw),
+    "kpis": lambda **kw: kpis.layout(**kw),
+    "kpi": lambda **kw: kpi.layout(kpi_id="K01", **kw),
+    "data": lambda **kw: data_status.layout(**kw),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ms"])
+def test_every_callback_renders_without_error(viewer, lang):
+    for name, render in renders(lang).items():
+        out = render()
+        assert not has_error(out), name
+        assert "No data for this selection" not in text_of(out) or name in ("sectors.agencies",), name
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_layouts_ignore_unknown_and_junk_query_strings(viewer, name):
+    page = LAYOUTS[name](lang="ms", period="not-a-quarter", level="galaxy", entity="'; DROP TABLE x;--",
+                         kpi="K999", utm_source="mail", **{"x-y": "1"})
+    assert not has_error(page)
+    assert "page-lang" in str(page)
+
+
+def test_layout_restores_filters_from_the_url(viewer):
+    page = sectors.layout(period="2026Q1", kpi="K05", entity="J", lang="ms")
+    text = str(page)
+    assert "'value': '2026Q1'" in text and "'value': 'K05'" in text and "'value': 'J'" in text
+
+
+def test_tiles_show_the_materialised_national_values(viewer):
+    wh = queries.Warehouse(viewer.server.config["NAIO_SETTINGS"].warehouse_path)
+    expected = dict(wh.rows("SELECT kpi_id, value FROM kpi_value WHERE level = 'national' AND period = ? "
+                            "AND period_type = 'quarter'", [PERIOD]))
+    shown = tile_values(overview.render_tiles("en", PERIOD))
+    assert set(shown) >= {"K01", "K04", "K08"}
+    for kpi_id, value in shown.items():
+        assert value == pytest.approx(expected[kpi_id], rel=1e-12)
+
+
+def test_status_words_follow_the_language(viewer):
+    en, ms = text_of(overview.render_pillars("en", PERIOD)), text_of(overview.render_pillars("ms", PERIOD))
+    assert any(w in en for w in ("On track", "At risk", "Off track"))
+    assert any(w in ms for w in ("Di landasan", "Berisiko", "Tersasar"))
+    assert not any(w in ms for w in ("On track", "At risk", "Off track"))
+
+
+def test_kpi_names_come_from_the_definition_in_each_language(viewer):
+    assert "AI literacy coverage" in text_of(overview.render_tiles("en", PERIOD))
+    assert "Liputan literasi AI" in text_of(overview.render_tiles("ms", PERIOD))
+
+
+def test_empty_selection_shows_the_empty_state(viewer):
+    for out in (overview.render_tiles("ms", "1999Q1"), map_page.render_map("en", "1999Q1", "K01"),
+                sectors.render_trend("en", PERIOD, "C", "NOPE"), agency.render_kpis("en", {"code": "NOPE"}, PERIOD)):
+        assert "No data for this selection" in text_of(out) or "Tiada data untuk pilihan ini" in text_of(out)
+        assert not has_error(out)
+
+
+def test_a_failing_query_shows_a_callout_and_logs(viewer, monkeypatch, caplog):
+    def broken(*_a, **_k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(queries, "kpi_snapshot_and_series", broken)
+    with caplog.at_level(logging.ERROR, logger="naio.dashboard"):
+        out = overview.render_tiles("ms", PERIOD)
+    assert has_error(out) and "Paparan ini tidak dapat dimuatkan" in text_of(out)
+    assert "disk on fire" not in str(out)
+    assert "disk on fire" in caplog.text
+
+
+def test_missing_warehouse_is_explained(contract_app, monkeypatch):
+    from etl.warehouse import Warehouse
+
+    with request_as(contract_app):
+        monkeypatch.setitem(contract_app.server.config, "NAIO_WAREHOUSE", Warehouse(contract_app.server.config[
+            "NAIO_SETTINGS"].data_dir / "nothing-here.duckdb"))
+        page = overview.layout()
+        out = overview.render_pillars("en", PERIOD)
+    assert "No data has been published yet" in text_of(page) and "No data has been published yet" in text_of(out)
+
+
+def test_map_draws_sixteen_states(viewer):
+    out = map_page.render_map("en", PERIOD, "K01")
+    figure = out[0].children[0].figure
+    assert len(figure["data"][0]["locations"]) == 16
+    assert len(figure["data"][0]["geojson"]["features"]) == 16
+
+
+def test_agency_submissions_follow_the_roles(contract_app):
+    with request_as(contract_app, "analyst"):
+        own = text_of(agency.render_submissions("en", {"code": "AADK"}))
+        other = text_of(agency.render_submissions("en", {"code": "BNM"}))
+    with request_as(contract_app, "viewer"):
+        viewer_sees = text_of(agency.render_submissions("en", {"code": "BNM"}))
+    assert "aadk_2026Q3.csv" in own
+    assert "bnm_" not in other and "shown to its own analysts" in other
+    assert "bnm_2026Q3.csv" in viewer_sees
+    assert "analyst.bnm" not in viewer_sees  # who submitted is never shown
+
+
+def test_lineage_lists_the_submissions_behind_a_value(viewer):
+    out = text_of(kpi.render_lineage("en", {"kpi_id": "K01"}, PERIOD, "national", "MY"))
+    assert "_2026Q3.csv" in out and "Accepted" in out
+
+
+def test_lineage_hides_other_agencies_from_an_analyst(contract_app):
+    with request_as(contract_app, "analyst"):
+        out = text_of(kpi.render_lineage("en", {"kpi_id": "K01"}, PERIOD, "national", "MY"))
+    assert "aadk_2026Q3.csv" in out and "audit_2026Q3.csv" not in out and "not shown to you" in out
+
+
+def test_level_change_offers_that_levels_entities(viewer):
+    options, value = kpi.pick_level("state", "MY", "ms")
+    assert len(options) == 16 and value == "1"
+    options, value = kpi.pick_level("agency", "AADK", "en")
+    assert value == "AADK"
+
+
+def test_heatmap_click_selects_sector_and_kpi(viewer):
+    assert sectors.pick_cell({"points": [{"y": "J Information and communication", "x": "K05"}]}) == ("J", "K05")
+    assert sectors.pick_cell(None)[0] is not None  # no_update
+
+
+def test_unknown_kpi_and_agency_pages_say_so(viewer):
+    assert "No KPI with the id K999" in text_of(kpi.layout(kpi_id="K999"))
+    assert "Tiada agensi dengan kod ZZZ" in text_of(agency.layout(code="zzz", lang="ms"))
+
+
+def test_demo_pipeline_warehouse_renders_every_callback(demo_app):
+    with request_as(demo_app, "admin"):
+        period = queries.dims(queries.Warehouse(demo_app.server.config["NAIO_SETTINGS"].warehouse_path)).current_period
+        failures = [name for name, render in renders("ms", period).items() if has_error(render())]
+    assert failures == []
