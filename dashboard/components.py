@@ -42,14 +42,26 @@ def filter_id(key: str) -> dict:
     return {"type": FILTER, "key": key}
 
 
-def dropdown(key: str, label: str, options: list[dict], value: Any, *, clearable: bool = False,
-             searchable: bool = True) -> html.Div:
+def dropdown(
+    key: str, label: str, options: list[dict], value: Any, *, clearable: bool = False, searchable: bool = True
+) -> html.Div:
     """A filter whose value is mirrored into the URL query string (``key=value``)."""
-    return html.Div(className="filter", children=[
-        html.Span(label, className="filter-label", id=f"label-{key}"),
-        dcc.Dropdown(id=filter_id(key), options=options, value=value, clearable=clearable, searchable=searchable,
-                     className="filter-control"),
-    ])
+    return html.Div(
+        className="filter",
+        role="group",
+        **{"aria-labelledby": f"label-{key}"},
+        children=[
+            html.Span(label, className="filter-label", id=f"label-{key}"),
+            dcc.Dropdown(
+                id=filter_id(key),
+                options=options,
+                value=value,
+                clearable=clearable,
+                searchable=searchable,
+                className="filter-control",
+            ),
+        ],
+    )
 
 
 def period_fn(lang: str) -> Callable[[str], str]:
@@ -62,8 +74,11 @@ def period_options(periods: Iterable[str], lang: str) -> list[dict]:
 
 def kpi_options(kpis: pd.DataFrame, lang: str, only: Iterable[str] | None = None) -> list[dict]:
     keep = set(only) if only is not None else None
-    return [{"label": f"{r['kpi_id']} · {i18n.name_of(r, lang)}", "value": r["kpi_id"]}
-            for r in kpis.to_dict("records") if keep is None or r["kpi_id"] in keep]
+    return [
+        {"label": f"{r['kpi_id']} · {i18n.name_of(r, lang)}", "value": r["kpi_id"]}
+        for r in kpis.to_dict("records")
+        if keep is None or r["kpi_id"] in keep
+    ]
 
 
 def filters(*children: Any) -> html.Div:
@@ -72,14 +87,16 @@ def filters(*children: Any) -> html.Div:
 
 # ---- page frame -----------------------------------------------------------------------------
 def page_header(title: str, lead: str | None = None, *extra: Any) -> html.Div:
-    return html.Div([html.H1(title), html.P(lead, className="lead") if lead else None, *extra],
-                    className="page-header")
+    return html.Div([html.H1(title), html.P(lead, className="lead") if lead else None, *extra], className="page-header")
 
 
 def section(title: str, *children: Any, id: str | None = None) -> html.Section:
     heading_id = f"h-{id}" if id else None
-    return html.Section([html.H2(title, id=heading_id), *children], className="section",
-                        **({"aria-labelledby": heading_id} if heading_id else {}))
+    return html.Section(
+        [html.H2(title, id=heading_id), *children],
+        className="section",
+        **({"aria-labelledby": heading_id} if heading_id else {}),
+    )
 
 
 def card(*children: Any, class_name: str = "") -> html.Div:
@@ -88,8 +105,7 @@ def card(*children: Any, class_name: str = "") -> html.Div:
 
 def loading(target_id: str, class_name: str = "") -> dcc.Loading:
     """A container a callback fills, with a spinner while it loads."""
-    return dcc.Loading(html.Div(id=target_id, className=class_name), type="circle", color=theme.PRIMARY,
-                       delay_show=150)
+    return dcc.Loading(html.Div(id=target_id, className=class_name), type="circle", color=theme.PRIMARY, delay_show=150)
 
 
 def lang_store(lang: str, **state: Any) -> list:
@@ -127,18 +143,27 @@ def may_see_lineage(user: Any, agency_code: Any) -> bool:
 
 # ---- the four states ------------------------------------------------------------------------
 def empty(lang: str, text: str | None = None) -> html.Div:
-    return html.Div([html.Span("○", className="state-icon", **{"aria-hidden": "true"}),
-                     html.Span(text or t("empty", lang))], className="state-empty", role="status")
+    return html.Div(
+        [html.Span("○", className="state-icon", **{"aria-hidden": "true"}), html.Span(text or t("empty", lang))],
+        className="state-empty",
+        role="status",
+    )
 
 
 def error_callout(lang: str) -> html.Div:
-    return html.Div([html.Strong(t("error_title", lang)), html.P(t("error_body", lang))],
-                    className="callout callout-danger", role="alert")
+    return html.Div(
+        [html.Strong(t("error_title", lang)), html.P(t("error_body", lang))],
+        className="callout callout-danger",
+        role="alert",
+    )
 
 
 def missing_warehouse(lang: str) -> html.Div:
-    return html.Div([html.Strong(t("no_warehouse_title", lang)), html.P(t("no_warehouse_body", lang))],
-                    className="callout callout-warning", role="status")
+    return html.Div(
+        [html.Strong(t("no_warehouse_title", lang)), html.P(t("no_warehouse_body", lang))],
+        className="callout callout-warning",
+        role="status",
+    )
 
 
 def guarded(render: Callable) -> Callable:
@@ -164,20 +189,29 @@ def status_badge(status: Any, lang: str) -> html.Span:
     """Status by icon and word (the colour only repeats what both already say)."""
     code = status if status in theme.STATUS_STYLE else "awaiting_data"
     _colour, icon = theme.STATUS_STYLE[code]
-    return html.Span([html.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
-                      html.Span(i18n.status_word(code, lang))], className=f"status status-{code}")
+    return html.Span(
+        [html.Span(icon, className="status-icon", **{"aria-hidden": "true"}), html.Span(i18n.status_word(code, lang))],
+        className=f"status status-{code}",
+    )
 
 
 def run_badge(status: Any, lang: str) -> html.Span:
     icon = {"ok": "✔", "failed": "✖", "missed": "✖", "running": "…", "skipped": "–"}.get(str(status), "–")
-    return html.Span([html.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
-                      html.Span(i18n.run_word(status, lang))], className=f"status run-{status}")
+    return html.Span(
+        [html.Span(icon, className="status-icon", **{"aria-hidden": "true"}), html.Span(i18n.run_word(status, lang))],
+        className=f"status run-{status}",
+    )
 
 
 def milestone_badge(status: Any, lang: str) -> html.Span:
     icon = {"done": "✔", "in_progress": "◆", "planned": "○", "overdue": "✖"}.get(str(status), "–")
-    return html.Span([html.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
-                      html.Span(i18n.milestone_word(status, lang))], className=f"status milestone-{status}")
+    return html.Span(
+        [
+            html.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
+            html.Span(i18n.milestone_word(status, lang)),
+        ],
+        className=f"status milestone-{status}",
+    )
 
 
 def change(value: Any, previous: Any, direction: Any, fmt: Any, unit: Any, lang: str) -> html.Span:
@@ -191,9 +225,14 @@ def change(value: Any, previous: Any, direction: Any, fmt: Any, unit: Any, lang:
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"
     verdict = t("better", lang) if good and delta else t("worse", lang) if delta else t("unchanged", lang)
     unit_text = " pp" if unit in i18n.PERCENT_UNITS else ""
-    return html.Span([html.Span(arrow, **{"aria-hidden": "true"}), f" {i18n.fmt_signed(delta, fmt, unit)}{unit_text} ",
-                      html.Span(f"({verdict}) {t('vs_previous', lang)}", className="change-note")],
-                     className=f"change change-{'good' if good else 'bad'}")
+    return html.Span(
+        [
+            html.Span(arrow, **{"aria-hidden": "true"}),
+            f" {i18n.fmt_signed(delta, fmt, unit)}{unit_text} ",
+            html.Span(f"({verdict}) {t('vs_previous', lang)}", className="change-note"),
+        ],
+        className=f"change change-{'good' if good else 'bad'}",
+    )
 
 
 def coverage(reported: Any, expected: Any, lang: str) -> str:
@@ -214,18 +253,31 @@ def value_text(row: Mapping[str, Any], lang: str) -> str:
 def kpi_tile(row: Mapping[str, Any], lang: str, spark: Any = None) -> html.Article:
     """A headline tile: name, value and unit, status word and icon, change, coverage, sparkline."""
     name = i18n.name_of(row, lang)
-    return html.Article(className="tile", **{"data-kpi": row["kpi_id"], "aria-label": f"{row['kpi_id']} {name}"},
-                        children=[
-        html.Div([html.Span(row["kpi_id"], className="tile-id"),
-                  dcc.Link(name, href=href(f"/kpi/{row['kpi_id']}", lang), className="tile-name")],
-                 className="tile-head"),
-        html.Div(value_text(row, lang), className="tile-value", **{"data-value": _raw(row.get("value"))}),
-        status_badge(row.get("status"), lang),
-        change(row.get("value"), row.get("previous"), row.get("direction"), row.get("display_format"),
-               row.get("unit"), lang),
-        html.Div(coverage(row.get("reported"), row.get("expected"), lang), className="tile-coverage"),
-        spark,
-    ])
+    return html.Article(
+        className="tile",
+        **{"data-kpi": row["kpi_id"], "aria-label": f"{row['kpi_id']} {name}"},
+        children=[
+            html.Div(
+                [
+                    html.Span(row["kpi_id"], className="tile-id"),
+                    dcc.Link(name, href=href(f"/kpi/{row['kpi_id']}", lang), className="tile-name"),
+                ],
+                className="tile-head",
+            ),
+            html.Div(value_text(row, lang), className="tile-value", **{"data-value": _raw(row.get("value"))}),
+            status_badge(row.get("status"), lang),
+            change(
+                row.get("value"),
+                row.get("previous"),
+                row.get("direction"),
+                row.get("display_format"),
+                row.get("unit"),
+                lang,
+            ),
+            html.Div(coverage(row.get("reported"), row.get("expected"), lang), className="tile-coverage"),
+            spark,
+        ],
+    )
 
 
 def _raw(value: Any) -> str:
@@ -262,17 +314,23 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-def figure_block(graph_id: str, figure: Any, caption: str, table: html.Table, lang: str,
-                 height: int | None = None) -> html.Figure:
+def figure_block(
+    graph_id: str, figure: Any, caption: str, table: html.Table, lang: str, height: int | None = None
+) -> html.Figure:
     """A chart with its caption and, behind a disclosure, the same numbers as a table."""
     if height and hasattr(figure, "update_layout"):
         figure.update_layout(height=height)
-    return html.Figure(className="chart", children=[
-        dcc.Graph(id=graph_id, figure=figure, config=theme.GRAPH_CONFIG, className="graph"),
-        html.Figcaption(caption),
-        html.Details([html.Summary(t("show_table", lang)), html.Div(table, className="table-wrap")],
-                     className="chart-table"),
-    ])
+    return html.Figure(
+        className="chart",
+        children=[
+            dcc.Graph(id=graph_id, figure=figure, config=theme.GRAPH_CONFIG, className="graph"),
+            html.Figcaption(caption),
+            html.Details(
+                [html.Summary(t("show_table", lang)), html.Div(table, className="table-wrap", tabIndex="0")],
+                className="chart-table",
+            ),
+        ],
+    )
 
 
 def short(text: Any, limit: int = 34) -> str:

@@ -24,43 +24,70 @@ STATUS = {
     "awaiting_data": ("Awaiting data", "Menunggu data"),
 }
 MILESTONE_STATUS = {
-    "done": ("Done", "Selesai"), "in_progress": ("In progress", "Dalam pelaksanaan"),
-    "planned": ("Planned", "Dirancang"), "overdue": ("Overdue", "Lewat"),
+    "done": ("Done", "Selesai"),
+    "in_progress": ("In progress", "Dalam pelaksanaan"),
+    "planned": ("Planned", "Dirancang"),
+    "overdue": ("Overdue", "Lewat"),
 }
 RUN_STATUS = {
-    "ok": ("Succeeded", "Berjaya"), "failed": ("Failed", "Gagal"), "missed": ("Missed", "Terlepas"),
-    "running": ("Running", "Sedang berjalan"), "skipped": ("Skipped", "Dilangkau"),
+    "ok": ("Succeeded", "Berjaya"),
+    "failed": ("Failed", "Gagal"),
+    "missed": ("Missed", "Terlepas"),
+    "running": ("Running", "Sedang berjalan"),
+    "skipped": ("Skipped", "Dilangkau"),
 }
 LEVELS = {
-    "national": ("National", "Kebangsaan"), "ministry": ("Ministry", "Kementerian"),
-    "agency": ("Agency", "Agensi"), "sector": ("MSIC sector", "Sektor MSIC"), "state": ("State", "Negeri"),
+    "national": ("National", "Kebangsaan"),
+    "ministry": ("Ministry", "Kementerian"),
+    "agency": ("Agency", "Agensi"),
+    "sector": ("MSIC sector", "Sektor MSIC"),
+    "state": ("State", "Negeri"),
 }
 PILLARS = {
-    "GOV": ("Governance and trust", "Tadbir urus dan kepercayaan"), "TAL": ("Talent", "Bakat"),
-    "ADO": ("Adoption", "Penerimagunaan"), "DAT": ("Data and infrastructure", "Data dan infrastruktur"),
-    "IMP": ("Impact", "Impak"), "ECO": ("Ecosystem", "Ekosistem"), "DEL": ("NAIO delivery", "Penyampaian NAIO"),
+    "GOV": ("Governance and trust", "Tadbir urus dan kepercayaan"),
+    "TAL": ("Talent", "Bakat"),
+    "ADO": ("Adoption", "Penerimagunaan"),
+    "DAT": ("Data and infrastructure", "Data dan infrastruktur"),
+    "IMP": ("Impact", "Impak"),
+    "ECO": ("Ecosystem", "Ekosistem"),
+    "DEL": ("NAIO delivery", "Penyampaian NAIO"),
 }
 PEER_GROUPS = {
-    "ministry": ("Ministries", "Kementerian"), "department": ("Departments", "Jabatan"),
+    "ministry": ("Ministries", "Kementerian"),
+    "department": ("Departments", "Jabatan"),
     "statutory_body": ("Statutory bodies", "Badan berkanun"),
 }
 UNITS = {
-    "percent": ("%", "%"), "%": ("%", "%"), "count": ("", ""), "hours": ("hours", "jam"),
+    "percent": ("%", "%"),
+    "%": ("%", "%"),
+    "count": ("", ""),
+    "hours": ("hours", "jam"),
     "hours_per_user_week": ("hours per user a week", "jam seorang pengguna seminggu"),
     "per_1000_staff": ("per 1,000 staff", "bagi setiap 1,000 kakitangan"),
-    "per_100_systems": ("per 100 systems", "bagi setiap 100 sistem"), "score_1_5": ("out of 5", "daripada 5"),
-    "persons": ("persons", "orang"), "RM": ("RM", "RM"), "index": ("index 0-100", "indeks 0-100"),
+    "per_100_systems": ("per 100 systems", "bagi setiap 100 sistem"),
+    "score_1_5": ("out of 5", "daripada 5"),
+    "persons": ("persons", "orang"),
+    "RM": ("RM", "RM"),
+    "index": ("index 0-100", "indeks 0-100"),
 }
 PERCENT_UNITS = ("percent", "%")
 REGISTER = {
-    "idea": ("Idea", "Idea"), "pilot": ("Pilot", "Rintis"), "production": ("Production", "Pengeluaran"),
-    "retired": ("Retired", "Ditamatkan"), "prohibited": ("Prohibited", "Dilarang"), "high": ("High", "Tinggi"),
-    "limited": ("Limited", "Terhad"), "minimal": ("Minimal", "Minimum"),
+    "idea": ("Idea", "Idea"),
+    "pilot": ("Pilot", "Rintis"),
+    "production": ("Production", "Pengeluaran"),
+    "retired": ("Retired", "Ditamatkan"),
+    "prohibited": ("Prohibited", "Dilarang"),
+    "high": ("High", "Tinggi"),
+    "limited": ("Limited", "Terhad"),
+    "minimal": ("Minimal", "Minimum"),
 }
 SUBMISSION_STATUS = {
-    "accepted": ("Accepted", "Diterima"), "rejected": ("Rejected", "Ditolak"),
-    "duplicate": ("Duplicate", "Pendua"), "checked": ("Checked only", "Disemak sahaja"),
+    "accepted": ("Accepted", "Diterima"),
+    "rejected": ("Rejected", "Ditolak"),
+    "duplicate": ("Duplicate", "Pendua"),
+    "checked": ("Checked only", "Disemak sahaja"),
 }
+
 
 def lang_of(value: Any) -> str:
     """A supported language code; anything else means English."""
@@ -199,23 +226,31 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_data": ("Data status", "Status data"),
     "nav_submit": ("Submit returns", "Hantar penyata"),
     "nav_admin": ("Administration", "Pentadbiran"),
-    "footer_snapshot": ("Data snapshot {snapshot}, published {published} (UTC).",
-                        "Petikan data {snapshot}, diterbitkan {published} (UTC)."),
-    "footer_source": ("Source: quarterly returns of ministries and agencies, AI use-case registers, sector surveys; "
-                      "National AI Office (NAIO).",
-                      "Sumber: penyata suku tahunan kementerian dan agensi, daftar kes penggunaan AI, tinjauan sektor; "
-                      "Pejabat AI Negara (NAIO)."),
+    "footer_snapshot": (
+        "Data snapshot {snapshot}, published {published} (UTC).",
+        "Petikan data {snapshot}, diterbitkan {published} (UTC).",
+    ),
+    "footer_source": (
+        "Source: quarterly returns of ministries and agencies, AI use-case registers, sector surveys; "
+        "National AI Office (NAIO).",
+        "Sumber: penyata suku tahunan kementerian dan agensi, daftar kes penggunaan AI, tinjauan sektor; "
+        "Pejabat AI Negara (NAIO).",
+    ),
     "banner_title": ("A data pipeline job did not complete", "Satu tugas saluran data tidak selesai"),
     "banner_item": ("{job}: {status} at {when} - {error}", "{job}: {status} pada {when} - {error}"),
     "banner_link": ("See data status", "Lihat status data"),
     # the four states
     "empty": ("No data for this selection", "Tiada data untuk pilihan ini"),
     "error_title": ("This view could not be loaded", "Paparan ini tidak dapat dimuatkan"),
-    "error_body": ("The problem has been recorded for the NAIO data team. Try again in a moment.",
-                   "Masalah ini telah direkodkan untuk pasukan data NAIO. Cuba lagi sebentar lagi."),
+    "error_body": (
+        "The problem has been recorded for the NAIO data team. Try again in a moment.",
+        "Masalah ini telah direkodkan untuk pasukan data NAIO. Cuba lagi sebentar lagi.",
+    ),
     "no_warehouse_title": ("No data has been published yet", "Tiada data diterbitkan lagi"),
-    "no_warehouse_body": ("The dashboard shows figures once the first publish has run.",
-                          "Papan pemuka memaparkan angka selepas penerbitan pertama dijalankan."),
+    "no_warehouse_body": (
+        "The dashboard shows figures once the first publish has run.",
+        "Papan pemuka memaparkan angka selepas penerbitan pertama dijalankan.",
+    ),
     "show_table": ("Show the data as a table", "Tunjukkan data sebagai jadual"),
     "rows_shown": ("First {n} of {total} rows", "{n} baris pertama daripada {total}"),
     "sr_trend": ("Trend: {values}", "Trend: {values}"),
@@ -271,30 +306,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "planned_date": ("Planned date", "Tarikh dirancang"),
     "by_level": ("Show values by", "Tunjukkan nilai mengikut"),
     "k27_trend": ("Milestone completion by quarter", "Kadar siap batu tanda mengikut suku tahun"),
-    "k27_caption": ("Milestones done as a share of milestones due to date, against the target trajectory.",
-                    "Batu tanda selesai sebagai peratus batu tanda yang perlu disiapkan setakat ini, berbanding "
-                    "trajektori sasaran."),
+    "k27_caption": (
+        "Milestones done as a share of milestones due to date, against the target trajectory.",
+        "Batu tanda selesai sebagai peratus batu tanda yang perlu disiapkan setakat ini, berbanding "
+        "trajektori sasaran.",
+    ),
     "n_peers": ("Peers", "Bilangan setara"),
     "pillar_scores": ("Pillar scores", "Skor teras"),
     # overview
     "overview_title": ("National picture", "Gambaran kebangsaan"),
-    "overview_lead": ("How the public service is adopting AI, against the national targets.",
-                      "Sejauh mana perkhidmatan awam menerima guna AI, berbanding sasaran kebangsaan."),
+    "overview_lead": (
+        "How the public service is adopting AI, against the national targets.",
+        "Sejauh mana perkhidmatan awam menerima guna AI, berbanding sasaran kebangsaan.",
+    ),
     "headline_title": ("Headline KPIs", "KPI utama"),
     "headline_lead": ("National values for {period}.", "Nilai kebangsaan bagi {period}."),
     "all_kpis_link": ("All KPIs in the catalogue", "Semua KPI dalam katalog"),
     "pillars_title": ("Pillars", "Teras"),
     "pillar_kpis": ("KPIs in this pillar: {n}", "KPI dalam teras ini: {n}"),
     "composite_title": ("AI Transformation Index", "Indeks Transformasi AI"),
-    "composite_lead": ("By MSIC sector: each KPI scored against its target, pillars averaged, pillars combined by "
-                       "geometric mean.",
-                       "Mengikut sektor MSIC: setiap KPI diberi skor berbanding sasarannya, teras dipuratakan, dan "
-                       "teras digabungkan dengan min geometri."),
+    "composite_lead": (
+        "By MSIC sector: each KPI scored against its target, pillars averaged, pillars combined by geometric mean.",
+        "Mengikut sektor MSIC: setiap KPI diberi skor berbanding sasarannya, teras dipuratakan, dan "
+        "teras digabungkan dengan min geometri.",
+    ),
     "composite_chart": ("Index by sector, {period}", "Indeks mengikut sektor, {period}"),
-    "composite_caption": ("AI Transformation Index (0-100) of each MSIC sector; the table shows the pillar scores "
-                          "behind it.",
-                          "Indeks Transformasi AI (0-100) bagi setiap sektor MSIC; jadual menunjukkan skor teras di "
-                          "sebaliknya."),
+    "composite_caption": (
+        "AI Transformation Index (0-100) of each MSIC sector; the table shows the pillar scores behind it.",
+        "Indeks Transformasi AI (0-100) bagi setiap sektor MSIC; jadual menunjukkan skor teras di sebaliknya.",
+    ),
     "ranking_link": ("Agency ranking within peer groups", "Kedudukan agensi dalam kumpulan setara"),
     "deliverables_title": ("Deliverables", "Hasil utama"),
     "deliverable_progress": ("{done} of {total} milestones done", "{done} daripada {total} batu tanda selesai"),
@@ -307,57 +347,79 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data_link": ("Data and pipeline status", "Status data dan saluran"),
     # sectors
     "sectors_title": ("Sectors", "Sektor"),
-    "sectors_lead": ("KPIs by MSIC section, and enterprise AI adoption against the EU.",
-                     "KPI mengikut seksyen MSIC, dan penerimagunaan AI perusahaan berbanding EU."),
+    "sectors_lead": (
+        "KPIs by MSIC section, and enterprise AI adoption against the EU.",
+        "KPI mengikut seksyen MSIC, dan penerimagunaan AI perusahaan berbanding EU.",
+    ),
     "heatmap_title": ("KPIs by sector", "KPI mengikut sektor"),
-    "heatmap_chart": ("Progress to target by sector and KPI, {period}",
-                      "Kemajuan ke arah sasaran mengikut sektor dan KPI, {period}"),
-    "heatmap_caption": ("Colour: progress to target (100 = target met); the number in each cell is the KPI value. "
-                        "Select a cell to see that sector and KPI below.",
-                        "Warna: kemajuan ke arah sasaran (100 = sasaran dicapai); nombor dalam setiap petak ialah "
-                        "nilai KPI. Pilih petak untuk melihat sektor dan KPI itu di bawah."),
+    "heatmap_chart": (
+        "Progress to target by sector and KPI, {period}",
+        "Kemajuan ke arah sasaran mengikut sektor dan KPI, {period}",
+    ),
+    "heatmap_caption": (
+        "Colour: progress to target (100 = target met); the number in each cell is the KPI value. "
+        "Select a cell to see that sector and KPI below.",
+        "Warna: kemajuan ke arah sasaran (100 = sasaran dicapai); nombor dalam setiap petak ialah "
+        "nilai KPI. Pilih petak untuk melihat sektor dan KPI itu di bawah.",
+    ),
     "attainment": ("Progress to target (%)", "Kemajuan ke sasaran (%)"),
     "sector_trend_title": ("Sector trend", "Trend sektor"),
-    "sector_trend_caption": ("The sector against the national value and the target trajectory.",
-                             "Sektor berbanding nilai kebangsaan dan trajektori sasaran."),
+    "sector_trend_caption": (
+        "The sector against the national value and the target trajectory.",
+        "Sektor berbanding nilai kebangsaan dan trajektori sasaran.",
+    ),
     "sector_agencies_title": ("Agencies in this sector", "Agensi dalam sektor ini"),
-    "sector_agencies_lead": ("Agencies reporting values or AI systems for {sector}.",
-                             "Agensi yang melaporkan nilai atau sistem AI bagi {sector}."),
+    "sector_agencies_lead": (
+        "Agencies reporting values or AI systems for {sector}.",
+        "Agensi yang melaporkan nilai atau sistem AI bagi {sector}.",
+    ),
     "n_values": ("Values reported", "Nilai dilaporkan"),
     "n_systems": ("AI systems", "Sistem AI"),
     "benchmark_title": ("Enterprise AI adoption against the EU", "Penerimagunaan AI perusahaan berbanding EU"),
-    "benchmark_chart": ("Enterprises using AI, Malaysia and EU27, by sector",
-                        "Perusahaan yang menggunakan AI, Malaysia dan EU27, mengikut sektor"),
-    "benchmark_caption": ("Share of enterprises with 10 or more staff using at least one AI technology (Eurostat "
-                          "definition). Malaysia: latest sector survey; EU27: Eurostat isoc_eb_ai, latest year.",
-                          "Peratus perusahaan dengan 10 atau lebih pekerja yang menggunakan sekurang-kurangnya satu "
-                          "teknologi AI (takrif Eurostat). Malaysia: tinjauan sektor terkini; EU27: Eurostat "
-                          "isoc_eb_ai, tahun terkini."),
+    "benchmark_chart": (
+        "Enterprises using AI, Malaysia and EU27, by sector",
+        "Perusahaan yang menggunakan AI, Malaysia dan EU27, mengikut sektor",
+    ),
+    "benchmark_caption": (
+        "Share of enterprises with 10 or more staff using at least one AI technology (Eurostat "
+        "definition). Malaysia: latest sector survey; EU27: Eurostat isoc_eb_ai, latest year.",
+        "Peratus perusahaan dengan 10 atau lebih pekerja yang menggunakan sekurang-kurangnya satu "
+        "teknologi AI (takrif Eurostat). Malaysia: tinjauan sektor terkini; EU27: Eurostat "
+        "isoc_eb_ai, tahun terkini.",
+    ),
     "malaysia": ("Malaysia", "Malaysia"),
     "eu27": ("EU27", "EU27"),
     "share_enterprises": ("% of enterprises", "% perusahaan"),
     # agencies
     "agencies_title": ("Ministries and agencies", "Kementerian dan agensi"),
-    "agencies_lead": ("Agencies are compared only within their peer group.",
-                      "Agensi dibandingkan hanya dalam kumpulan setara masing-masing."),
+    "agencies_lead": (
+        "Agencies are compared only within their peer group.",
+        "Agensi dibandingkan hanya dalam kumpulan setara masing-masing.",
+    ),
     "ranking_title": ("AI Transformation Index ranking", "Kedudukan Indeks Transformasi AI"),
     "ranking_lead": ("{n} agencies. Open an agency for its profile.", "{n} agensi. Buka agensi untuk profilnya."),
-    "ranking_caption": ("Rank within the peer group; the rank range shows the best and worst rank under alternative "
-                        "aggregations.",
-                        "Kedudukan dalam kumpulan setara; julat kedudukan menunjukkan kedudukan terbaik dan terburuk "
-                        "di bawah kaedah pengagregatan alternatif."),
+    "ranking_caption": (
+        "Rank within the peer group; the rank range shows the best and worst rank under alternative aggregations.",
+        "Kedudukan dalam kumpulan setara; julat kedudukan menunjukkan kedudukan terbaik dan terburuk "
+        "di bawah kaedah pengagregatan alternatif.",
+    ),
     "ministry_kpi_title": ("A KPI across ministries", "KPI merentas kementerian"),
-    "ministry_kpi_caption": ("Each ministry's value rolled up from its agencies; the table gives status and coverage.",
-                             "Nilai setiap kementerian digabungkan daripada agensinya; jadual memberikan status dan "
-                             "liputan."),
+    "ministry_kpi_caption": (
+        "Each ministry's value rolled up from its agencies; the table gives status and coverage.",
+        "Nilai setiap kementerian digabungkan daripada agensinya; jadual memberikan status dan liputan.",
+    ),
     "agency_not_found": ("No agency with the code {code}", "Tiada agensi dengan kod {code}"),
     "back_agencies": ("Back to ministries and agencies", "Kembali ke kementerian dan agensi"),
     "agency_kpis_title": ("KPIs of this agency", "KPI agensi ini"),
     "agency_trend_title": ("KPI trend", "Trend KPI"),
-    "agency_trend_caption": ("The agency against its ministry, the nation and the target trajectory.",
-                             "Agensi berbanding kementeriannya, negara dan trajektori sasaran."),
-    "agency_index_caption": ("The agency's AI Transformation Index by quarter.",
-                             "Indeks Transformasi AI agensi mengikut suku tahun."),
+    "agency_trend_caption": (
+        "The agency against its ministry, the nation and the target trajectory.",
+        "Agensi berbanding kementeriannya, negara dan trajektori sasaran.",
+    ),
+    "agency_index_caption": (
+        "The agency's AI Transformation Index by quarter.",
+        "Indeks Transformasi AI agensi mengikut suku tahun.",
+    ),
     "rank_of": ("rank {rank} of {n} ({group})", "kedudukan {rank} daripada {n} ({group})"),
     "register_title": ("AI systems in the register", "Sistem AI dalam daftar"),
     "system_id": ("System id", "Id sistem"),
@@ -369,8 +431,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "genai": ("Uses GenAI", "Guna GenAI"),
     "citizen_facing": ("Citizen-facing", "Berhadapan rakyat"),
     "submissions_title": ("Submissions", "Penyerahan"),
-    "submissions_hidden": ("Submissions of this agency are shown to its own analysts, viewers and administrators.",
-                           "Penyerahan agensi ini ditunjukkan kepada penganalisisnya sendiri, pemerhati dan pentadbir."),
+    "submissions_hidden": (
+        "Submissions of this agency are shown to its own analysts, viewers and administrators.",
+        "Penyerahan agensi ini ditunjukkan kepada penganalisisnya sendiri, pemerhati dan pentadbir.",
+    ),
     "submission_id": ("Submission", "Penyerahan"),
     "kind": ("Kind", "Jenis"),
     "file_name": ("File", "Fail"),
@@ -379,16 +443,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rows": ("Rows", "Baris"),
     "warnings": ("Warnings", "Amaran"),
     # deliverables
-    "deliverables_lead": ("NAIO's deliverables D1-D7 and their milestones, planned against actual.",
-                          "Hasil utama NAIO D1-D7 dan batu tandanya, dirancang berbanding sebenar."),
+    "deliverables_lead": (
+        "NAIO's deliverables D1-D7 and their milestones, planned against actual.",
+        "Hasil utama NAIO D1-D7 dan batu tandanya, dirancang berbanding sebenar.",
+    ),
     "k27_title": ("Milestone completion (K27)", "Kadar siap batu tanda (K27)"),
     "deliverable_status_title": ("Deliverables", "Hasil utama"),
     "timeline_title": ("Milestone timeline", "Garis masa batu tanda"),
     "timeline_chart": ("Milestones: planned date and actual date", "Batu tanda: tarikh dirancang dan tarikh sebenar"),
-    "timeline_caption": ("Grey bar: planned date. Filled marker: actual date (or planned date when not yet done); its "
-                         "shape and the legend give the status. Dotted line: today.",
-                         "Bar kelabu: tarikh dirancang. Penanda berisi: tarikh sebenar (atau tarikh dirancang jika "
-                         "belum selesai); bentuk dan petunjuk memberikan status. Garis bertitik: hari ini."),
+    "timeline_caption": (
+        "Grey bar: planned date. Filled marker: actual date (or planned date when not yet done); its "
+        "shape and the legend give the status. Dotted line: today.",
+        "Bar kelabu: tarikh dirancang. Penanda berisi: tarikh sebenar (atau tarikh dirancang jika "
+        "belum selesai); bentuk dan petunjuk memberikan status. Garis bertitik: hari ini.",
+    ),
     "planned": ("Planned", "Dirancang"),
     "actual": ("Actual", "Sebenar"),
     "today": ("Today", "Hari ini"),
@@ -397,16 +465,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "evidence": ("Evidence", "Bukti"),
     # map
     "map_title": ("Map by state", "Peta mengikut negeri"),
-    "map_lead": ("A KPI across Malaysia's 16 states and federal territories, from the agencies' state breakdowns.",
-                 "KPI merentas 16 negeri dan wilayah persekutuan Malaysia, daripada pecahan negeri agensi."),
+    "map_lead": (
+        "A KPI across Malaysia's 16 states and federal territories, from the agencies' state breakdowns.",
+        "KPI merentas 16 negeri dan wilayah persekutuan Malaysia, daripada pecahan negeri agensi.",
+    ),
     "map_section": ("KPI by state", "KPI mengikut negeri"),
-    "map_caption": ("Darker blue is a higher value. States without a value are left blank; the table lists every "
-                    "state.",
-                    "Biru lebih gelap ialah nilai lebih tinggi. Negeri tanpa nilai dibiarkan kosong; jadual "
-                    "menyenaraikan setiap negeri."),
+    "map_caption": (
+        "Darker blue is a higher value. States without a value are left blank; the table lists every state.",
+        "Biru lebih gelap ialah nilai lebih tinggi. Negeri tanpa nilai dibiarkan kosong; jadual "
+        "menyenaraikan setiap negeri.",
+    ),
     # KPI catalogue and KPI page
     "kpis_title": ("KPI catalogue", "Katalog KPI"),
-    "kpis_lead": ("Every KPI, its definition and its national status.", "Setiap KPI, takrifnya dan status kebangsaannya."),
+    "kpis_lead": (
+        "Every KPI, its definition and its national status.",
+        "Setiap KPI, takrifnya dan status kebangsaannya.",
+    ),
     "catalogue_title": ("KPIs", "KPI"),
     "catalogue_lead": ("{n} KPIs, national values for {period}.", "{n} KPI, nilai kebangsaan bagi {period}."),
     "kpi_not_found": ("No KPI with the id {kpi}", "Tiada KPI dengan id {kpi}"),
@@ -420,30 +494,42 @@ STRINGS: dict[str, tuple[str, str]] = {
     "source": ("Source", "Sumber"),
     "no_targets": ("No dated target", "Tiada sasaran bertarikh"),
     "trajectory_title": ("Values, target trajectory and projection", "Nilai, trajektori sasaran dan unjuran"),
-    "trajectory_caption": ("Solid line: reported values. Dotted line: straight-line trajectory from the baseline to "
-                           "the dated target. Dashed line: projection of the recent trend; star: the target.",
-                           "Garis padu: nilai dilaporkan. Garis bertitik: trajektori garis lurus dari garis dasar ke "
-                           "sasaran bertarikh. Garis putus-putus: unjuran trend terkini; bintang: sasaran."),
+    "trajectory_caption": (
+        "Solid line: reported values. Dotted line: straight-line trajectory from the baseline to "
+        "the dated target. Dashed line: projection of the recent trend; star: the target.",
+        "Garis padu: nilai dilaporkan. Garis bertitik: trajektori garis lurus dari garis dasar ke "
+        "sasaran bertarikh. Garis putus-putus: unjuran trend terkini; bintang: sasaran.",
+    ),
     "projection": ("Projection", "Unjuran"),
-    "projection_text": ("Projected {value} by {period} against a target of {target}; target reached: {reach}.",
-                        "Unjuran {value} menjelang {period} berbanding sasaran {target}; sasaran dicapai: {reach}."),
+    "projection_text": (
+        "Projected {value} by {period} against a target of {target}; target reached: {reach}.",
+        "Unjuran {value} menjelang {period} berbanding sasaran {target}; sasaran dicapai: {reach}.",
+    ),
     "projection_none": ("No projection for this selection.", "Tiada unjuran untuk pilihan ini."),
     "not_reached": ("not on the current trend", "tidak pada trend semasa"),
     "values_by_level": ("Values by level", "Nilai mengikut peringkat"),
     "levels_chart": ("By {level}, {period}", "Mengikut {level}, {period}"),
-    "levels_caption": ("Every entity of the level; the table adds status and coverage.",
-                       "Setiap entiti peringkat ini; jadual menambah status dan liputan."),
-    "levels_caption_cut": ("The {n} highest and lowest of {total}; the table lists all of them.",
-                           "{n} tertinggi dan terendah daripada {total}; jadual menyenaraikan kesemuanya."),
+    "levels_caption": (
+        "Every entity of the level; the table adds status and coverage.",
+        "Setiap entiti peringkat ini; jadual menambah status dan liputan.",
+    ),
+    "levels_caption_cut": (
+        "The {n} highest and lowest of {total}; the table lists all of them.",
+        "{n} tertinggi dan terendah daripada {total}; jadual menyenaraikan kesemuanya.",
+    ),
     "lineage_title": ("Lineage: the submissions behind this value", "Salasilah: penyerahan di sebalik nilai ini"),
     "lineage_lead": ("Computed from {n} accepted submissions.", "Dikira daripada {n} penyerahan yang diterima."),
     "lineage_none": ("No submissions stand behind this value.", "Tiada penyerahan di sebalik nilai ini."),
-    "lineage_hidden": ("{n} submissions of other agencies are not shown to you.",
-                       "{n} penyerahan agensi lain tidak ditunjukkan kepada anda."),
+    "lineage_hidden": (
+        "{n} submissions of other agencies are not shown to you.",
+        "{n} penyerahan agensi lain tidak ditunjukkan kepada anda.",
+    ),
     # data status
     "data_title": ("Data and pipeline status", "Status data dan saluran"),
-    "data_lead": ("Runs of every job, returns received against expected, and the freshness of each source.",
-                  "Larian setiap tugas, penyata diterima berbanding dijangka, dan kesegaran setiap sumber."),
+    "data_lead": (
+        "Runs of every job, returns received against expected, and the freshness of each source.",
+        "Larian setiap tugas, penyata diterima berbanding dijangka, dan kesegaran setiap sumber.",
+    ),
     "runs_title": ("Pipeline runs", "Larian saluran"),
     "latest_by_job": ("Latest run of each job", "Larian terkini setiap tugas"),
     "all_runs": ("All recent runs ({n})", "Semua larian terkini ({n})"),
@@ -456,14 +542,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error": ("Error", "Ralat"),
     "completeness_title": ("Returns completeness", "Kelengkapan penyata"),
     "completeness_chart": ("Returns received against expected", "Penyata diterima berbanding dijangka"),
-    "completeness_caption": ("Each cell: indicators received / expected for the agency and quarter; colour is the "
-                             "share received.",
-                             "Setiap petak: penunjuk diterima / dijangka bagi agensi dan suku tahun; warna ialah "
-                             "bahagian yang diterima."),
-    "completeness_caption_ministry": ("Totals by ministry (choose a ministry to see its agencies). Each cell: "
-                                      "received / expected; colour is the share received.",
-                                      "Jumlah mengikut kementerian (pilih kementerian untuk melihat agensinya). "
-                                      "Setiap petak: diterima / dijangka; warna ialah bahagian yang diterima."),
+    "completeness_caption": (
+        "Each cell: indicators received / expected for the agency and quarter; colour is the share received.",
+        "Setiap petak: penunjuk diterima / dijangka bagi agensi dan suku tahun; warna ialah bahagian yang diterima.",
+    ),
+    "completeness_caption_ministry": (
+        "Totals by ministry (choose a ministry to see its agencies). Each cell: "
+        "received / expected; colour is the share received.",
+        "Jumlah mengikut kementerian (pilih kementerian untuk melihat agensinya). "
+        "Setiap petak: diterima / dijangka; warna ialah bahagian yang diterima.",
+    ),
     "received_pct": ("Received (%)", "Diterima (%)"),
     "received_n": ("Received", "Diterima"),
     "on_time": ("On time", "Tepat masa"),

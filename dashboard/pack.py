@@ -110,16 +110,22 @@ def build_pack(settings: Settings, store: Store, *, period: str | None = None, l
     period = check_request(wh, period, lang)
     meta = wh.meta()
     target = settings.data_dir / "packs" / f"{snapshot_id}-{period}-{lang}-{_layout_version()}.pdf"
+    if use_cache and target.exists():
+        return _kept(target, snapshot_id, meta, period, lang)
     with _build_lock:
-        if use_cache and target.exists():
-            pdf = target.read_bytes()
-            return Pack(pdf, target, snapshot_id, meta["content_hash"], period, lang, page_count(pdf), True)
+        if use_cache and target.exists():  # built by another request while this one waited
+            return _kept(target, snapshot_id, meta, period, lang)
         pdf = _recorded_build(settings, store, wh, period, lang, trigger)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(pdf)
         os.replace(tmp, target)
     return Pack(pdf, target, snapshot_id, meta["content_hash"], period, lang, page_count(pdf), False)
+
+
+def _kept(target: Path, snapshot_id: str, meta: dict, period: str, lang: str) -> Pack:
+    pdf = target.read_bytes()
+    return Pack(pdf, target, snapshot_id, meta["content_hash"], period, lang, page_count(pdf), True)
 
 
 def _recorded_build(settings: Settings, store: Store, wh: Warehouse, period: str, lang: str, trigger: str) -> bytes:
@@ -168,7 +174,7 @@ def footer(snapshot_id: str, period: str, lang: str) -> str:
     left = html.escape(tr("footer", lang, period=period_label(period, lang), snapshot=snapshot_id))
     right = html.escape(tr("page_of", lang, page="\0", pages="\1")).replace(
         "\0", '<span class="pageNumber"></span>').replace("\1", '<span class="totalPages"></span>')
-    return ('<div style="font-family: \'DejaVu Sans\', sans-serif; font-size: 7px; color: #6B6B74; width: 100%; '
+    return ('<div style="font-family: \'DejaVu Sans\', sans-serif; font-size: 8px; color: #6B6B74; width: 100%; '
             f'margin: 0 14mm; display: flex; justify-content: space-between;"><span>{left}</span><span>{right}</span></div>')
 
 

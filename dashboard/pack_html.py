@@ -149,7 +149,7 @@ def cover(data: PackData, lang: str, contents: Sequence[Section]) -> Section:
     items = "".join(f"<li>{esc(s.title)}</li>" for s in contents)
     body = (f'<div class="cover-band"><h1>{esc(tr("title", lang))}</h1><p class="subtitle">{esc(tr("subtitle", lang))}'
             f' · {esc(tr("office", lang))}</p></div>'
-            f'<div class="cover-period">{esc(tr("quarter", lang))} {esc(i18n.period_label(period, lang))}</div>'
+            f'<div class="cover-period">{esc(i18n.period_label(period, lang))}</div>'
             f'<div class="cover-range">{esc(tr("covers", lang))}: {esc(span)}</div>'
             f'<div class="contents"><h3>{esc(tr("contents", lang))}</h3><ol>{items}</ol></div>'
             f'<dl class="cover-meta"><dt>{esc(tr("published", lang))}</dt><dd>{esc(published_text)}</dd>'

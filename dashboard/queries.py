@@ -24,8 +24,9 @@ _meta_lock = threading.Lock()
 _meta_cache: dict[str, tuple[tuple, dict]] = {}
 
 QUARTER = "quarter"
-VALUE_COLUMNS = ("kpi_id, period, level, entity_code, value, numerator, denominator, target, trajectory, "
-                 "status, reported, expected")
+VALUE_COLUMNS = (
+    "kpi_id, period, level, entity_code, value, numerator, denominator, target, trajectory, status, reported, expected"
+)
 
 
 def _frames(wh: Warehouse, *statements: tuple[str, list]) -> list[pd.DataFrame]:
@@ -84,8 +85,11 @@ def dims(wh: Warehouse) -> Dimensions:
 def _dims(path: str, snapshot_id: str, current_period: str) -> Dimensions:
     agencies, ministries, sectors, states, kpis, period_rows, deliverables, state_kpis = _frames(
         Warehouse(Path(path)),
-        ("SELECT a.*, m.name_en AS ministry_en, m.name_ms AS ministry_ms FROM dim_agency a "
-         "LEFT JOIN dim_ministry m USING (ministry_code) ORDER BY a.agency_code", []),
+        (
+            "SELECT a.*, m.name_en AS ministry_en, m.name_ms AS ministry_ms FROM dim_agency a "
+            "LEFT JOIN dim_ministry m USING (ministry_code) ORDER BY a.agency_code",
+            [],
+        ),
         ("SELECT * FROM dim_ministry ORDER BY sort_order, ministry_code", []),
         ("SELECT * FROM dim_sector ORDER BY section", []),
         ("SELECT * FROM dim_state ORDER BY state_code", []),
@@ -95,8 +99,18 @@ def _dims(path: str, snapshot_id: str, current_period: str) -> Dimensions:
         ("SELECT DISTINCT kpi_id FROM kpi_value WHERE level = 'state' AND value IS NOT NULL ORDER BY kpi_id", []),
     )
     quarters = tuple(period_rows["period"]) or ((current_period,) if current_period else ())
-    return Dimensions(snapshot_id, current_period, quarters, agencies, ministries, sectors, states, kpis,
-                      deliverables, tuple(state_kpis["kpi_id"]))
+    return Dimensions(
+        snapshot_id,
+        current_period,
+        quarters,
+        agencies,
+        ministries,
+        sectors,
+        states,
+        kpis,
+        deliverables,
+        tuple(state_kpis["kpi_id"]),
+    )
 
 
 def previous_period(period: str) -> str:
@@ -124,53 +138,62 @@ def _snapshot_sql(level: str, entity: str, period: str) -> tuple[str, list]:
         "LEFT JOIN kpi_value v ON v.kpi_id = d.kpi_id AND v.level = ? AND v.entity_code = ? AND v.period = ? "
         "AND v.period_type = 'quarter' "
         "LEFT JOIN kpi_value p ON p.kpi_id = d.kpi_id AND p.level = ? AND p.entity_code = ? "
-        "AND p.period = ? AND p.period_type = 'quarter' ORDER BY d.kpi_id")
+        "AND p.period = ? AND p.period_type = 'quarter' ORDER BY d.kpi_id"
+    )
     return sql, [level, entity, period, level, entity, P.previous(period)]
 
 
-def kpi_snapshot_and_series(wh: Warehouse, level: str, entity: str, period: str, first: str,
-                            kpi_ids: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def kpi_snapshot_and_series(
+    wh: Warehouse, level: str, entity: str, period: str, first: str, kpi_ids: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``kpi_snapshot`` and the quarterly series of ``kpi_ids`` from ``first``, on one connection."""
     snap_sql, snap_params = _snapshot_sql(level, entity, period)
-    series_sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND entity_code = ? "
-                  "AND period_type = 'quarter' AND period BETWEEN ? AND ? AND list_contains(?, kpi_id) "
-                  "ORDER BY kpi_id, period")
+    series_sql = (
+        f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND entity_code = ? "
+        "AND period_type = 'quarter' AND period BETWEEN ? AND ? AND list_contains(?, kpi_id) "
+        "ORDER BY kpi_id, period"
+    )
     snap, series = _frames(wh, (snap_sql, snap_params), (series_sql, [level, entity, first, period, list(kpi_ids)]))
     return snap, series
 
 
-def kpi_series_for(wh: Warehouse, kpi_id: str, members: list[tuple[str, str]], first: str,
-                   last: str) -> pd.DataFrame:
+def kpi_series_for(wh: Warehouse, kpi_id: str, members: list[tuple[str, str]], first: str, last: str) -> pd.DataFrame:
     """One KPI's quarterly series for several (level, entity) pairs, in the order given."""
     if not members:
         return pd.DataFrame(columns=[c.strip() for c in VALUE_COLUMNS.split(",")])
     cond = " OR ".join(["(level = ? AND entity_code = ?)"] * len(members))
     params: list = [kpi_id, first, last] + [v for pair in members for v in pair]
-    sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND period_type = 'quarter' "
-           f"AND period BETWEEN ? AND ? AND ({cond}) ORDER BY period")
+    sql = (
+        f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND period_type = 'quarter' "
+        f"AND period BETWEEN ? AND ? AND ({cond}) ORDER BY period"
+    )
     frame = wh.frame(sql, params)
     order = {pair: i for i, pair in enumerate(members)}
     frame["_o"] = [order.get((lv, e), 0) for lv, e in zip(frame["level"], frame["entity_code"], strict=False)]
     return frame.sort_values(["_o", "period"], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
-def kpi_trend(wh: Warehouse, kpi_id: str, level: str, entity: str, first: str,
-              last: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def kpi_trend(
+    wh: Warehouse, kpi_id: str, level: str, entity: str, first: str, last: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A KPI's series for one entity and its projection, on one connection."""
-    series_sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND level = ? AND entity_code = ? "
-                  "AND period_type = 'quarter' AND period BETWEEN ? AND ? ORDER BY period")
-    proj_sql = ("SELECT * FROM kpi_projection WHERE kpi_id = ? AND level = ? AND entity_code = ? "
-                "ORDER BY target_period")
-    series, proj = _frames(wh, (series_sql, [kpi_id, level, entity, first, last]),
-                           (proj_sql, [kpi_id, level, entity]))
+    series_sql = (
+        f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND level = ? AND entity_code = ? "
+        "AND period_type = 'quarter' AND period BETWEEN ? AND ? ORDER BY period"
+    )
+    proj_sql = "SELECT * FROM kpi_projection WHERE kpi_id = ? AND level = ? AND entity_code = ? ORDER BY target_period"
+    series, proj = _frames(wh, (series_sql, [kpi_id, level, entity, first, last]), (proj_sql, [kpi_id, level, entity]))
     return series, proj
 
 
-def kpi_series(wh: Warehouse, level: str, entity: str, first: str, last: str,
-               kpi_ids: list[str] | None = None) -> pd.DataFrame:
+def kpi_series(
+    wh: Warehouse, level: str, entity: str, first: str, last: str, kpi_ids: list[str] | None = None
+) -> pd.DataFrame:
     """Quarterly values of one entity from ``first`` to ``last`` (all KPIs unless ``kpi_ids``)."""
-    sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND entity_code = ? AND period_type = 'quarter' "
-           "AND period BETWEEN ? AND ?")
+    sql = (
+        f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND entity_code = ? AND period_type = 'quarter' "
+        "AND period BETWEEN ? AND ?"
+    )
     params: list = [level, entity, first, last]
     if kpi_ids:
         sql += " AND list_contains(?, kpi_id)"
@@ -178,79 +201,96 @@ def kpi_series(wh: Warehouse, level: str, entity: str, first: str, last: str,
     return wh.frame(sql + " ORDER BY kpi_id, period", params)
 
 
-def kpi_series_many(wh: Warehouse, kpi_id: str, level: str, entities: list[str], first: str,
-                    last: str) -> pd.DataFrame:
-    sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND level = ? AND period_type = 'quarter' "
-           "AND list_contains(?, entity_code) AND period BETWEEN ? AND ? ORDER BY entity_code, period")
+def kpi_series_many(wh: Warehouse, kpi_id: str, level: str, entities: list[str], first: str, last: str) -> pd.DataFrame:
+    sql = (
+        f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND level = ? AND period_type = 'quarter' "
+        "AND list_contains(?, entity_code) AND period BETWEEN ? AND ? ORDER BY entity_code, period"
+    )
     return wh.frame(sql, [kpi_id, level, list(entities), first, last])
 
 
 def kpi_level_values(wh: Warehouse, kpi_id: str, level: str, period: str) -> pd.DataFrame:
     """One KPI for every entity of a level in one quarter."""
-    sql = (f"SELECT {VALUE_COLUMNS}, submission_ids FROM kpi_value WHERE kpi_id = ? AND level = ? AND period = ? "
-           "AND period_type = 'quarter' AND entity_code <> '' ORDER BY value DESC NULLS LAST, entity_code")
+    sql = (
+        f"SELECT {VALUE_COLUMNS}, submission_ids FROM kpi_value WHERE kpi_id = ? AND level = ? AND period = ? "
+        "AND period_type = 'quarter' AND entity_code <> '' ORDER BY value DESC NULLS LAST, entity_code"
+    )
     return wh.frame(sql, [kpi_id, level, period])
 
 
 def kpi_value_row(wh: Warehouse, kpi_id: str, level: str, entity: str, period: str) -> dict | None:
-    sql = (f"SELECT {VALUE_COLUMNS}, submission_ids FROM kpi_value WHERE kpi_id = ? AND level = ? "
-           "AND entity_code = ? AND period = ? AND period_type = 'quarter'")
+    sql = (
+        f"SELECT {VALUE_COLUMNS}, submission_ids FROM kpi_value WHERE kpi_id = ? AND level = ? "
+        "AND entity_code = ? AND period = ? AND period_type = 'quarter'"
+    )
     frame = wh.frame(sql, [kpi_id, level, entity, period])
     return frame.iloc[0].to_dict() if len(frame) else None
 
 
 def level_matrix(wh: Warehouse, level: str, period: str) -> pd.DataFrame:
     """Every KPI x entity of a level in one quarter (sector heatmap)."""
-    sql = (f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND period = ? AND period_type = 'quarter' "
-           "ORDER BY entity_code, kpi_id")
+    sql = (
+        f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND period = ? AND period_type = 'quarter' "
+        "ORDER BY entity_code, kpi_id"
+    )
     return wh.frame(sql, [level, period])
 
 
 def projection(wh: Warehouse, kpi_id: str, level: str, entity: str) -> pd.DataFrame:
-    sql = ("SELECT * FROM kpi_projection WHERE kpi_id = ? AND level = ? AND entity_code = ? "
-           "ORDER BY target_period")
+    sql = "SELECT * FROM kpi_projection WHERE kpi_id = ? AND level = ? AND entity_code = ? ORDER BY target_period"
     return wh.frame(sql, [kpi_id, level, entity])
 
 
 def value_lineage(wh: Warehouse, kpi_id: str, level: str, entity: str, period: str) -> pd.DataFrame:
     """The submissions a materialised value was computed from (its ``submission_ids``)."""
-    sql = ("WITH v AS (SELECT unnest(string_split(coalesce(submission_ids, ''), ',')) AS sid FROM kpi_value "
-           "WHERE kpi_id = ? AND level = ? AND entity_code = ? AND period = ? AND period_type = 'quarter') "
-           "SELECT s.submission_id, s.kind, s.file_name, s.agency_code, s.periods, s.received_at, s.status "
-           "FROM submissions s JOIN v ON s.submission_id = TRY_CAST(trim(v.sid) AS INTEGER) "
-           "ORDER BY s.received_at DESC, s.submission_id DESC")
+    sql = (
+        "WITH v AS (SELECT unnest(string_split(coalesce(submission_ids, ''), ',')) AS sid FROM kpi_value "
+        "WHERE kpi_id = ? AND level = ? AND entity_code = ? AND period = ? AND period_type = 'quarter') "
+        "SELECT s.submission_id, s.kind, s.file_name, s.agency_code, s.periods, s.received_at, s.status "
+        "FROM submissions s JOIN v ON s.submission_id = TRY_CAST(trim(v.sid) AS INTEGER) "
+        "ORDER BY s.received_at DESC, s.submission_id DESC"
+    )
     return wh.frame(sql, [kpi_id, level, entity, period])
 
 
 def lineage(wh: Warehouse, submission_ids: list[int]) -> pd.DataFrame:
     """Submissions behind a value: id, file name, agency, received, status."""
     if not submission_ids:
-        return pd.DataFrame(columns=["submission_id", "kind", "file_name", "agency_code", "periods",
-                                     "received_at", "status"])
-    sql = ("SELECT submission_id, kind, file_name, agency_code, periods, received_at, status FROM submissions "
-           "WHERE list_contains(?, submission_id) ORDER BY received_at DESC, submission_id DESC")
+        return pd.DataFrame(
+            columns=["submission_id", "kind", "file_name", "agency_code", "periods", "received_at", "status"]
+        )
+    sql = (
+        "SELECT submission_id, kind, file_name, agency_code, periods, received_at, status FROM submissions "
+        "WHERE list_contains(?, submission_id) ORDER BY received_at DESC, submission_id DESC"
+    )
     return wh.frame(sql, [list(submission_ids)])
 
 
 # ---- composite index ------------------------------------------------------------------------
 def composite(wh: Warehouse, level: str, period: str) -> pd.DataFrame:
     """Composite index of every entity of a level with the previous quarter's value."""
-    sql = ("SELECT c.*, p.index_value AS previous FROM composite_index c "
-           "LEFT JOIN composite_index p ON p.level = c.level AND p.entity_code = c.entity_code AND p.period = ? "
-           "WHERE c.level = ? AND c.period = ? ORDER BY c.peer_group, c.rank NULLS LAST, c.entity_code")
+    sql = (
+        "SELECT c.*, p.index_value AS previous FROM composite_index c "
+        "LEFT JOIN composite_index p ON p.level = c.level AND p.entity_code = c.entity_code AND p.period = ? "
+        "WHERE c.level = ? AND c.period = ? ORDER BY c.peer_group, c.rank NULLS LAST, c.entity_code"
+    )
     return wh.frame(sql, [P.previous(period), level, period])
 
 
 def composite_series(wh: Warehouse, level: str, entity: str, last: str) -> pd.DataFrame:
-    sql = ("SELECT period, index_value, rank, n_peers, peer_group, components_json FROM composite_index "
-           "WHERE level = ? AND entity_code = ? AND period <= ? ORDER BY period")
+    sql = (
+        "SELECT period, index_value, rank, n_peers, peer_group, components_json FROM composite_index "
+        "WHERE level = ? AND entity_code = ? AND period <= ? ORDER BY period"
+    )
     return wh.frame(sql, [level, entity, last])
 
 
 # ---- deliverables ---------------------------------------------------------------------------
 def milestones(wh: Warehouse) -> pd.DataFrame:
-    sql = ("SELECT m.*, d.name_en AS deliverable_en, d.name_ms AS deliverable_ms FROM fact_milestone m "
-           "LEFT JOIN dim_deliverable d USING (deliverable_code) ORDER BY m.deliverable_code, m.planned_date")
+    sql = (
+        "SELECT m.*, d.name_en AS deliverable_en, d.name_ms AS deliverable_ms FROM fact_milestone m "
+        "LEFT JOIN dim_deliverable d USING (deliverable_code) ORDER BY m.deliverable_code, m.planned_date"
+    )
     return wh.frame(sql)
 
 
@@ -268,7 +308,8 @@ def sector_vs_benchmark(wh: Warehouse) -> pd.DataFrame:
         "  FROM fact_benchmark WHERE series = ? AND geo LIKE 'EU27%' AND sector_code <> 'ALL' GROUP BY sector_code) "
         "SELECT coalesce(my.sector_code, eu.sector_code) AS sector_code, my_value, my_period, eu_value, eu_year "
         "FROM my FULL OUTER JOIN eu ON my.sector_code = eu.sector_code "
-        "WHERE coalesce(my.sector_code, eu.sector_code) IN (SELECT section FROM dim_sector) ORDER BY 1")
+        "WHERE coalesce(my.sector_code, eu.sector_code) IN (SELECT section FROM dim_sector) ORDER BY 1"
+    )
     return wh.frame(sql, [SECTOR_INDICATOR, BENCHMARK_SERIES])
 
 
@@ -281,29 +322,36 @@ def sector_agencies(wh: Warehouse, section: str, period: str) -> pd.DataFrame:
         "  WHERE msic_section = ? GROUP BY agency_code) "
         "SELECT coalesce(r.agency_code, s.agency_code) AS agency_code, coalesce(n_values, 0) AS n_values, "
         "coalesce(n_systems, 0) AS n_systems FROM r FULL OUTER JOIN s ON r.agency_code = s.agency_code "
-        "ORDER BY n_systems DESC, n_values DESC, agency_code")
+        "ORDER BY n_systems DESC, n_values DESC, agency_code"
+    )
     return wh.frame(sql, [section, period, section])
 
 
 # ---- agencies -------------------------------------------------------------------------------
 def agency_submissions(wh: Warehouse, agency_code: str, limit: int = 50) -> pd.DataFrame:
-    sql = ("SELECT submission_id, kind, file_name, periods, received_at, status, n_rows, n_errors, n_warnings "
-           "FROM submissions WHERE agency_code = ? ORDER BY received_at DESC, submission_id DESC LIMIT ?")
+    sql = (
+        "SELECT submission_id, kind, file_name, periods, received_at, status, n_rows, n_errors, n_warnings "
+        "FROM submissions WHERE agency_code = ? ORDER BY received_at DESC, submission_id DESC LIMIT ?"
+    )
     return wh.frame(sql, [agency_code, limit])
 
 
 def agency_register(wh: Warehouse, agency_code: str) -> pd.DataFrame:
     """The agency's AI systems as last reported (one row per system, latest period)."""
-    sql = ("SELECT system_id, title, stage, risk_tier, impact_assessment, human_oversight, citizen_facing, "
-           "uses_genai, msic_section, period FROM fact_register WHERE agency_code = ? "
-           "QUALIFY row_number() OVER (PARTITION BY system_id ORDER BY period DESC) = 1 ORDER BY stage, system_id")
+    sql = (
+        "SELECT system_id, title, stage, risk_tier, impact_assessment, human_oversight, citizen_facing, "
+        "uses_genai, msic_section, period FROM fact_register WHERE agency_code = ? "
+        "QUALIFY row_number() OVER (PARTITION BY system_id ORDER BY period DESC) = 1 ORDER BY stage, system_id"
+    )
     return wh.frame(sql, [agency_code])
 
 
 # ---- data status ----------------------------------------------------------------------------
 def completeness(wh: Warehouse, first: str, last: str, ministry: str | None = None) -> pd.DataFrame:
-    sql = ("SELECT c.agency_code, a.ministry_code, c.period, c.expected, c.received, c.on_time, c.late "
-           "FROM completeness c LEFT JOIN dim_agency a USING (agency_code) WHERE c.period BETWEEN ? AND ?")
+    sql = (
+        "SELECT c.agency_code, a.ministry_code, c.period, c.expected, c.received, c.on_time, c.late "
+        "FROM completeness c LEFT JOIN dim_agency a USING (agency_code) WHERE c.period BETWEEN ? AND ?"
+    )
     params: list = [first, last]
     if ministry:
         sql += " AND a.ministry_code = ?"
@@ -313,10 +361,12 @@ def completeness(wh: Warehouse, first: str, last: str, ministry: str | None = No
 
 def source_freshness(wh: Warehouse) -> pd.DataFrame:
     """Per kind and source of files: last received, counts accepted and rejected."""
-    sql = ("SELECT kind, source, max(received_at) AS last_received, count(*) AS n_files, "
-           "count(*) FILTER (WHERE status = 'accepted') AS n_accepted, "
-           "count(*) FILTER (WHERE status = 'rejected') AS n_rejected FROM submissions GROUP BY kind, source "
-           "ORDER BY last_received DESC")
+    sql = (
+        "SELECT kind, source, max(received_at) AS last_received, count(*) AS n_files, "
+        "count(*) FILTER (WHERE status = 'accepted') AS n_accepted, "
+        "count(*) FILTER (WHERE status = 'rejected') AS n_rejected FROM submissions GROUP BY kind, source "
+        "ORDER BY last_received DESC"
+    )
     return wh.frame(sql)
 
 

@@ -25,8 +25,15 @@ from dashboard.i18n import t
 
 log = logging.getLogger("naio.dashboard")
 
-NAV = (("/", "nav_overview"), ("/sectors", "nav_sectors"), ("/agencies", "nav_agencies"),
-       ("/deliverables", "nav_deliverables"), ("/map", "nav_map"), ("/kpis", "nav_kpis"), ("/data", "nav_data"))
+NAV = (
+    ("/", "nav_overview"),
+    ("/sectors", "nav_sectors"),
+    ("/agencies", "nav_agencies"),
+    ("/deliverables", "nav_deliverables"),
+    ("/map", "nav_map"),
+    ("/kpis", "nav_kpis"),
+    ("/data", "nav_data"),
+)
 ROLE_NAV = (("/submit", "nav_submit", ("analyst", "admin")), ("/admin", "nav_admin", ("admin",)))
 
 
@@ -34,7 +41,9 @@ ROLE_NAV = (("/submit", "nav_submit", ("analyst", "admin")), ("/admin", "nav_adm
 def _html_lang(index: str) -> str:
     """Serve ``<html lang=..>`` for the requested language from the first byte."""
     lang = i18n.lang_of(request.args.get("lang")) if has_request_context() else i18n.DEFAULT_LANG
-    return index.replace("<html>", f'<html lang="{lang}">', 1)
+    index = index.replace("<html>", f'<html lang="{lang}">', 1)
+    # Dash wraps its config and scripts in a <footer>; the page has its own footer landmark.
+    return index.replace("<footer>", "<div>", 1).replace("</footer>", "</div>", 1)
 
 
 def _current_period() -> str:
@@ -45,29 +54,57 @@ def _current_period() -> str:
 
 
 def layout() -> html.Div:
-    return html.Div(className="app", children=[
-        dcc.Location(id="url", refresh="callback-nav"),
-        dcc.Store(id="current-period", data=_current_period()),
-        dcc.Store(id="url-sync"),
-        html.A(t("skip", "en"), href="#main", className="skip-link", id="skip-link"),
-        html.Header(className="app-header", children=html.Div(className="header-inner", children=[
-            dcc.Link([html.Span("NAIO", className="brand-mark"), html.Span(id="brand-text", className="brand-text")],
-                     href="/", id="brand", className="brand"),
-            html.Nav(id="nav", className="nav", **{"aria-label": "Main"}),
-            html.Div(className="tools", children=[
-                html.Div(className="lang-switch", children=[
-                    dcc.Link("EN", href="/", id="lang-en", className="lang-opt", title="English"),
-                    dcc.Link("BM", href="/?lang=ms", id="lang-ms", className="lang-opt", title="Bahasa Malaysia"),
-                ]),
-                html.A(id="pdf-link", href="/pack", className="btn btn-secondary pdf-link"),
-                html.Span(id="user-name", className="user"),
-                html.A(id="signout", href="/logout", className="signout"),
-            ]),
-        ])),
-        html.Div(id="run-banner", className="banner-slot"),
-        html.Main(dash.page_container, id="main", className="content", tabIndex="-1"),
-        html.Footer(id="footer", className="app-footer"),
-    ])
+    return html.Div(
+        className="app",
+        children=[
+            dcc.Location(id="url", refresh="callback-nav"),
+            dcc.Store(id="current-period", data=_current_period()),
+            dcc.Store(id="url-sync"),
+            html.A(t("skip", "en"), href="#main", className="skip-link", id="skip-link"),
+            html.Header(
+                className="app-header",
+                children=html.Div(
+                    className="header-inner",
+                    children=[
+                        dcc.Link(
+                            [
+                                html.Span("NAIO", className="brand-mark"),
+                                html.Span(id="brand-text", className="brand-text"),
+                            ],
+                            href="/",
+                            id="brand",
+                            className="brand",
+                        ),
+                        html.Nav(id="nav", className="nav", **{"aria-label": "Main"}),
+                        html.Div(
+                            className="tools",
+                            children=[
+                                html.Div(
+                                    className="lang-switch",
+                                    children=[
+                                        dcc.Link("EN", href="/", id="lang-en", className="lang-opt", title="English"),
+                                        dcc.Link(
+                                            "BM",
+                                            href="/?lang=ms",
+                                            id="lang-ms",
+                                            className="lang-opt",
+                                            title="Bahasa Malaysia",
+                                        ),
+                                    ],
+                                ),
+                                html.A(id="pdf-link", href="/pack", className="btn btn-secondary pdf-link"),
+                                html.Span(id="user-name", className="user"),
+                                html.A(id="signout", href="/logout", className="signout"),
+                            ],
+                        ),
+                    ],
+                ),
+            ),
+            html.Div(id="run-banner", className="banner-slot"),
+            html.Main(dash.page_container, id="main", className="content", tabIndex="-1"),
+            html.Footer(id="footer", className="app-footer"),
+        ],
+    )
 
 
 def _lang_from(search: str | None) -> str:
@@ -81,8 +118,12 @@ def nav_links(pathname: str | None, lang: str, role: str | None) -> list:
     items = [(p, key) for p, key in NAV] + [(p, key) for p, key, roles in ROLE_NAV if role in roles]
     links = []
     for p, key in items:
-        active = path == p or (p != "/" and path.startswith(p)) or (p == "/agencies" and path.startswith("/agency/")) \
+        active = (
+            path == p
+            or (p != "/" and path.startswith(p))
+            or (p == "/agencies" and path.startswith("/agency/"))
             or (p == "/kpis" and path.startswith("/kpi/"))
+        )
         links.append(dcc.Link(t(key, lang), href=href(p, lang), className="nav-link active" if active else "nav-link"))
     return links
 
@@ -90,8 +131,15 @@ def nav_links(pathname: str | None, lang: str, role: str | None) -> list:
 def chrome(pathname: str | None, search: str | None) -> tuple:
     lang = _lang_from(search)
     user = current_user()
-    return (nav_links(pathname, lang, user.role if user else None), t("brand", lang), t("skip", lang),
-            t("download_pdf", lang), user.username if user else "", t("sign_out", lang), footer(lang))
+    return (
+        nav_links(pathname, lang, user.role if user else None),
+        t("brand", lang),
+        t("skip", lang),
+        t("download_pdf", lang),
+        user.username if user else "",
+        t("sign_out", lang),
+        footer(lang),
+    )
 
 
 def footer(lang: str) -> list:
@@ -99,8 +147,10 @@ def footer(lang: str) -> list:
         m = queries.meta(context.warehouse())
     except Exception:
         return [html.P(t("no_warehouse_title", lang))]
-    return [html.P(t("footer_snapshot", lang, snapshot=m.get("snapshot_id", "–"), published=m.get("published_at", "–"))),
-            html.P(t("footer_source", lang), className="muted")]
+    return [
+        html.P(t("footer_snapshot", lang, snapshot=m.get("snapshot_id", "–"), published=m.get("published_at", "–"))),
+        html.P(t("footer_source", lang), className="muted"),
+    ]
 
 
 def run_banner(pathname: str | None, search: str | None) -> list:
@@ -112,26 +162,63 @@ def run_banner(pathname: str | None, search: str | None) -> list:
         return []
     if not bad:
         return []
-    items = [html.Li(t("banner_item", lang, job=r["job"], status=i18n.run_word(r["status"], lang),
-                       when=str(r["started_at"])[:16], error=(r.get("error") or "–")[:160])) for r in bad]
-    return [html.Div(role="alert", className="banner banner-danger", children=[
-        html.Span("✖", className="banner-icon", **{"aria-hidden": "true"}),
-        html.Div([html.Strong(t("banner_title", lang)), html.Ul(items),
-                  dcc.Link(t("banner_link", lang), href=href("/data", lang))]),
-    ])]
+    items = [
+        html.Li(
+            t(
+                "banner_item",
+                lang,
+                job=r["job"],
+                status=i18n.run_word(r["status"], lang),
+                when=str(r["started_at"])[:16],
+                error=(r.get("error") or "–")[:160],
+            )
+        )
+        for r in bad
+    ]
+    return [
+        html.Div(
+            role="alert",
+            className="banner banner-danger",
+            children=[
+                html.Span("✖", className="banner-icon", **{"aria-hidden": "true"}),
+                html.Div(
+                    [
+                        html.Strong(t("banner_title", lang)),
+                        html.Ul(items),
+                        dcc.Link(t("banner_link", lang), href=href("/data", lang)),
+                    ]
+                ),
+            ],
+        )
+    ]
 
 
 def register_callbacks() -> None:
     """Register the frame's callbacks. Dash runs page modules once for every app it builds, so
     the overview page calls this: each app gets exactly one set."""
-    callback(Output("nav", "children"), Output("brand-text", "children"), Output("skip-link", "children"),
-             Output("pdf-link", "children"), Output("user-name", "children"), Output("signout", "children"),
-             Output("footer", "children"), Input("url", "pathname"), Input("url", "search"))(chrome)
+    callback(
+        Output("nav", "children"),
+        Output("brand-text", "children"),
+        Output("skip-link", "children"),
+        Output("pdf-link", "children"),
+        Output("user-name", "children"),
+        Output("signout", "children"),
+        Output("footer", "children"),
+        Input("url", "pathname"),
+        Input("url", "search"),
+    )(chrome)
     callback(Output("run-banner", "children"), Input("url", "pathname"), Input("url", "search"))(run_banner)
     clientside_callback(
         ClientsideFunction(namespace="naio", function_name="syncUrl"),
-        Output("url-sync", "data"), Output("lang-en", "href"), Output("lang-ms", "href"),
-        Output("lang-en", "className"), Output("lang-ms", "className"), Output("pdf-link", "href"),
-        Input("url", "pathname"), Input("url", "search"), Input({"type": FILTER, "key": ALL}, "value"),
-        State({"type": FILTER, "key": ALL}, "id"), State("current-period", "data"),
+        Output("url-sync", "data"),
+        Output("lang-en", "href"),
+        Output("lang-ms", "href"),
+        Output("lang-en", "className"),
+        Output("lang-ms", "className"),
+        Output("pdf-link", "href"),
+        Input("url", "pathname"),
+        Input("url", "search"),
+        Input({"type": FILTER, "key": ALL}, "value"),
+        State({"type": FILTER, "key": ALL}, "id"),
+        State("current-period", "data"),
     )

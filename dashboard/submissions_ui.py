@@ -18,7 +18,7 @@ from typing import Any
 
 from dash import html
 
-from dashboard import context
+from dashboard import context, i18n
 from etl import periods
 from etl.accounts import User
 from etl.ingest import Ingestor, IngestResult
@@ -26,7 +26,6 @@ from etl.problems import Problem, problem
 from etl.readers import read_sheet
 from etl.returns import format_number
 from etl.store import Store
-from etl.template import REFERENCE_COLUMNS
 
 log = logging.getLogger("naio.submissions")
 
@@ -145,17 +144,18 @@ def _refuse_foreign(user: User, result: IngestResult, data: bytes, action: str) 
         raise UploadRefused(", ".join(foreign))
 
 
-def check_upload(user: User, data: bytes, file_name: str) -> Outcome:
+def check_upload(user: User, data: bytes, file_name: str, action: str = "check return") -> Outcome:
     """Check a file without recording anything; refuses files for other agencies."""
     result = _ingestor().ingest_bytes(data, file_name or "upload", kind="return", source="upload",
                                       submitted_by=user.username, check_only=True, agency_scope=_scope(user))
     try:
-        _refuse_foreign(user, result, data, "check return")
+        _refuse_foreign(user, result, data, action)
     except UploadRefused:
         scoped = [p for p in result.problems if p.code == "agency-out-of-scope"]
         raise UploadRefused(_foreign_message(user, result, scoped)) from None
-    context.store().audit(user.username, "check return", target=result.file_name[:255],
-                          detail=f"{result.status}: {len(result.errors)} error(s)")
+    if action == "check return":  # a submission is audited once, when it is recorded
+        context.store().audit(user.username, action, target=result.file_name[:255],
+                              detail=f"{result.status}: {len(result.errors)} error(s)")
     return Outcome(result, sorted_problems(result.problems), change_rows(context.store(), result),
                    needs_reason=bool(result.superseded) and not result.errors)
 
@@ -169,10 +169,14 @@ def _foreign_message(user: User, result: IngestResult, scoped: list[Problem]) ->
 
 
 def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -> Outcome:
-    """Check, then record whole or not at all; a resubmission needs a reason first."""
-    checked = check_upload(user, data, file_name)
+    """Check, then record whole or not at all; a resubmission needs a reason first.
+
+    A file with errors is recorded as rejected (archived, with its problems) so that it shows
+    in the history; a file for another agency is refused before anything is recorded.
+    """
+    checked = check_upload(user, data, file_name, "submit return")
     reason = (reason or "").strip()[:1000] or None
-    if checked.result.errors or checked.result.status == "duplicate" or (checked.needs_reason and not reason):
+    if checked.needs_reason and not reason:
         return checked
     result = _ingestor().ingest_bytes(data, file_name or "upload", kind="return", source="upload",
                                       submitted_by=user.username, reason=reason, agency_scope=_scope(user))
@@ -184,9 +188,8 @@ def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
-    """Errors first, then by row; the template's own reference columns are not reported."""
-    shown = [p for p in problems if not (p.code == "unknown-column" and p.column in REFERENCE_COLUMNS)]
-    return sorted(shown, key=lambda p: (p.level != "error", p.row or 0, p.column))
+    """Errors first, then in the order of the rows."""
+    return sorted(problems, key=lambda p: (p.level != "error", p.row or 0, p.column))
 
 
 # ---- what would change --------------------------------------------------------------------------
@@ -242,7 +245,9 @@ def request_publish(store: Store, settings) -> None:
             _state["pending"] = True
             return
         _state["running"] = True
-    threading.Thread(target=_publish_loop, args=(store, settings), name="naio-upload-publish", daemon=True).start()
+    # Not a daemon: at shutdown the process waits for a publish to finish instead of
+    # killing it inside DuckDB (the swap is atomic either way; this keeps the run row honest).
+    threading.Thread(target=_publish_loop, args=(store, settings), name="naio-upload-publish").start()
 
 
 def _publish_loop(store: Store, settings) -> None:
@@ -282,7 +287,7 @@ def is_live(submission_id: int) -> tuple[bool, str]:
 
 # ---- the submissions table (history and admin pages) --------------------------------------------
 
-HISTORY_COLUMNS = (("id", "Submission", "Penghantaran"), ("received", "Received", "Diterima"),
+HISTORY_COLUMNS = (("id", "Submission", "Penyerahan"), ("received", "Received", "Diterima"),
                    ("file", "File", "Fail"), ("kind", "Kind", "Jenis"), ("agency", "Agency", "Agensi"), ("periods", "Periods", "Tempoh"),
                    ("status", "Status", "Status"), ("by", "By", "Oleh"), ("reason", "Reason", "Sebab"),
                    ("problems", "Errors / warnings", "Ralat / amaran"), ("files", "Download", "Muat turun"))
@@ -318,7 +323,8 @@ def submissions_table(rows: list[dict], lang: str, table_id: str = "history-tabl
         html.Td(int(r["submission_id"])), html.Td(local_time(r.get("received_at"))), html.Td(r.get("file_name")),
         html.Td(r.get("kind")),
         html.Td(r.get("agency_code") or "-"), html.Td(r.get("periods") or "-"),
-        html.Td(html.Span(f"{STATUS_ICON.get(r['status'], '')} {r['status']}", className="status")),
+        html.Td(html.Span(f"{STATUS_ICON.get(r['status'], '')} {i18n.submission_word(r['status'], lang)}",
+                          className="status")),
         html.Td(r.get("submitted_by")), html.Td(r.get("reason") or ""),
         html.Td(f"{int(r.get('n_errors') or 0)} / {int(r.get('n_warnings') or 0)}"), html.Td(_links(r, lang)),
     ], **{"data-submission": str(int(r["submission_id"]))}) for r in rows]

@@ -47,29 +47,49 @@ MILESTONE_STYLE: dict[str, tuple[str, str]] = {
     "planned": (MUTED, "circle-open"),
     "overdue": (DANGER_TEXT, "x"),
 }
-RUN_STYLE: dict[str, str] = {"ok": SUCCESS_TEXT, "failed": DANGER_TEXT, "missed": DANGER_TEXT,
-                             "running": PRIMARY, "skipped": MUTED}
+RUN_STYLE: dict[str, str] = {
+    "ok": SUCCESS_TEXT,
+    "failed": DANGER_TEXT,
+    "missed": DANGER_TEXT,
+    "running": PRIMARY,
+    "skipped": MUTED,
+}
 
 TEMPLATE_NAME = "myds"
 
 
 def _template() -> go.layout.Template:
-    axis = dict(gridcolor=BORDER, linecolor=BORDER, zerolinecolor=BORDER, tickfont=dict(color=BODY, size=12),
-                title=dict(font=dict(color=BODY, size=12)), automargin=True)
-    return go.layout.Template(layout=dict(
-        font=dict(family=FONT_BODY, color=BODY, size=13),
-        title=dict(font=dict(family=FONT_HEADING, color=HEADING, size=16), x=0, xanchor="left"),
-        paper_bgcolor=WHITE, plot_bgcolor=WHITE, colorway=SERIES,
-        xaxis=axis, yaxis=axis,
-        legend=dict(orientation="h", yanchor="top", y=-0.28, x=0, font=dict(size=12)),
-        hoverlabel=dict(font=dict(family=FONT_BODY, size=12), bgcolor=WHITE, bordercolor=BORDER),
-        margin=dict(l=8, r=8, t=48, b=8),
-        colorscale=dict(sequential=SEQUENTIAL),
-    ))
+    axis = dict(
+        gridcolor=BORDER,
+        linecolor=BORDER,
+        zerolinecolor=BORDER,
+        tickfont=dict(color=BODY, size=12),
+        title=dict(font=dict(color=BODY, size=12)),
+        automargin=True,
+    )
+    return go.layout.Template(
+        layout=dict(
+            font=dict(family=FONT_BODY, color=BODY, size=13),
+            title=dict(font=dict(family=FONT_HEADING, color=HEADING, size=16), x=0, xanchor="left"),
+            paper_bgcolor=WHITE,
+            plot_bgcolor=WHITE,
+            colorway=SERIES,
+            xaxis=axis,
+            yaxis=axis,
+            legend=dict(orientation="h", yanchor="top", y=-0.28, x=0, font=dict(size=12)),
+            hoverlabel=dict(font=dict(family=FONT_BODY, size=12), bgcolor=WHITE, bordercolor=BORDER),
+            margin=dict(l=8, r=8, t=48, b=8),
+            colorscale=dict(sequential=SEQUENTIAL),
+        )
+    )
 
 
 pio.templates[TEMPLATE_NAME] = _template()
 # Maps draw only the states' own GeoJSON (base layers hidden), but plotly.js still loads a world
 # topojson for geo plots: an empty one is served locally, so no page ever calls a CDN.
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "topojsonURL": "/assets/topojson/",
-                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "topojsonURL": "/assets/topojson/",
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+}

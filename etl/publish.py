@@ -212,13 +212,22 @@ def _benchmarks(ref: Path) -> pd.DataFrame:
 
 
 def _content_hash(con) -> str:
-    """A hash of the published content, independent of when or where it was built."""
+    """A hash of the published content, independent of when or where it was built.
+
+    Doubles are rounded to 9 decimals first: parallel aggregation may change the last bits
+    of a float between two builds of the same data.
+    """
     digest = hashlib.sha256()
-    tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_name NOT IN ('meta', 'etl_runs') "
-        "ORDER BY table_name").fetchall()]
-    for name in tables:
-        n, h = con.execute(f"SELECT count(*), coalesce(sum(hash(t.*) % 1000000007), 0) FROM {name} t").fetchall()[0]
+    columns = con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_name NOT IN ('meta', 'etl_runs') ORDER BY table_name, ordinal_position").fetchall()
+    by_table: dict[str, list[str]] = {}
+    for table, column, dtype in columns:
+        expr = f'round("{column}", 9)' if dtype in ("DOUBLE", "FLOAT") else f'"{column}"'
+        by_table.setdefault(table, []).append(expr)
+    for name, exprs in by_table.items():
+        n, h = con.execute(
+            f"SELECT count(*), coalesce(sum(hash({', '.join(exprs)}) % 1000000007), 0) FROM {name}").fetchall()[0]
         digest.update(f"{name}:{n}:{h};".encode())
     return digest.hexdigest()
 

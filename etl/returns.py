@@ -162,6 +162,9 @@ BREAKDOWN_EXPECTED = "both blank (agency total), STATE with a state code 1-16, o
 LONG_REQUIRED = ("agency_code", "period", "indicator_code", "value")
 LONG_OPTIONAL = ("unit", "breakdown_type", "breakdown_code", "value_status", "notes")
 WIDE_OPTIONAL = ("breakdown_type", "breakdown_code", "value_status", "notes")
+# Columns of the downloadable template that are there for the analyst's reference only:
+# read past silently in the long layout.
+TEMPLATE_REFERENCE_COLUMNS = ("name_en", "name_ms", "last_accepted_period", "last_accepted_value")
 
 
 @dataclass
@@ -192,6 +195,8 @@ def _layout(sheet: Sheet, catalogue: Catalogue) -> tuple[_Layout | None, list[Pr
     for name, i in index.items():
         if name in known:
             layout.pos[name] = i
+        elif not wide and name in TEMPLATE_REFERENCE_COLUMNS:
+            continue
         elif wide and name in codes:
             layout.indicators.append((i, name.upper(), name.upper()))
         else:

@@ -3,7 +3,7 @@
 The template is itself a valid return in the long layout once its values are filled: the
 contract columns come first, then reference columns (indicator names in English and Malay,
 the last accepted value before the quarter and its period: normally last quarter's) that the
-return reader reports as "not part of the return, ignored" and never blocks on. The XLSX template adds a guide sheet that the reader ignores.
+return reader reads past silently (``etl.returns.TEMPLATE_REFERENCE_COLUMNS``). The XLSX template adds a guide sheet that the reader ignores.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from etl import periods
-from etl.returns import Catalogue, IndicatorSpec, format_number
+from etl.returns import TEMPLATE_REFERENCE_COLUMNS, Catalogue, IndicatorSpec, format_number
 from etl.safe_export import csv_bytes, xlsx_bytes
 from etl.store import Store
 
 RETURN_COLUMNS = ("agency_code", "period", "indicator_code", "breakdown_type", "breakdown_code", "value",
                   "unit", "value_status", "notes")
-REFERENCE_COLUMNS = ("name_en", "name_ms", "last_accepted_period", "last_accepted_value")
+REFERENCE_COLUMNS = TEMPLATE_REFERENCE_COLUMNS  # name_en, name_ms, last_accepted_period, last_accepted_value
 LOOK_BACK = 4  # quarters searched for the last accepted value when last quarter's is missing
 TEMPLATE_COLUMNS = RETURN_COLUMNS + REFERENCE_COLUMNS
 FORMATS = ("csv", "xlsx")

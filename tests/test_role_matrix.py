@@ -183,6 +183,17 @@ def test_check_shows_located_problems_and_records_nothing(env):
     assert submissions_count(env) == subs
 
 
+def test_a_submitted_file_with_errors_is_recorded_as_rejected_with_its_problems(env):
+    bad = return_csv("JPN", "2026Q3", {**VALID, "HC_AI_LIT": "lots"})
+    body = _upload(env, "analyst.jpn", bad, "submit").get_json()["response"]
+    assert "was rejected" in json.dumps(body["submit-result"])
+    sub = env.store.submissions("JPN").iloc[0]
+    assert (sub["status"], sub["agency_code"], sub["n_errors"]) == ("rejected", "JPN", 1)
+    sheet = client_for(env, "analyst.jpn").get(f"/download/errors/{int(sub['submission_id'])}")
+    assert sheet.status_code == 200 and sheet.data[:2] == b"PK"
+    assert env.store.accepted_values("JPN").get(("HC_AI_LIT", "", ""), {}).get("2026Q3") is None
+
+
 def test_resubmission_needs_a_reason_then_supersedes(env):
     file = return_csv("JPN", "2026Q2", {**VALID, "SVC_AI": 6})
     text = _upload(env, "analyst.jpn", file).get_data(as_text=True)

@@ -39,3 +39,42 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   }
 });
+
+/* Dash's dropdown takes keyboard focus on a hidden text input marked aria-hidden, which hides
+   a focusable control from assistive technology. Expose it instead as the combobox it acts as,
+   named by the filter's label and current value. */
+(function () {
+  function expose(input) {
+    var wrapper = input.parentElement;
+    var button = wrapper && wrapper.querySelector('button.dash-dropdown');
+    var filter = input.closest('.filter');
+    var label = filter && filter.querySelector('.filter-label');
+    if (!button) { return; }
+    input.removeAttribute('aria-hidden');
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-haspopup', 'listbox');
+    input.setAttribute('aria-expanded', button.getAttribute('aria-expanded') || 'false');
+    var names = [];
+    if (label && label.id) { names.push(label.id); }
+    if (button.id) { names.push(button.id + '-value'); }
+    if (names.length) { input.setAttribute('aria-labelledby', names.join(' ')); }
+  }
+  function scan(root) {
+    (root.querySelectorAll ? root.querySelectorAll('input.dash-dropdown-focus-target') : []).forEach(expose);
+  }
+  var observer = new MutationObserver(function (mutations) {
+    mutations.forEach(function (m) {
+      if (m.type === 'attributes' && m.target.matches && m.target.matches('button.dash-dropdown')) {
+        var input = m.target.parentElement && m.target.parentElement.querySelector('input.dash-dropdown-focus-target');
+        if (input) { expose(input); }
+      }
+      m.addedNodes.forEach(function (n) { if (n.nodeType === 1) { scan(n); } });
+    });
+  });
+  function start() {
+    scan(document);
+    observer.observe(document.body, {childList: true, subtree: true, attributes: true,
+                                     attributeFilter: ['aria-expanded', 'aria-hidden']});
+  }
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
+})();

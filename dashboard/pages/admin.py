@@ -25,8 +25,8 @@ L = {
     "missing": ("Missing returns for {period} ({n} of {m} agencies)", "Penyata belum diterima bagi {period} ({n} daripada {m} agensi)"),
     "none_missing": ("Every agency has sent its return.", "Semua agensi telah menghantar penyata."),
     "matrix": ("Completeness of returns (received / expected)", "Kelengkapan penyata (diterima / dijangka)"),
-    "recent": ("Latest submissions, all agencies", "Penghantaran terkini, semua agensi"),
-    "all_history": ("All submissions by agency", "Semua penghantaran mengikut agensi"),
+    "recent": ("Latest submissions, all agencies", "Penyerahan terkini, semua agensi"),
+    "all_history": ("All submissions by agency", "Semua penyerahan mengikut agensi"),
     "users": ("User accounts", "Akaun pengguna"), "user": ("User name", "Nama pengguna"),
     "role": ("Role", "Peranan"), "password": ("Password (new accounts)", "Kata laluan (akaun baharu)"),
     "add": ("Add user", "Tambah pengguna"), "set_role": ("Change role", "Tukar peranan"),
@@ -168,6 +168,7 @@ def users_table(lang: str) -> html.Table:
 
 
 @callback(Output("admin-user-message", "children"), Output("admin-users", "children"),
+          Output("admin-user-password", "value"),
           Input("admin-add-btn", "n_clicks"), Input("admin-set-role-btn", "n_clicks"),
           Input("admin-disable-btn", "n_clicks"), Input("admin-enable-btn", "n_clicks"),
           State("admin-user-name", "value"), State("admin-user-role", "value"), State("admin-user-agency", "value"),
@@ -186,8 +187,9 @@ def manage_users(_add, _role, _disable, _enable, name, role, agency, password, l
         steps[action]()
     except AccountError as exc:
         store.audit(admin.username, f"users {action}", target=name[:255], outcome="failed", detail=str(exc))
-        return html.Div(f"✖ {exc}", className="callout callout-danger", role="alert"), dash.no_update
+        return html.Div(f"✖ {exc}", className="callout callout-danger", role="alert"), dash.no_update, ""
     what = f"{action} {name}" + (f" ({role}{' ' + agency if role == 'analyst' and agency else ''})"
                                  if action in ("add", "set-role") else "")
     store.audit(admin.username, f"users {action}", target=name[:255], detail=what)
-    return html.Div(f"✔ {_t('done', lang, what=what)}", className="callout callout-success"), users_table(lang)
+    done = html.Div(f"✔ {_t('done', lang, what=what)}", className="callout callout-success", role="status")
+    return done, users_table(lang), ""

@@ -15,8 +15,9 @@ from dashboard.i18n import t
 dash.register_page(__name__, path_template="/agency/<code>", name="Agency", title="Agency · NAIO")
 
 
-def layout(code: str | None = None, period: str | None = None, kpi: str | None = None, lang: str | None = None,
-           **_ignored) -> html.Div:
+def layout(
+    code: str | None = None, period: str | None = None, kpi: str | None = None, lang: str | None = None, **_ignored
+) -> html.Div:
     lang = i18n.lang_of(lang)
     code = str(code or "").strip().upper()
     return C.page(lang, lambda d: _body(d, code, period, kpi, lang), code=code)
@@ -25,22 +26,38 @@ def layout(code: str | None = None, period: str | None = None, kpi: str | None =
 def _body(d: queries.Dimensions, code: str, period, kpi, lang: str) -> list:
     agency = d.agency(code)
     if agency is None:
-        return [C.page_header(t("agency_not_found", lang, code=code)), C.link(t("back_agencies", lang), "/agencies",
-                                                                              lang)]
+        return [
+            C.page_header(t("agency_not_found", lang, code=code)),
+            C.link(t("back_agencies", lang), "/agencies", lang),
+        ]
     period = C.pick(period, d.periods, d.current_period)
     kpi = C.pick(kpi, d.kpis["kpi_id"], d.kpis["kpi_id"].iloc[0] if len(d.kpis) else "")
     ministry = f"{agency.get('ministry_code') or '–'} · {i18n.name_of(agency, lang, 'ministry')}"
     return [
-        C.page_header(i18n.name_of(agency, lang), None, C.definition_list([
-            (t("agency_code", lang), code), (t("ministry", lang), ministry),
-            (t("peer_group", lang), i18n.peer_word(agency.get("peer_group"), lang))])),
+        C.page_header(
+            i18n.name_of(agency, lang),
+            None,
+            C.definition_list(
+                [
+                    (t("agency_code", lang), code),
+                    (t("ministry", lang), ministry),
+                    (t("peer_group", lang), i18n.peer_word(agency.get("peer_group"), lang)),
+                ]
+            ),
+        ),
         C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period)),
-        html.Div(className="grid-2", children=[
-            C.section(t("composite_title", lang), C.loading("agy-index"), id="agy-index-h"),
-            C.section(t("agency_trend_title", lang),
-                      C.filters(C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang), kpi)),
-                      C.loading("agy-trend"), id="agy-trend-h"),
-        ]),
+        html.Div(
+            className="grid-2",
+            children=[
+                C.section(t("composite_title", lang), C.loading("agy-index"), id="agy-index-h"),
+                C.section(
+                    t("agency_trend_title", lang),
+                    C.filters(C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang), kpi)),
+                    C.loading("agy-trend"),
+                    id="agy-trend-h",
+                ),
+            ],
+        ),
         C.section(t("agency_kpis_title", lang), C.loading("agy-kpis"), id="agy-kpis-h"),
         C.section(t("register_title", lang), C.loading("agy-register"), id="agy-register-h"),
         C.section(t("submissions_title", lang), C.loading("agy-submissions"), id="agy-submissions-h"),
@@ -51,8 +68,12 @@ def _code(key: dict | None) -> str:
     return str((key or {}).get("code") or "")
 
 
-@callback(Output("agy-index", "children"), Input("page-lang", "data"), Input("page-key", "data"),
-          Input(C.filter_id("period"), "value"))
+@callback(
+    Output("agy-index", "children"),
+    Input("page-lang", "data"),
+    Input("page-key", "data"),
+    Input(C.filter_id("period"), "value"),
+)
 @C.guarded
 def render_index(lang: str, key: dict, period: str) -> list:
     frame = queries.composite_series(context.warehouse(), "agency", _code(key), period)
@@ -60,19 +81,48 @@ def render_index(lang: str, key: dict, period: str) -> list:
     if not len(frame):
         return C.empty(lang)
     last = frame.iloc[-1].to_dict()
-    rank = t("rank_of", lang, rank=int(last["rank"]), n=int(last["n_peers"]),
-             group=i18n.peer_word(last["peer_group"], lang)) if not i18n.is_missing(last.get("rank")) else ""
+    rank = (
+        t(
+            "rank_of",
+            lang,
+            rank=int(last["rank"]),
+            n=int(last["n_peers"]),
+            group=i18n.peer_word(last["peer_group"], lang),
+        )
+        if not i18n.is_missing(last.get("rank"))
+        else ""
+    )
     frame = frame.assign(entity_code=_code(key))
-    fig = figures.trend(frame.rename(columns={"index_value": "value"}), title=t("index", lang),
-                        x_title=t("quarter", lang), period_label=C.period_fn(lang), y_title=t("index_axis", lang), names={_code(key): t("index", lang)})
-    table = C.data_table(frame, {"period": t("quarter", lang), "index_value": t("index", lang),
-                                 "rank": t("rank", lang), "n_peers": t("n_peers", lang)}, lang)
-    return [html.P([html.Span(f"{last['index_value']:.1f}", className="big-number"), " ", rank]),
-            C.figure_block("agy-index-graph", fig, t("agency_index_caption", lang), table, lang, height=260)]
+    fig = figures.trend(
+        frame.rename(columns={"index_value": "value"}),
+        title=t("index", lang),
+        x_title=t("quarter", lang),
+        period_label=C.period_fn(lang),
+        y_title=t("index_axis", lang),
+        names={_code(key): t("index", lang)},
+    )
+    table = C.data_table(
+        frame,
+        {
+            "period": t("quarter", lang),
+            "index_value": t("index", lang),
+            "rank": t("rank", lang),
+            "n_peers": t("n_peers", lang),
+        },
+        lang,
+    )
+    return [
+        html.P([html.Span(f"{last['index_value']:.1f}", className="big-number"), " ", rank]),
+        C.figure_block("agy-index-graph", fig, t("agency_index_caption", lang), table, lang, height=260),
+    ]
 
 
-@callback(Output("agy-kpis", "children"), Input("page-lang", "data"), Input("page-key", "data"),
-          Input(C.filter_id("period"), "value"))
+@callback(
+    Output("agy-kpis", "children"),
+    Input("page-lang", "data"),
+    Input("page-key", "data"),
+    Input(C.filter_id("period"), "value"),
+)
 @C.guarded
 def render_kpis(lang: str, key: dict, period: str) -> list:
     code = _code(key)
@@ -82,20 +132,45 @@ def render_kpis(lang: str, key: dict, period: str) -> list:
         return C.empty(lang)
     rows = []
     for r in snap.to_dict("records"):
-        rows.append(html.Tr([
-            html.Td(C.link(f"{r['kpi_id']} {i18n.name_of(r, lang)}", f"/kpi/{r['kpi_id']}", lang, level="agency",
-                           entity=code, period=period)),
-            html.Td(C.value_text(r, lang), className="num"), html.Td(C.status_badge(r["status"], lang)),
-            html.Td(C.change(r["value"], r["previous"], r["direction"], r["display_format"], r["unit"], lang)),
-            html.Td(C.value_text({**r, "value": r["target"]}, lang), className="num")]))
-    head = html.Thead(html.Tr([html.Th(t(k, lang), scope="col") for k in ("kpi", "value", "status", "change_col",
-                                                                          "target")]))
-    return [html.Div(html.Table([head, html.Tbody(rows)], className="data-table", id="agency-kpi-table"),
-                     className="table-wrap")]
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(
+                        C.link(
+                            f"{r['kpi_id']} {i18n.name_of(r, lang)}",
+                            f"/kpi/{r['kpi_id']}",
+                            lang,
+                            level="agency",
+                            entity=code,
+                            period=period,
+                        )
+                    ),
+                    html.Td(C.value_text(r, lang), className="num"),
+                    html.Td(C.status_badge(r["status"], lang)),
+                    html.Td(C.change(r["value"], r["previous"], r["direction"], r["display_format"], r["unit"], lang)),
+                    html.Td(C.value_text({**r, "value": r["target"]}, lang), className="num"),
+                ]
+            )
+        )
+    head = html.Thead(
+        html.Tr([html.Th(t(k, lang), scope="col") for k in ("kpi", "value", "status", "change_col", "target")])
+    )
+    return [
+        html.Div(
+            html.Table([head, html.Tbody(rows)], className="data-table", id="agency-kpi-table"),
+            className="table-wrap",
+            tabIndex="0",
+        )
+    ]
 
 
-@callback(Output("agy-trend", "children"), Input("page-lang", "data"), Input("page-key", "data"),
-          Input(C.filter_id("period"), "value"), Input(C.filter_id("kpi"), "value"))
+@callback(
+    Output("agy-trend", "children"),
+    Input("page-lang", "data"),
+    Input("page-key", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("kpi"), "value"),
+)
 @C.guarded
 def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
     wh = context.warehouse()
@@ -104,17 +179,32 @@ def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
     if not definition:
         return C.empty(lang)
     first = d.periods[0] if d.periods else period
-    frame = queries.kpi_series_for(wh, kpi, [("agency", code), ("ministry", agency.get("ministry_code") or ""),
-                                             ("national", "MY")], first, period)
+    frame = queries.kpi_series_for(
+        wh, kpi, [("agency", code), ("ministry", agency.get("ministry_code") or ""), ("national", "MY")], first, period
+    )
     if frame["value"].notna().sum() == 0:
         return C.empty(lang)
     names = {code: code, agency.get("ministry_code") or "": t("ministry", lang), "MY": t("national", lang)}
-    fig = figures.trend(frame, title=f"{kpi} {i18n.name_of(definition, lang)}", x_title=t("quarter", lang), period_label=C.period_fn(lang),
-                        y_title=i18n.unit_word(definition["unit"], lang) or t("value", lang), names=names,
-                        target_label=t("trajectory", lang))
+    fig = figures.trend(
+        frame,
+        title=f"{kpi} {i18n.name_of(definition, lang)}",
+        x_title=t("quarter", lang),
+        period_label=C.period_fn(lang),
+        y_title=i18n.unit_word(definition["unit"], lang) or t("value", lang),
+        names=names,
+        target_label=t("trajectory", lang),
+    )
     frame["who"] = frame["entity_code"].map(names)
-    table = C.data_table(frame, {"who": t("entity", lang), "period": t("quarter", lang), "value": t("value", lang),
-                                 "trajectory": t("trajectory", lang)}, lang)
+    table = C.data_table(
+        frame,
+        {
+            "who": t("entity", lang),
+            "period": t("quarter", lang),
+            "value": t("value", lang),
+            "trajectory": t("trajectory", lang),
+        },
+        lang,
+    )
     return [C.figure_block("agy-trend-graph", fig, t("agency_trend_caption", lang), table, lang, height=300)]
 
 
@@ -129,11 +219,18 @@ def render_register(lang: str, key: dict) -> list:
         frame[col] = frame[col].map(lambda v: "–" if v is None or v is pd.NA else yes if bool(v) else no)
     frame["stage"] = frame["stage"].map(lambda s: i18n.register_word(s, lang))
     frame["risk_tier"] = frame["risk_tier"].map(lambda s: i18n.register_word(s, lang))
-    cols = {"system_id": t("system_id", lang), "title": t("system", lang), "stage": t("stage", lang),
-            "risk_tier": t("risk_tier", lang), "impact_assessment": t("impact_assessment", lang),
-            "human_oversight": t("human_oversight", lang), "uses_genai": t("genai", lang),
-            "citizen_facing": t("citizen_facing", lang), "period": t("period", lang)}
-    return [html.Div(C.data_table(frame, cols, lang), className="table-wrap")]
+    cols = {
+        "system_id": t("system_id", lang),
+        "title": t("system", lang),
+        "stage": t("stage", lang),
+        "risk_tier": t("risk_tier", lang),
+        "impact_assessment": t("impact_assessment", lang),
+        "human_oversight": t("human_oversight", lang),
+        "uses_genai": t("genai", lang),
+        "citizen_facing": t("citizen_facing", lang),
+        "period": t("period", lang),
+    }
+    return [html.Div(C.data_table(frame, cols, lang), className="table-wrap", tabIndex="0")]
 
 
 @callback(Output("agy-submissions", "children"), Input("page-lang", "data"), Input("page-key", "data"))
@@ -146,7 +243,14 @@ def render_submissions(lang: str, key: dict) -> list:
     if not len(frame):
         return C.empty(lang)
     frame["status"] = frame["status"].map(lambda s: i18n.submission_word(s, lang))
-    cols = {"submission_id": t("submission_id", lang), "kind": t("kind", lang), "file_name": t("file_name", lang),
-            "periods": t("periods", lang), "received_at": t("received", lang), "status": t("status", lang),
-            "n_rows": t("rows", lang), "n_warnings": t("warnings", lang)}
-    return [html.Div(C.data_table(frame, cols, lang), className="table-wrap")]
+    cols = {
+        "submission_id": t("submission_id", lang),
+        "kind": t("kind", lang),
+        "file_name": t("file_name", lang),
+        "periods": t("periods", lang),
+        "received_at": t("received", lang),
+        "status": t("status", lang),
+        "n_rows": t("rows", lang),
+        "n_warnings": t("warnings", lang),
+    }
+    return [html.Div(C.data_table(frame, cols, lang), className="table-wrap", tabIndex="0")]

@@ -30,14 +30,20 @@ def _body(d: queries.Dimensions, period, ministry, lang: str) -> list:
     ministry = C.pick(ministry, d.ministries["ministry_code"], ALL)
     opts = [{"label": t("all_ministries", lang), "value": ALL}] + [
         {"label": f"{r['ministry_code']} · {i18n.name_of(r, lang)}", "value": r["ministry_code"]}
-        for r in d.ministries.to_dict("records")]
+        for r in d.ministries.to_dict("records")
+    ]
     return [
         C.page_header(t("data_title", lang), t("data_lead", lang)),
         C.section(t("runs_title", lang), C.loading("ds-runs"), id="ds-runs-h"),
-        C.section(t("completeness_title", lang),
-                  C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
-                            C.dropdown("ministry", t("ministry", lang), opts, ministry)),
-                  C.loading("ds-completeness"), id="ds-completeness-h"),
+        C.section(
+            t("completeness_title", lang),
+            C.filters(
+                C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
+                C.dropdown("ministry", t("ministry", lang), opts, ministry),
+            ),
+            C.loading("ds-completeness"),
+            id="ds-completeness-h",
+        ),
         C.section(t("freshness_sources", lang), C.loading("ds-sources"), id="ds-sources-h"),
     ]
 
@@ -68,23 +74,63 @@ def render_runs(lang: str) -> list:
     if not len(runs):
         return C.empty(lang, t("no_runs", lang))
     bad = queries.loud_runs(runs)
-    alert = html.Div(role="alert", className="callout callout-danger", children=[
-        html.Strong(t("banner_title", lang)),
-        html.Ul([html.Li([C.run_badge(r["status"], lang), f" {r['job']} · {str(r['started_at'])[:16]} · ",
-                          r.get("error") or "–"]) for r in bad])]) if bad else None
+    alert = (
+        html.Div(
+            role="alert",
+            className="callout callout-danger",
+            children=[
+                html.Strong(t("banner_title", lang)),
+                html.Ul(
+                    [
+                        html.Li(
+                            [
+                                C.run_badge(r["status"], lang),
+                                f" {r['job']} · {str(r['started_at'])[:16]} · ",
+                                r.get("error") or "–",
+                            ]
+                        )
+                        for r in bad
+                    ]
+                ),
+            ],
+        )
+        if bad
+        else None
+    )
     rows = _run_rows(runs, lang)
     latest = rows.sort_values(["started_at", "run_id"]).groupby("job").tail(1).sort_values("job")
-    cols = {"job": t("job", lang), "badge": t("status", lang), "started": t("started", lang),
-            "seconds": t("duration_s", lang), "trigger": t("trigger", lang), "counts": t("counts", lang),
-            "error": t("error", lang)}
-    return [alert, html.H3(t("latest_by_job", lang)), html.Div(C.data_table(latest, cols, lang), className="table-wrap"),
-            html.Details([html.Summary(t("all_runs", lang, n=len(rows))),
-                          html.Div(C.data_table(rows.assign(run=rows["run_id"]), {"run": t("run", lang), **cols}, lang,
-                                                max_rows=200), className="table-wrap")])]
+    cols = {
+        "job": t("job", lang),
+        "badge": t("status", lang),
+        "started": t("started", lang),
+        "seconds": t("duration_s", lang),
+        "trigger": t("trigger", lang),
+        "counts": t("counts", lang),
+        "error": t("error", lang),
+    }
+    return [
+        alert,
+        html.H3(t("latest_by_job", lang)),
+        html.Div(C.data_table(latest, cols, lang), className="table-wrap", tabIndex="0"),
+        html.Details(
+            [
+                html.Summary(t("all_runs", lang, n=len(rows))),
+                html.Div(
+                    C.data_table(rows.assign(run=rows["run_id"]), {"run": t("run", lang), **cols}, lang, max_rows=200),
+                    className="table-wrap",
+                    tabIndex="0",
+                ),
+            ]
+        ),
+    ]
 
 
-@callback(Output("ds-completeness", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"),
-          Input(C.filter_id("ministry"), "value"))
+@callback(
+    Output("ds-completeness", "children"),
+    Input("page-lang", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("ministry"), "value"),
+)
 @C.guarded
 def render_completeness(lang: str, period: str, ministry: str) -> list:
     wh = context.warehouse()
@@ -104,11 +150,27 @@ def render_completeness(lang: str, period: str, ministry: str) -> list:
     text = grouped.pivot(index=key, columns="period", values="text").reindex_like(z).fillna("–")
     z.columns = text.columns = [i18n.period_label(p, lang) for p in z.columns]
     label = t("agency", lang) if by_agency else t("ministry", lang)
-    fig = figures.heatmap(z, text, title=t("completeness_chart", lang), x_title=t("quarter", lang), y_title=label,
-                          colorbar=t("received_pct", lang), hover="%{y} · %{x}: %{text}")
-    table = C.data_table(grouped, {key: label, "period_label": t("quarter", lang), "expected": t("expected", lang),
-                                   "received": t("received_n", lang), "on_time": t("on_time", lang),
-                                   "late": t("late", lang)}, lang)
+    fig = figures.heatmap(
+        z,
+        text,
+        title=t("completeness_chart", lang),
+        x_title=t("quarter", lang),
+        y_title=label,
+        colorbar=t("received_pct", lang),
+        hover="%{y} · %{x}: %{text}",
+    )
+    table = C.data_table(
+        grouped,
+        {
+            key: label,
+            "period_label": t("quarter", lang),
+            "expected": t("expected", lang),
+            "received": t("received_n", lang),
+            "on_time": t("on_time", lang),
+            "late": t("late", lang),
+        },
+        lang,
+    )
     caption = t("completeness_caption", lang) if by_agency else t("completeness_caption_ministry", lang)
     return [C.figure_block("ds-completeness-graph", fig, caption, table, lang)]
 
@@ -119,6 +181,12 @@ def render_sources(lang: str) -> list:
     frame = queries.source_freshness(context.warehouse())
     if not len(frame):
         return C.empty(lang)
-    cols = {"kind": t("kind", lang), "source": t("source", lang), "last_received": t("last_received", lang),
-            "n_files": t("files", lang), "n_accepted": t("accepted", lang), "n_rejected": t("rejected", lang)}
-    return [html.Div(C.data_table(frame, cols, lang), className="table-wrap")]
+    cols = {
+        "kind": t("kind", lang),
+        "source": t("source", lang),
+        "last_received": t("last_received", lang),
+        "n_files": t("files", lang),
+        "n_accepted": t("accepted", lang),
+        "n_rejected": t("rejected", lang),
+    }
+    return [html.Div(C.data_table(frame, cols, lang), className="table-wrap", tabIndex="0")]

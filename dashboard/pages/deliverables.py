@@ -28,10 +28,13 @@ def _body(d: queries.Dimensions, period, lang: str) -> list:
     return [
         C.page_header(t("deliverables_title", lang), t("deliverables_lead", lang)),
         C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period)),
-        html.Div(className="grid-2", children=[
-            C.section(t("k27_title", lang), C.loading("dl-k27"), id="dl-k27-h"),
-            C.section(t("deliverable_status_title", lang), C.loading("dl-cards"), id="dl-cards-h"),
-        ]),
+        html.Div(
+            className="grid-2",
+            children=[
+                C.section(t("k27_title", lang), C.loading("dl-k27"), id="dl-k27-h"),
+                C.section(t("deliverable_status_title", lang), C.loading("dl-cards"), id="dl-cards-h"),
+            ],
+        ),
         C.section(t("timeline_title", lang), C.loading("dl-timeline"), id="dl-timeline-h"),
         C.section(t("milestones_title", lang), C.loading("dl-milestones"), id="dl-milestones-h"),
     ]
@@ -57,12 +60,20 @@ def render_k27(lang: str, period: str) -> list:
         return C.empty(lang)
     out = [html.Div(C.kpi_tile(row.iloc[0].to_dict(), lang), className="tiles tiles-one")]
     if series["value"].notna().sum() > 1:
-        fig = figures.trend(series, title=t("k27_trend", lang), x_title=t("quarter", lang), y_title="%",
-                            names={"MY": t("national", lang)}, target_label=t("trajectory", lang),
-                            period_label=C.period_fn(lang))
-        table = C.data_table(series.assign(period=series["period"].map(C.period_fn(lang))),
-                             {"period": t("quarter", lang), "value": t("value", lang),
-                              "trajectory": t("trajectory", lang)}, lang)
+        fig = figures.trend(
+            series,
+            title=t("k27_trend", lang),
+            x_title=t("quarter", lang),
+            y_title="%",
+            names={"MY": t("national", lang)},
+            target_label=t("trajectory", lang),
+            period_label=C.period_fn(lang),
+        )
+        table = C.data_table(
+            series.assign(period=series["period"].map(C.period_fn(lang))),
+            {"period": t("quarter", lang), "value": t("value", lang), "trajectory": t("trajectory", lang)},
+            lang,
+        )
         out.append(C.figure_block("dl-k27-graph", fig, t("k27_caption", lang), table, lang, height=280))
     return out
 
@@ -79,14 +90,27 @@ def render_cards(lang: str) -> list:
     for r in d.deliverables.to_dict("records"):
         part = frame[frame["deliverable_code"] == r["deliverable_code"]]
         done, overdue = int((part["status"] == "done").sum()), int((part["status"] == "overdue").sum())
-        items.append(html.Li([html.Strong(r["deliverable_code"]), " ", i18n.name_of(r, lang), html.Br(),
-                              html.Span(t("deliverable_progress", lang, done=done, total=len(part)),
-                                        className="muted"),
-                              html.Span([" · ", C.milestone_badge("overdue", lang), f" {overdue}"]) if overdue else None,
-                              html.Details([html.Summary(t("description", lang)),
-                                            html.P(r.get("description") or "–"),
-                                            html.P([html.Strong(t("evidence", lang) + ": "), r.get("evidence") or "–"],
-                                                   className="muted")])]))
+        items.append(
+            html.Li(
+                [
+                    html.Strong(r["deliverable_code"]),
+                    " ",
+                    i18n.name_of(r, lang),
+                    html.Br(),
+                    html.Span(t("deliverable_progress", lang, done=done, total=len(part)), className="muted"),
+                    html.Span([" · ", C.milestone_badge("overdue", lang), f" {overdue}"]) if overdue else None,
+                    html.Details(
+                        [
+                            html.Summary(t("description", lang)),
+                            html.P(r.get("description") or "–"),
+                            html.P(
+                                [html.Strong(t("evidence", lang) + ": "), r.get("evidence") or "–"], className="muted"
+                            ),
+                        ]
+                    ),
+                ]
+            )
+        )
     return [html.Ul(items, className="deliverable-list")]
 
 
@@ -107,9 +131,15 @@ def render_timeline(lang: str) -> list:
         return C.empty(lang)
     frame = _labelled(frame, lang)
     words = {s: i18n.milestone_word(s, lang) for s in i18n.MILESTONE_STATUS}
-    fig = figures.milestone_timeline(frame, title=t("timeline_chart", lang), planned=t("planned_date", lang),
-                                     actual=t("actual", lang), today=_today(), today_label=t("today", lang),
-                                     status_words=words)
+    fig = figures.milestone_timeline(
+        frame,
+        title=t("timeline_chart", lang),
+        planned=t("planned_date", lang),
+        actual=t("actual", lang),
+        today=_today(),
+        today_label=t("today", lang),
+        status_words=words,
+    )
     return [C.figure_block("dl-timeline-graph", fig, t("timeline_caption", lang), _table(frame, lang), lang)]
 
 
@@ -118,9 +148,18 @@ def _table(frame: pd.DataFrame, lang: str) -> html.Table:
     frame["status_badge"] = [C.milestone_badge(s, lang) for s in frame["status"]]
     for col in ("planned_date", "actual_date"):
         frame[col] = frame[col].dt.strftime("%Y-%m-%d")
-    return C.data_table(frame, {"milestone_id": t("milestone", lang), "title": t("title", lang),
-                                "planned_date": t("planned", lang), "actual_date": t("actual", lang),
-                                "status_badge": t("status", lang), "evidence": t("evidence", lang)}, lang)
+    return C.data_table(
+        frame,
+        {
+            "milestone_id": t("milestone", lang),
+            "title": t("title", lang),
+            "planned_date": t("planned", lang),
+            "actual_date": t("actual", lang),
+            "status_badge": t("status", lang),
+            "evidence": t("evidence", lang),
+        },
+        lang,
+    )
 
 
 @callback(Output("dl-milestones", "children"), Input("page-lang", "data"))
@@ -129,4 +168,4 @@ def render_milestones(lang: str) -> list:
     frame = queries.milestones(context.warehouse())
     if not len(frame):
         return C.empty(lang)
-    return [html.Div(_table(_labelled(frame, lang), lang), className="table-wrap")]
+    return [html.Div(_table(_labelled(frame, lang), lang), className="table-wrap", tabIndex="0")]

@@ -19,11 +19,11 @@ dash.register_page(__name__, path="/submissions", name="Submissions", title="Sub
 SHOWN = 500  # most recent submissions listed
 ALL = "__all__"
 L = {
-    "title": ("Submissions", "Penghantaran"),
+    "title": ("Submissions", "Penyerahan"),
     "intro": ("Every file received for {who}, newest first (up to {n}).",
               "Setiap fail yang diterima untuk {who}, terbaru dahulu (sehingga {n})."),
     "all": ("all agencies", "semua agensi"),
-    "empty": ("No submissions yet.", "Belum ada penghantaran."),
+    "empty": ("No submissions yet.", "Belum ada penyerahan."),
     "submit": ("Submit a return", "Hantar penyata"),
 }
 

@@ -22,8 +22,15 @@ CHART_ENTITIES = 30
 BY_LEVELS = ("ministry", "agency", "sector", "state")
 
 
-def layout(kpi_id: str | None = None, period: str | None = None, level: str | None = None, entity: str | None = None,
-           by: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
+def layout(
+    kpi_id: str | None = None,
+    period: str | None = None,
+    level: str | None = None,
+    entity: str | None = None,
+    by: str | None = None,
+    lang: str | None = None,
+    **_ignored,
+) -> html.Div:
     lang = i18n.lang_of(lang)
     kpi_id = str(kpi_id or "").strip().upper()
     state = {"level": level, "entity": entity, "by": C.pick(by, BY_LEVELS, "ministry")}
@@ -57,13 +64,18 @@ def _body(d: queries.Dimensions, kpi_id: str, period, state: dict, lang: str) ->
     return [
         C.page_header(f"{kpi_id} {i18n.name_of(definition, lang)}", i18n.name_of(definition, lang, "description")),
         C.section(t("definition", lang), _definition(definition, lang), id="kpi-def-h"),
-        C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
-                  C.dropdown("level", t("level", lang), levels, level, searchable=False),
-                  C.dropdown("entity", t("entity", lang), options, entity)),
+        C.filters(
+            C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
+            C.dropdown("level", t("level", lang), levels, level, searchable=False),
+            C.dropdown("entity", t("entity", lang), options, entity),
+        ),
         C.section(t("trajectory_title", lang), C.loading("kpi-trend"), id="kpi-trend-h"),
-        C.section(t("values_by_level", lang),
-                  C.filters(C.dropdown("by", t("by_level", lang), by_levels, state["by"], searchable=False)),
-                  C.loading("kpi-levels"), id="kpi-levels-h"),
+        C.section(
+            t("values_by_level", lang),
+            C.filters(C.dropdown("by", t("by_level", lang), by_levels, state["by"], searchable=False)),
+            C.loading("kpi-levels"),
+            id="kpi-levels-h",
+        ),
         C.section(t("lineage_title", lang), C.loading("kpi-lineage"), id="kpi-lineage-h"),
     ]
 
@@ -73,25 +85,40 @@ def _definition(r: dict, lang: str) -> html.Div:
     target_rows = pd.DataFrame(targets) if targets else pd.DataFrame(columns=["period", "value", "source"])
     thresholds = r.get("thresholds_json") or "–"
     target_rows["period"] = target_rows["period"].map(C.period_fn(lang))
-    return html.Div(className="definition", children=[
-        C.definition_list([
-            (t("pillar", lang), i18n.pillar_word(r.get("pillar"), lang)),
-            (t("deliverables_col", lang), ", ".join(i18n.parse_list(r.get("deliverables"))) or "–"),
-            (t("unit", lang), i18n.unit_word(r.get("unit"), lang) or "–"),
-            (t("direction", lang), t("direction_down" if r.get("direction") == "down" else "direction_up", lang)),
-            (t("rollup", lang), r.get("rollup")),
-            (t("formula", lang), html.Code(r.get("formula") or "–")),
-            (t("source_file", lang), html.Code(r.get("source_file") or "–")),
-            (t("thresholds", lang), html.Code(thresholds)),
-        ]),
-        html.H3(t("targets", lang)),
-        C.data_table(target_rows, {"period": t("period", lang), "value": t("target", lang),
-                                   "source": t("source", lang)}, lang) if len(target_rows) else C.empty(lang,
-                                                                                                       t("no_targets",
-                                                                                                         lang)),
-        html.Details([html.Summary(t("compiled_sql", lang)), html.Pre(html.Code(r.get("sql") or "–"),
-                                                                      className="sql", tabIndex="0")]),
-    ])
+    return html.Div(
+        className="definition",
+        children=[
+            C.definition_list(
+                [
+                    (t("pillar", lang), i18n.pillar_word(r.get("pillar"), lang)),
+                    (t("deliverables_col", lang), ", ".join(i18n.parse_list(r.get("deliverables"))) or "–"),
+                    (t("unit", lang), i18n.unit_word(r.get("unit"), lang) or "–"),
+                    (
+                        t("direction", lang),
+                        t("direction_down" if r.get("direction") == "down" else "direction_up", lang),
+                    ),
+                    (t("rollup", lang), r.get("rollup")),
+                    (t("formula", lang), html.Code(r.get("formula") or "–")),
+                    (t("source_file", lang), html.Code(r.get("source_file") or "–")),
+                    (t("thresholds", lang), html.Code(thresholds)),
+                ]
+            ),
+            html.H3(t("targets", lang)),
+            C.data_table(
+                target_rows,
+                {"period": t("period", lang), "value": t("target", lang), "source": t("source", lang)},
+                lang,
+            )
+            if len(target_rows)
+            else C.empty(lang, t("no_targets", lang)),
+            html.Details(
+                [
+                    html.Summary(t("compiled_sql", lang)),
+                    html.Pre(html.Code(r.get("sql") or "–"), className="sql", tabIndex="0"),
+                ]
+            ),
+        ],
+    )
 
 
 def _json_list(text) -> list:
@@ -102,9 +129,14 @@ def _json_list(text) -> list:
     return value if isinstance(value, list) else []
 
 
-@callback(Output(C.filter_id("entity"), "options"), Output(C.filter_id("entity"), "value"),
-          Input(C.filter_id("level"), "value"), State(C.filter_id("entity"), "value"), State("page-lang", "data"),
-          prevent_initial_call=True)
+@callback(
+    Output(C.filter_id("entity"), "options"),
+    Output(C.filter_id("entity"), "value"),
+    Input(C.filter_id("level"), "value"),
+    State(C.filter_id("entity"), "value"),
+    State("page-lang", "data"),
+    prevent_initial_call=True,
+)
 def pick_level(level: str, entity: str, lang: str) -> tuple:
     """Changing the level offers that level's entities (keeping the current one when it belongs)."""
     options = entity_options(queries.dims(context.warehouse()), level, i18n.lang_of(lang))
@@ -116,9 +148,14 @@ def _key(key: dict | None) -> str:
     return str((key or {}).get("kpi_id") or "")
 
 
-@callback(Output("kpi-trend", "children"), Input("page-lang", "data"), Input("page-key", "data"),
-          Input(C.filter_id("period"), "value"), Input(C.filter_id("level"), "value"),
-          Input(C.filter_id("entity"), "value"))
+@callback(
+    Output("kpi-trend", "children"),
+    Input("page-lang", "data"),
+    Input("page-key", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("level"), "value"),
+    Input(C.filter_id("entity"), "value"),
+)
 @C.guarded
 def render_trend(lang: str, key: dict, period: str, level: str, entity: str) -> list:
     wh = context.warehouse()
@@ -128,16 +165,35 @@ def render_trend(lang: str, key: dict, period: str, level: str, entity: str) -> 
     if definition is None or frame["value"].notna().sum() == 0:
         return C.empty(lang)
     names = {o["value"]: o["label"] for o in entity_options(d, level, lang)}
-    fig = figures.trend(frame, title=f"{kpi_id} · {names.get(entity, entity)}", x_title=t("quarter", lang), period_label=C.period_fn(lang),
-                        y_title=i18n.unit_word(definition["unit"], lang) or t("value", lang), names=names,
-                        target_label=t("trajectory", lang), projection=proj, projection_label=t("projection", lang))
+    fig = figures.trend(
+        frame,
+        title=f"{kpi_id} · {names.get(entity, entity)}",
+        x_title=t("quarter", lang),
+        period_label=C.period_fn(lang),
+        y_title=i18n.unit_word(definition["unit"], lang) or t("value", lang),
+        names=names,
+        target_label=t("trajectory", lang),
+        projection=proj,
+        projection_label=t("projection", lang),
+    )
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
-    table = C.data_table(frame, {"period": t("quarter", lang), "value": t("value", lang),
-                                 "trajectory": t("trajectory", lang), "target": t("target", lang),
-                                 "status_word": t("status", lang), "reported": t("reported", lang),
-                                 "expected": t("expected", lang)}, lang)
-    return [html.P(_projection_text(proj, definition, lang), className="projection"),
-            C.figure_block("kpi-trend-graph", fig, t("trajectory_caption", lang), table, lang)]
+    table = C.data_table(
+        frame,
+        {
+            "period": t("quarter", lang),
+            "value": t("value", lang),
+            "trajectory": t("trajectory", lang),
+            "target": t("target", lang),
+            "status_word": t("status", lang),
+            "reported": t("reported", lang),
+            "expected": t("expected", lang),
+        },
+        lang,
+    )
+    return [
+        html.P(_projection_text(proj, definition, lang), className="projection"),
+        C.figure_block("kpi-trend-graph", fig, t("trajectory_caption", lang), table, lang),
+    ]
 
 
 def _projection_text(proj: pd.DataFrame, definition: dict, lang: str) -> str:
@@ -145,15 +201,26 @@ def _projection_text(proj: pd.DataFrame, definition: dict, lang: str) -> str:
         return t("projection_none", lang)
     r = proj.iloc[0].to_dict()
     fmt, unit = definition.get("display_format"), definition.get("unit")
-    reach = i18n.period_label(r.get("attainment_period"), lang) if r.get("attainment_period") else t("not_reached",
-                                                                                                      lang)
-    return t("projection_text", lang, value=i18n.fmt_number(r.get("projected_value"), fmt, unit),
-             period=i18n.period_label(r.get("target_period"), lang),
-             target=i18n.fmt_number(r.get("target_value"), fmt, unit), reach=reach)
+    reach = (
+        i18n.period_label(r.get("attainment_period"), lang) if r.get("attainment_period") else t("not_reached", lang)
+    )
+    return t(
+        "projection_text",
+        lang,
+        value=i18n.fmt_number(r.get("projected_value"), fmt, unit),
+        period=i18n.period_label(r.get("target_period"), lang),
+        target=i18n.fmt_number(r.get("target_value"), fmt, unit),
+        reach=reach,
+    )
 
 
-@callback(Output("kpi-levels", "children"), Input("page-lang", "data"), Input("page-key", "data"),
-          Input(C.filter_id("period"), "value"), Input(C.filter_id("by"), "value"))
+@callback(
+    Output("kpi-levels", "children"),
+    Input("page-lang", "data"),
+    Input("page-key", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("by"), "value"),
+)
 @C.guarded
 def render_levels(lang: str, key: dict, period: str, level: str) -> list:
     wh = context.warehouse()
@@ -167,23 +234,45 @@ def render_levels(lang: str, key: dict, period: str, level: str) -> list:
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
     frame["coverage"] = [C.coverage(r, e, lang) for r, e in zip(frame["reported"], frame["expected"], strict=False)]
     known = frame.dropna(subset=["value"])
-    shown = known if len(known) <= CHART_ENTITIES else pd.concat([known.head(CHART_ENTITIES // 2),
-                                                                 known.tail(CHART_ENTITIES // 2)])
-    fig = figures.grouped_bars(shown["name"], {i18n.name_of(definition, lang): shown["value"]}, horizontal=True,
-                               title=t("levels_chart", lang, level=i18n.level_word(level, lang),
-                                       period=i18n.period_label(period, lang)),
-                               x_title=i18n.unit_word(definition["unit"], lang) or t("value", lang),
-                               y_title=i18n.level_word(level, lang))
-    caption = t("levels_caption_cut", lang, n=CHART_ENTITIES, total=len(known)) if len(known) > CHART_ENTITIES \
+    shown = (
+        known
+        if len(known) <= CHART_ENTITIES
+        else pd.concat([known.head(CHART_ENTITIES // 2), known.tail(CHART_ENTITIES // 2)])
+    )
+    fig = figures.grouped_bars(
+        shown["name"],
+        {i18n.name_of(definition, lang): shown["value"]},
+        horizontal=True,
+        title=t("levels_chart", lang, level=i18n.level_word(level, lang), period=i18n.period_label(period, lang)),
+        x_title=i18n.unit_word(definition["unit"], lang) or t("value", lang),
+        y_title=i18n.level_word(level, lang),
+    )
+    caption = (
+        t("levels_caption_cut", lang, n=CHART_ENTITIES, total=len(known))
+        if len(known) > CHART_ENTITIES
         else t("levels_caption", lang)
-    table = C.data_table(frame, {"name": i18n.level_word(level, lang), "value": t("value", lang),
-                                 "status_word": t("status", lang), "coverage": t("coverage_col", lang)}, lang)
+    )
+    table = C.data_table(
+        frame,
+        {
+            "name": i18n.level_word(level, lang),
+            "value": t("value", lang),
+            "status_word": t("status", lang),
+            "coverage": t("coverage_col", lang),
+        },
+        lang,
+    )
     return [C.figure_block("kpi-levels-graph", fig, caption, table, lang)]
 
 
-@callback(Output("kpi-lineage", "children"), Input("page-lang", "data"), Input("page-key", "data"),
-          Input(C.filter_id("period"), "value"), Input(C.filter_id("level"), "value"),
-          Input(C.filter_id("entity"), "value"))
+@callback(
+    Output("kpi-lineage", "children"),
+    Input("page-lang", "data"),
+    Input("page-key", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("level"), "value"),
+    Input(C.filter_id("entity"), "value"),
+)
 @C.guarded
 def render_lineage(lang: str, key: dict, period: str, level: str, entity: str) -> list:
     frame = queries.value_lineage(context.warehouse(), _key(key), level, entity or "", period)
@@ -193,9 +282,16 @@ def render_lineage(lang: str, key: dict, period: str, level: str, entity: str) -
     visible = frame[[C.may_see_lineage(user, a) for a in frame["agency_code"]]]
     hidden = len(frame) - len(visible)
     visible = visible.assign(status=visible["status"].map(lambda s: i18n.submission_word(s, lang)))
-    cols = {"submission_id": t("submission_id", lang), "file_name": t("file_name", lang),
-            "agency_code": t("agency", lang), "periods": t("periods", lang), "received_at": t("received", lang),
-            "status": t("status", lang)}
-    return [html.P(t("lineage_lead", lang, n=len(frame)), className="muted"),
-            html.Div(C.data_table(visible, cols, lang), className="table-wrap", id="lineage-table"),
-            C.notice(t("lineage_hidden", lang, n=hidden)) if hidden else None]
+    cols = {
+        "submission_id": t("submission_id", lang),
+        "file_name": t("file_name", lang),
+        "agency_code": t("agency", lang),
+        "periods": t("periods", lang),
+        "received_at": t("received", lang),
+        "status": t("status", lang),
+    }
+    return [
+        html.P(t("lineage_lead", lang, n=len(frame)), className="muted"),
+        html.Div(C.data_table(visible, cols, lang), className="table-wrap", tabIndex="0", id="lineage-table"),
+        C.notice(t("lineage_hidden", lang, n=hidden)) if hidden else None,
+    ]

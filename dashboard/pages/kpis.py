@@ -24,17 +24,24 @@ def _body(d: queries.Dimensions, period, pillar, lang: str) -> list:
     pillars = list(dict.fromkeys(d.kpis["pillar"].dropna()))
     pillar = C.pick(pillar, pillars, ALL)
     opts = [{"label": t("all_pillars", lang), "value": ALL}] + [
-        {"label": f"{p} · {i18n.pillar_word(p, lang)}", "value": p} for p in pillars]
+        {"label": f"{p} · {i18n.pillar_word(p, lang)}", "value": p} for p in pillars
+    ]
     return [
         C.page_header(t("kpis_title", lang), t("kpis_lead", lang)),
-        C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
-                  C.dropdown("pillar", t("pillar", lang), opts, pillar)),
+        C.filters(
+            C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
+            C.dropdown("pillar", t("pillar", lang), opts, pillar),
+        ),
         C.section(t("catalogue_title", lang), C.loading("kpis-table"), id="kpis-h"),
     ]
 
 
-@callback(Output("kpis-table", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"),
-          Input(C.filter_id("pillar"), "value"))
+@callback(
+    Output("kpis-table", "children"),
+    Input("page-lang", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("pillar"), "value"),
+)
 @C.guarded
 def render_catalogue(lang: str, period: str, pillar: str) -> list:
     snap = queries.kpi_snapshot(context.warehouse(), "national", "MY", period)
@@ -42,16 +49,34 @@ def render_catalogue(lang: str, period: str, pillar: str) -> list:
         snap = snap[snap["pillar"] == pillar]
     if not len(snap):
         return C.empty(lang)
-    head = html.Thead(html.Tr([html.Th(t(k, lang), scope="col") for k in (
-        "kpi", "pillar", "unit", "direction", "deliverables_col", "value", "status", "coverage_col")]))
-    rows = [html.Tr([
-        html.Td([C.link(f"{r['kpi_id']} {i18n.name_of(r, lang)}", f"/kpi/{r['kpi_id']}", lang, period=period)]),
-        html.Td(i18n.pillar_word(r["pillar"], lang)), html.Td(i18n.unit_word(r["unit"], lang) or "–"),
-        html.Td(t("direction_down" if r["direction"] == "down" else "direction_up", lang)),
-        html.Td(", ".join(i18n.parse_list(r["deliverables"])) or "–"),
-        html.Td(C.value_text(r, lang), className="num"), html.Td(C.status_badge(r["status"], lang)),
-        html.Td(C.coverage(r["reported"], r["expected"], lang)),
-    ]) for r in snap.to_dict("records")]
-    return [html.P(t("catalogue_lead", lang, n=len(snap), period=i18n.period_label(period, lang)), className="muted"),
-            html.Div(html.Table([head, html.Tbody(rows)], className="data-table", id="kpi-catalogue"),
-                     className="table-wrap")]
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(t(k, lang), scope="col")
+                for k in ("kpi", "pillar", "unit", "direction", "deliverables_col", "value", "status", "coverage_col")
+            ]
+        )
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td([C.link(f"{r['kpi_id']} {i18n.name_of(r, lang)}", f"/kpi/{r['kpi_id']}", lang, period=period)]),
+                html.Td(i18n.pillar_word(r["pillar"], lang)),
+                html.Td(i18n.unit_word(r["unit"], lang) or "–"),
+                html.Td(t("direction_down" if r["direction"] == "down" else "direction_up", lang)),
+                html.Td(", ".join(i18n.parse_list(r["deliverables"])) or "–"),
+                html.Td(C.value_text(r, lang), className="num"),
+                html.Td(C.status_badge(r["status"], lang)),
+                html.Td(C.coverage(r["reported"], r["expected"], lang)),
+            ]
+        )
+        for r in snap.to_dict("records")
+    ]
+    return [
+        html.P(t("catalogue_lead", lang, n=len(snap), period=i18n.period_label(period, lang)), className="muted"),
+        html.Div(
+            html.Table([head, html.Tbody(rows)], className="data-table", id="kpi-catalogue"),
+            className="table-wrap",
+            tabIndex="0",
+        ),
+    ]

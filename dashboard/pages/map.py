@@ -25,14 +25,20 @@ def _body(d: queries.Dimensions, period, kpi, lang: str) -> list:
     kpi = C.pick(kpi, choices, choices[0] if choices else "")
     return [
         C.page_header(t("map_title", lang), t("map_lead", lang)),
-        C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
-                  C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang, only=choices), kpi)),
+        C.filters(
+            C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
+            C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang, only=choices), kpi),
+        ),
         C.section(t("map_section", lang), C.loading("map-body"), id="map-h"),
     ]
 
 
-@callback(Output("map-body", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"),
-          Input(C.filter_id("kpi"), "value"))
+@callback(
+    Output("map-body", "children"),
+    Input("page-lang", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("kpi"), "value"),
+)
 @C.guarded
 def render_map(lang: str, period: str, kpi: str) -> list:
     wh = context.warehouse()
@@ -44,16 +50,31 @@ def render_map(lang: str, period: str, kpi: str) -> list:
     states = d.states.assign(entity_code=d.states["state_code"].astype(str))
     frame = states.merge(frame, on="entity_code", how="left")
     frame["state"] = [i18n.name_of(r, lang) for r in frame.to_dict("records")]
-    frame["text"] = [C.value_text({**r, "display_format": definition["display_format"], "unit": definition["unit"]},
-                                  lang) for r in frame.to_dict("records")]
+    frame["text"] = [
+        C.value_text({**r, "display_format": definition["display_format"], "unit": definition["unit"]}, lang)
+        for r in frame.to_dict("records")
+    ]
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
     geojson = figures.states_geojson(str(context.settings().reference_dir / GEOJSON))
     unit = i18n.unit_word(definition["unit"], lang) or t("value", lang)
-    fig = figures.choropleth(geojson, frame["state_code"].astype(int), frame["value"], frame["state"], frame["text"],
-                             title=f"{kpi} {i18n.name_of(definition, lang)}, {i18n.period_label(period, lang)}",
-                             colorbar=unit)
+    fig = figures.choropleth(
+        geojson,
+        frame["state_code"].astype(int),
+        frame["value"],
+        frame["state"],
+        frame["text"],
+        title=f"{kpi} {i18n.name_of(definition, lang)}, {i18n.period_label(period, lang)}",
+        colorbar=unit,
+    )
     frame["coverage"] = [C.coverage(r, e, lang) for r, e in zip(frame["reported"], frame["expected"], strict=False)]
-    table = C.data_table(frame.sort_values("value", ascending=False, na_position="last"),
-                         {"state": t("state", lang), "text": t("value", lang), "status_word": t("status", lang),
-                          "coverage": t("coverage_col", lang)}, lang)
+    table = C.data_table(
+        frame.sort_values("value", ascending=False, na_position="last"),
+        {
+            "state": t("state", lang),
+            "text": t("value", lang),
+            "status_word": t("status", lang),
+            "coverage": t("coverage_col", lang),
+        },
+        lang,
+    )
     return [C.figure_block("map-graph", fig, t("map_caption", lang), table, lang)]

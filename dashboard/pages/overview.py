@@ -30,14 +30,20 @@ def _body(d: queries.Dimensions, period: str, lang: str) -> list:
         C.page_header(t("overview_title", lang), t("overview_lead", lang)),
         C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period)),
         C.section(t("headline_title", lang), C.loading("ov-tiles"), id="headline"),
-        html.Div(className="grid-2", children=[
-            C.section(t("pillars_title", lang), C.loading("ov-pillars"), id="pillars"),
-            C.section(t("composite_title", lang), C.loading("ov-composite"), id="composite"),
-        ]),
-        html.Div(className="grid-2", children=[
-            C.section(t("deliverables_title", lang), C.loading("ov-deliverables"), id="deliverables"),
-            C.section(t("freshness_title", lang), C.loading("ov-freshness"), id="freshness"),
-        ]),
+        html.Div(
+            className="grid-2",
+            children=[
+                C.section(t("pillars_title", lang), C.loading("ov-pillars"), id="pillars"),
+                C.section(t("composite_title", lang), C.loading("ov-composite"), id="composite"),
+            ],
+        ),
+        html.Div(
+            className="grid-2",
+            children=[
+                C.section(t("deliverables_title", lang), C.loading("ov-deliverables"), id="deliverables"),
+                C.section(t("freshness_title", lang), C.loading("ov-freshness"), id="freshness"),
+            ],
+        ),
     ]
 
 
@@ -63,8 +69,15 @@ def render_tiles(lang: str, period: str) -> list:
     if not _has_values(tiles):
         return C.empty(lang)
     out = [html.P(t("headline_lead", lang, period=i18n.period_label(period, lang)), className="muted")]
-    out.append(html.Div([C.kpi_tile(row, lang, _spark(series[series["kpi_id"] == row["kpi_id"]], row, lang))
-                         for row in tiles.to_dict("records")], className="tiles"))
+    out.append(
+        html.Div(
+            [
+                C.kpi_tile(row, lang, _spark(series[series["kpi_id"] == row["kpi_id"]], row, lang))
+                for row in tiles.to_dict("records")
+            ],
+            className="tiles",
+        )
+    )
     out.append(C.link(t("all_kpis_link", lang), "/kpis", lang, period=period))
     return out
 
@@ -73,10 +86,15 @@ def _spark(series: pd.DataFrame, row: dict, lang: str) -> html.Div | None:
     known = series.dropna(subset=["value"])
     if len(known) < 2:
         return None
-    words = ", ".join(f"{i18n.period_label(p, lang)} {i18n.fmt_number(v, row.get('display_format'), row.get('unit'))}"
-                      for p, v in zip(known["period"], known["value"], strict=False))
-    graph = dcc.Graph(figure=figures.sparkline(known["period"], known["value"]), className="spark",
-                      config={"staticPlot": True, "displayModeBar": False})
+    words = ", ".join(
+        f"{i18n.period_label(p, lang)} {i18n.fmt_number(v, row.get('display_format'), row.get('unit'))}"
+        for p, v in zip(known["period"], known["value"], strict=False)
+    )
+    graph = dcc.Graph(
+        figure=figures.sparkline(known["period"], known["value"]),
+        className="spark",
+        config={"staticPlot": True, "displayModeBar": False},
+    )
     return html.Div([graph, html.Span(t("sr_trend", lang, values=words), className="sr-only")], className="tile-spark")
 
 
@@ -90,11 +108,28 @@ def render_pillars(lang: str, period: str) -> list:
     for pillar, part in snap.groupby("pillar", sort=False):
         counts = part["status"].fillna("awaiting_data").value_counts()
         summary = [html.Li([C.status_badge(s, lang), f" × {int(counts[s])}"]) for s in counts.index]
-        kpis = [html.Li([C.link(f"{r['kpi_id']} {i18n.name_of(r, lang)}", f"/kpi/{r['kpi_id']}", lang, period=period),
-                         " ", C.status_badge(r["status"], lang)]) for r in part.to_dict("records")]
-        cards.append(html.Div([html.H3(i18n.pillar_word(pillar, lang)), html.Ul(summary, className="status-counts"),
-                               html.Details([html.Summary(t("pillar_kpis", lang, n=len(part))),
-                                             html.Ul(kpis, className="kpi-list")])], className="pillar"))
+        kpis = [
+            html.Li(
+                [
+                    C.link(f"{r['kpi_id']} {i18n.name_of(r, lang)}", f"/kpi/{r['kpi_id']}", lang, period=period),
+                    " ",
+                    C.status_badge(r["status"], lang),
+                ]
+            )
+            for r in part.to_dict("records")
+        ]
+        cards.append(
+            html.Div(
+                [
+                    html.H3(i18n.pillar_word(pillar, lang)),
+                    html.Ul(summary, className="status-counts"),
+                    html.Details(
+                        [html.Summary(t("pillar_kpis", lang, n=len(part))), html.Ul(kpis, className="kpi-list")]
+                    ),
+                ],
+                className="pillar",
+            )
+        )
     return [html.Div(cards, className="pillars")]
 
 
@@ -110,14 +145,29 @@ def render_composite(lang: str, period: str) -> list:
     frame = frame.sort_values("index_value", ascending=False)
     frame["name"] = frame["entity_code"].map(names).fillna(frame["entity_code"])
     frame["pillars"] = frame["components_json"].map(lambda j: _pillar_text(j, lang))
-    fig = figures.grouped_bars(frame["name"], {t("index", lang): frame["index_value"]}, horizontal=True,
-                               title=t("composite_chart", lang, period=i18n.period_label(period, lang)),
-                               x_title=t("index_axis", lang), y_title=t("sector", lang))
-    table = C.data_table(frame, {"name": t("sector", lang), "index_value": t("index", lang), "rank": t("rank", lang),
-                                 "pillars": t("pillar_scores", lang)}, lang)
-    return [html.P(t("composite_lead", lang), className="muted"),
-            C.figure_block("ov-composite-graph", fig, t("composite_caption", lang), table, lang),
-            C.link(t("ranking_link", lang), "/agencies", lang, period=period)]
+    fig = figures.grouped_bars(
+        frame["name"],
+        {t("index", lang): frame["index_value"]},
+        horizontal=True,
+        title=t("composite_chart", lang, period=i18n.period_label(period, lang)),
+        x_title=t("index_axis", lang),
+        y_title=t("sector", lang),
+    )
+    table = C.data_table(
+        frame,
+        {
+            "name": t("sector", lang),
+            "index_value": t("index", lang),
+            "rank": t("rank", lang),
+            "pillars": t("pillar_scores", lang),
+        },
+        lang,
+    )
+    return [
+        html.P(t("composite_lead", lang), className="muted"),
+        C.figure_block("ov-composite-graph", fig, t("composite_caption", lang), table, lang),
+        C.link(t("ranking_link", lang), "/agencies", lang, period=period),
+    ]
 
 
 def _pillar_text(components_json: str | None, lang: str) -> str:
@@ -128,8 +178,7 @@ def _pillar_text(components_json: str | None, lang: str) -> str:
     return "; ".join(f"{i18n.pillar_word(k, lang)} {v:.0f}" for k, v in pillars.items() if v is not None)
 
 
-@callback(dash.Output("ov-deliverables", "children"), Input("page-lang", "data"),
-          Input(C.filter_id("period"), "value"))
+@callback(dash.Output("ov-deliverables", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
 def render_deliverables(lang: str, period: str) -> list:
     frame = queries.milestones(context.warehouse())
@@ -141,10 +190,20 @@ def render_deliverables(lang: str, period: str) -> list:
         done = int((part["status"] == "done").sum())
         overdue = int((part["status"] == "overdue").sum())
         note = t("deliverable_progress", lang, done=done, total=len(part))
-        rows.append(html.Li([html.Strong(code), " ", C.link(i18n.name_of(first, lang, "deliverable"), "/deliverables",
-                                                            lang), html.Br(), html.Span(note, className="muted"),
-                             html.Span([" · ", C.milestone_badge("overdue", lang), " ",
-                                        t("overdue_n", lang, n=overdue)]) if overdue else None]))
+        rows.append(
+            html.Li(
+                [
+                    html.Strong(code),
+                    " ",
+                    C.link(i18n.name_of(first, lang, "deliverable"), "/deliverables", lang),
+                    html.Br(),
+                    html.Span(note, className="muted"),
+                    html.Span([" · ", C.milestone_badge("overdue", lang), " ", t("overdue_n", lang, n=overdue)])
+                    if overdue
+                    else None,
+                ]
+            )
+        )
     return [html.Ul(rows, className="deliverable-list")]
 
 
@@ -154,11 +213,29 @@ def render_freshness(lang: str, period: str) -> list:
     wh = context.warehouse()
     m = queries.meta(wh)
     runs = queries.runs(context.store(), wh)
-    facts = C.definition_list([(t("published_at", lang), m.get("published_at")),
-                               (t("snapshot_id", lang), html.Code(m.get("snapshot_id", "–"))),
-                               (t("current_period", lang), i18n.period_label(m.get("current_period"), lang))])
+    facts = C.definition_list(
+        [
+            (t("published_at", lang), m.get("published_at")),
+            (t("snapshot_id", lang), html.Code(m.get("snapshot_id", "–"))),
+            (t("current_period", lang), i18n.period_label(m.get("current_period"), lang)),
+        ]
+    )
     latest = runs.sort_values(["started_at", "run_id"]).groupby("job").tail(1) if len(runs) else runs
-    items = [html.Li([html.Strong(r["job"]), " ", C.run_badge(r["status"], lang), " ",
-                      html.Span(str(r["started_at"])[:16], className="muted")]) for r in latest.to_dict("records")]
-    return [facts, html.H3(t("last_runs", lang)), html.Ul(items, className="run-list") if items else C.empty(lang, t("no_runs", lang)),
-            C.link(t("data_link", lang), "/data", lang)]
+    items = [
+        html.Li(
+            [
+                html.Strong(r["job"]),
+                " ",
+                C.run_badge(r["status"], lang),
+                " ",
+                html.Span(str(r["started_at"])[:16], className="muted"),
+            ]
+        )
+        for r in latest.to_dict("records")
+    ]
+    return [
+        facts,
+        html.H3(t("last_runs", lang)),
+        html.Ul(items, className="run-list") if items else C.empty(lang, t("no_runs", lang)),
+        C.link(t("data_link", lang), "/data", lang),
+    ]

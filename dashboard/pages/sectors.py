@@ -13,8 +13,9 @@ from dashboard.i18n import t
 dash.register_page(__name__, path="/sectors", name="Sectors", title="Sectors · NAIO", order=1)
 
 
-def layout(period: str | None = None, kpi: str | None = None, entity: str | None = None, lang: str | None = None,
-           **_ignored) -> html.Div:
+def layout(
+    period: str | None = None, kpi: str | None = None, entity: str | None = None, lang: str | None = None, **_ignored
+) -> html.Div:
     lang = i18n.lang_of(lang)
     return C.page(lang, lambda d: _body(d, period, kpi, entity, lang))
 
@@ -24,18 +25,25 @@ def _body(d: queries.Dimensions, period: str | None, kpi: str | None, entity: st
     kpi = C.pick(kpi, d.kpis["kpi_id"], d.kpis["kpi_id"].iloc[0] if len(d.kpis) else "")
     sections = list(d.sectors["section"])
     entity = C.pick(entity, sections, sections[0] if sections else "")
-    sector_opts = [{"label": f"{r['section']} · {i18n.name_of(r, lang)}", "value": r["section"]}
-                   for r in d.sectors.to_dict("records")]
+    sector_opts = [
+        {"label": f"{r['section']} · {i18n.name_of(r, lang)}", "value": r["section"]}
+        for r in d.sectors.to_dict("records")
+    ]
     return [
         C.page_header(t("sectors_title", lang), t("sectors_lead", lang)),
-        C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
-                  C.dropdown("entity", t("sector", lang), sector_opts, entity),
-                  C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang), kpi)),
+        C.filters(
+            C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
+            C.dropdown("entity", t("sector", lang), sector_opts, entity),
+            C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang), kpi),
+        ),
         C.section(t("heatmap_title", lang), C.loading("sec-heatmap"), id="sec-heatmap-h"),
-        html.Div(className="grid-2", children=[
-            C.section(t("sector_trend_title", lang), C.loading("sec-trend"), id="sec-trend-h"),
-            C.section(t("sector_agencies_title", lang), C.loading("sec-agencies"), id="sec-agencies-h"),
-        ]),
+        html.Div(
+            className="grid-2",
+            children=[
+                C.section(t("sector_trend_title", lang), C.loading("sec-trend"), id="sec-trend-h"),
+                C.section(t("sector_agencies_title", lang), C.loading("sec-agencies"), id="sec-agencies-h"),
+            ],
+        ),
         C.section(t("benchmark_title", lang), C.loading("sec-benchmark"), id="sec-benchmark-h"),
     ]
 
@@ -55,23 +63,44 @@ def render_heatmap(lang: str, period: str) -> list:
     defs = d.kpis.set_index("kpi_id")
     frame = frame[frame["kpi_id"].isin(defs.index)].copy()
     frame["score"] = figures.attainment(frame["value"], frame["target"], frame["kpi_id"].map(defs["direction"]))
-    frame["text"] = [i18n.fmt_number(v, defs.at[k, "display_format"], defs.at[k, "unit"])
-                     for k, v in zip(frame["kpi_id"], frame["value"], strict=False)]
+    frame["text"] = [
+        i18n.fmt_number(v, defs.at[k, "display_format"], defs.at[k, "unit"])
+        for k, v in zip(frame["kpi_id"], frame["value"], strict=False)
+    ]
     names = {k: C.short(v) for k, v in _sector_names(d, lang).items()}
     frame["sector"] = frame["entity_code"].map(names).fillna(frame["entity_code"])
     z = frame.pivot(index="sector", columns="kpi_id", values="score")
     text = frame.pivot(index="sector", columns="kpi_id", values="text").reindex_like(z).fillna("–")
-    fig = figures.heatmap(z, text, title=t("heatmap_chart", lang, period=i18n.period_label(period, lang)),
-                          x_title=t("kpi", lang), y_title=t("sector", lang), colorbar=t("attainment", lang),
-                          hover="%{y}<br>%{x}: %{text}")
+    fig = figures.heatmap(
+        z,
+        text,
+        title=t("heatmap_chart", lang, period=i18n.period_label(period, lang)),
+        x_title=t("kpi", lang),
+        y_title=t("sector", lang),
+        colorbar=t("attainment", lang),
+        hover="%{y}<br>%{x}: %{text}",
+    )
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
-    table = C.data_table(frame, {"sector": t("sector", lang), "kpi_id": t("kpi", lang), "text": t("value", lang),
-                                 "status_word": t("status", lang), "score": t("attainment", lang)}, lang)
+    table = C.data_table(
+        frame,
+        {
+            "sector": t("sector", lang),
+            "kpi_id": t("kpi", lang),
+            "text": t("value", lang),
+            "status_word": t("status", lang),
+            "score": t("attainment", lang),
+        },
+        lang,
+    )
     return [C.figure_block("sec-heatmap-graph", fig, t("heatmap_caption", lang), table, lang)]
 
 
-@callback(Output(C.filter_id("entity"), "value"), Output(C.filter_id("kpi"), "value"),
-          Input("sec-heatmap-graph", "clickData"), prevent_initial_call=True)
+@callback(
+    Output(C.filter_id("entity"), "value"),
+    Output(C.filter_id("kpi"), "value"),
+    Input("sec-heatmap-graph", "clickData"),
+    prevent_initial_call=True,
+)
 def pick_cell(click: dict | None) -> tuple:
     """Clicking a heatmap cell selects that sector and KPI for the panels below."""
     try:
@@ -81,8 +110,13 @@ def pick_cell(click: dict | None) -> tuple:
         return no_update, no_update
 
 
-@callback(Output("sec-trend", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"),
-          Input(C.filter_id("entity"), "value"), Input(C.filter_id("kpi"), "value"))
+@callback(
+    Output("sec-trend", "children"),
+    Input("page-lang", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("entity"), "value"),
+    Input(C.filter_id("kpi"), "value"),
+)
 @C.guarded
 def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
     wh = context.warehouse()
@@ -96,17 +130,37 @@ def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
         return C.empty(lang)
     names = {sector: _sector_names(d, lang).get(sector, sector), "MY": t("national", lang)}
     unit = i18n.unit_word(definition["unit"], lang)
-    fig = figures.trend(frame, title=f"{kpi} {i18n.name_of(definition, lang)}", x_title=t("quarter", lang), period_label=C.period_fn(lang),
-                        y_title=unit or t("value", lang), names=names, target_label=t("trajectory", lang))
+    fig = figures.trend(
+        frame,
+        title=f"{kpi} {i18n.name_of(definition, lang)}",
+        x_title=t("quarter", lang),
+        period_label=C.period_fn(lang),
+        y_title=unit or t("value", lang),
+        names=names,
+        target_label=t("trajectory", lang),
+    )
     frame["who"] = frame["entity_code"].map(names)
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
-    table = C.data_table(frame, {"who": t("entity", lang), "period": t("quarter", lang), "value": t("value", lang),
-                                 "trajectory": t("trajectory", lang), "status_word": t("status", lang)}, lang)
+    table = C.data_table(
+        frame,
+        {
+            "who": t("entity", lang),
+            "period": t("quarter", lang),
+            "value": t("value", lang),
+            "trajectory": t("trajectory", lang),
+            "status_word": t("status", lang),
+        },
+        lang,
+    )
     return [C.figure_block("sec-trend-graph", fig, t("sector_trend_caption", lang), table, lang)]
 
 
-@callback(Output("sec-agencies", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"),
-          Input(C.filter_id("entity"), "value"))
+@callback(
+    Output("sec-agencies", "children"),
+    Input("page-lang", "data"),
+    Input(C.filter_id("period"), "value"),
+    Input(C.filter_id("entity"), "value"),
+)
 @C.guarded
 def render_agencies(lang: str, period: str, sector: str) -> list:
     wh = context.warehouse()
@@ -115,13 +169,22 @@ def render_agencies(lang: str, period: str, sector: str) -> list:
     if not len(frame):
         return C.empty(lang)
     names = {r["agency_code"]: i18n.name_of(r, lang) for r in d.agencies.to_dict("records")}
-    frame["agency"] = [C.link(f"{names.get(c, c)} ({c})", f"/agency/{c}", lang, period=period)
-                       for c in frame["agency_code"]]
-    return [html.P(t("sector_agencies_lead", lang, sector=_sector_names(d, lang).get(sector, sector)),
-                   className="muted"),
-            html.Div(C.data_table(frame, {"agency": t("agency", lang), "n_values": t("n_values", lang),
-                                          "n_systems": t("n_systems", lang)}, lang), className="table-wrap",
-                     id="sector-agency-table")]
+    frame["agency"] = [
+        C.link(f"{names.get(c, c)} ({c})", f"/agency/{c}", lang, period=period) for c in frame["agency_code"]
+    ]
+    return [
+        html.P(t("sector_agencies_lead", lang, sector=_sector_names(d, lang).get(sector, sector)), className="muted"),
+        html.Div(
+            C.data_table(
+                frame,
+                {"agency": t("agency", lang), "n_values": t("n_values", lang), "n_systems": t("n_systems", lang)},
+                lang,
+            ),
+            className="table-wrap",
+            tabIndex="0",
+            id="sector-agency-table",
+        ),
+    ]
 
 
 @callback(Output("sec-benchmark", "children"), Input("page-lang", "data"))
@@ -135,12 +198,24 @@ def render_benchmark(lang: str) -> list:
         return C.empty(lang)
     names = {k: C.short(v) for k, v in _sector_names(d, lang).items()}
     frame["sector"] = frame["sector_code"].map(names).fillna(frame["sector_code"])
-    fig = figures.grouped_bars(frame["sector"], {t("malaysia", lang): frame["my_value"],
-                                                 t("eu27", lang): frame["eu_value"]},
-                               title=t("benchmark_chart", lang), x_title=t("share_enterprises", lang),
-                               y_title=t("sector", lang), horizontal=True)
+    fig = figures.grouped_bars(
+        frame["sector"],
+        {t("malaysia", lang): frame["my_value"], t("eu27", lang): frame["eu_value"]},
+        title=t("benchmark_chart", lang),
+        x_title=t("share_enterprises", lang),
+        y_title=t("sector", lang),
+        horizontal=True,
+    )
     frame["my_period"] = frame["my_period"].map(lambda p: i18n.period_label(p, lang) if isinstance(p, str) else p)
-    table = C.data_table(frame, {"sector": t("sector", lang), "my_value": t("malaysia", lang),
-                                 "my_period": t("period", lang), "eu_value": t("eu27", lang),
-                                 "eu_year": t("year", lang)}, lang)
+    table = C.data_table(
+        frame,
+        {
+            "sector": t("sector", lang),
+            "my_value": t("malaysia", lang),
+            "my_period": t("period", lang),
+            "eu_value": t("eu27", lang),
+            "eu_year": t("year", lang),
+        },
+        lang,
+    )
     return [C.figure_block("sec-benchmark-graph", fig, t("benchmark_caption", lang), table, lang)]

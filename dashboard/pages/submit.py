@@ -33,23 +33,23 @@ L = {
     "limit": ("Files up to {mb:g} MB. The whole file is accepted or the whole file is rejected.",
               "Fail sehingga {mb:g} MB. Seluruh fail diterima atau seluruh fail ditolak."),
     "reason": ("Reason for resubmission (required when the file replaces an accepted return)",
-               "Sebab penghantaran semula (wajib jika fail menggantikan penyata yang telah diterima)"),
+               "Sebab penyerahan semula (wajib jika fail menggantikan penyata yang telah diterima)"),
     "check": ("Check only", "Semak sahaja"), "submit": ("Submit", "Hantar"),
-    "history": ("Your agency's submissions", "Penghantaran agensi anda"),
+    "history": ("Your agency's submissions", "Penyerahan agensi anda"),
     "sheet": ("Download error sheet (XLSX)", "Muat turun helaian ralat (XLSX)"),
     "nofile": ("Choose a file first.", "Pilih fail dahulu."),
     "bad": ("{file}: {e} error(s), {w} warning(s). The file would be rejected; nothing was recorded.",
             "{file}: {e} ralat, {w} amaran. Fail akan ditolak; tiada apa direkodkan."),
     "rejected": ("{file} was rejected (submission {sid}): {e} error(s). Nothing was loaded; fix and send it again.",
-                 "{file} ditolak (penghantaran {sid}): {e} ralat. Tiada data dimuatkan; betulkan dan hantar semula."),
+                 "{file} ditolak (penyerahan {sid}): {e} ralat. Tiada data dimuatkan; betulkan dan hantar semula."),
     "ok": ("{file}: no errors ({w} warning(s)). It can be submitted.",
            "{file}: tiada ralat ({w} amaran). Fail boleh dihantar."),
     "accepted": ("Accepted as submission {sid}: {n} rows for {pairs}. Publishing the new numbers...",
-                 "Diterima sebagai penghantaran {sid}: {n} baris untuk {pairs}. Angka baharu sedang diterbitkan..."),
+                 "Diterima sebagai penyerahan {sid}: {n} baris untuk {pairs}. Angka baharu sedang diterbitkan..."),
     "duplicate": ("The same file was already accepted (submission {sid}); nothing new was loaded.",
-                  "Fail yang sama telah diterima (penghantaran {sid}); tiada data baharu dimuatkan."),
+                  "Fail yang sama telah diterima (penyerahan {sid}); tiada data baharu dimuatkan."),
     "replaces": ("This file replaces the accepted return for {pairs}. Give a reason for the resubmission.",
-                 "Fail ini menggantikan penyata yang diterima bagi {pairs}. Nyatakan sebab penghantaran semula."),
+                 "Fail ini menggantikan penyata yang diterima bagi {pairs}. Nyatakan sebab penyerahan semula."),
     "need_reason": ("Not submitted: a reason is required because this file replaces {pairs}.",
                     "Tidak dihantar: sebab diperlukan kerana fail ini menggantikan {pairs}."),
     "problems": ("Problems found ({n})", "Masalah ditemui ({n})"),
@@ -57,11 +57,14 @@ L = {
     "live": ("The new numbers are live on the dashboard (published {at}).",
              "Angka baharu kini dipaparkan di papan pemuka (diterbitkan {at})."),
     "pending": ("Publishing the new numbers...", "Angka baharu sedang diterbitkan..."),
+    "slow": ("Still publishing after {m} minutes; the data status page shows the run.",
+             "Masih diterbitkan selepas {m} minit; halaman status data memaparkan larian ini."),
     "failed": ("Publishing failed: {err}. Your submission is recorded; the data team can publish again.",
-               "Penerbitan gagal: {err}. Penghantaran anda telah direkodkan; pasukan data boleh menerbitkan semula."),
+               "Penerbitan gagal: {err}. Penyerahan anda telah direkodkan; pasukan data boleh menerbitkan semula."),
 }
 ICONS = {"ok": "✔", "accepted": "✔", "error": "✖", "refused": "✖", "warning": "▲", "info": "ℹ"}
 HIDDEN = {"display": "none"}
+POLL_MS, POLLS_BEFORE_GIVING_UP = 2000, 450  # stop asking after 15 minutes
 DROP_STYLE = {"border": f"2px dashed {theme.MUTED}", "borderRadius": "12px", "padding": "32px 16px",
               "textAlign": "center", "cursor": "pointer", "backgroundColor": theme.WASHED, "color": theme.BODY}
 CALLOUT = {"ok": "success", "accepted": "success", "error": "danger", "refused": "danger", "warning": "warning",
@@ -91,7 +94,7 @@ def layout(lang: str | None = None, **_kwargs):
                     style={"display": "none", "marginTop": "12px"}),
         dcc.Download(id="submit-errors-download"),
         html.Div(id="submit-live-status", role="status"),
-        dcc.Interval(id="submit-live-poll", interval=2000, disabled=True),
+        dcc.Interval(id="submit-live-poll", interval=POLL_MS, disabled=True),
     ])
 
 
@@ -168,7 +171,7 @@ clientside_callback(
 
 @callback(Output("submit-result", "children"), Output("submit-errors-btn", "style"),
           Output("submit-submitted", "data"), Output("submit-live-poll", "disabled"),
-          Input("submit-check-btn", "n_clicks"), Input("submit-submit-btn", "n_clicks"),
+          Output("submit-live-poll", "n_intervals"), Input("submit-check-btn", "n_clicks"), Input("submit-submit-btn", "n_clicks"),
           State("submit-upload", "contents"), State("submit-upload", "filename"), State("submit-reason", "value"),
           State("submit-lang", "data"), prevent_initial_call=True)
 def upload_action(_check: int | None, _submit: int | None, contents: str | None, filename: str | None,
@@ -178,7 +181,7 @@ def upload_action(_check: int | None, _submit: int | None, contents: str | None,
     user = auth.require(can_use_returns, "submit return" if submitting else "check return")
     lang = ui.lang_of(lang)
     if not contents:
-        return _callout("info", _t("nofile", lang)), HIDDEN, no_update, no_update
+        return _callout("info", _t("nofile", lang)), HIDDEN, no_update, no_update, no_update
     name = filename or "upload"
     size = ui.upload_size(contents)
     if size > context.settings().max_upload_bytes:
@@ -188,11 +191,12 @@ def upload_action(_check: int | None, _submit: int | None, contents: str | None,
             data = ui.decode_upload(contents)
             outcome = (ui.submit_upload(user, data, name, reason) if submitting else ui.check_upload(user, data, name))
         except ui.UploadRefused as exc:
-            return _callout("refused", str(exc)), HIDDEN, no_update, no_update
+            return _callout("refused", str(exc)), HIDDEN, no_update, no_update, no_update
     shown = {"display": "inline-block" if outcome.problems else "none", "marginTop": "12px"}
     accepted = outcome.submitted and outcome.result.status == "accepted"
     return (outcome_view(outcome, submitting, lang), shown,
-            outcome.result.submission_id if accepted else no_update, not accepted)
+            outcome.result.submission_id if accepted else no_update, False if accepted else no_update,
+            0 if accepted else no_update)
 
 
 @callback(Output("submit-errors-download", "data"), Input("submit-errors-btn", "n_clicks"),
@@ -216,7 +220,7 @@ def download_error_sheet(_n: int | None, contents: str | None, filename: str | N
 @callback(Output("submit-live-status", "children"), Output("submit-live-poll", "disabled", allow_duplicate=True),
           Input("submit-live-poll", "n_intervals"), State("submit-submitted", "data"), State("submit-lang", "data"),
           prevent_initial_call=True)
-def live_status(_n: int | None, submission_id: int | None, lang: str | None):
+def live_status(n: int | None, submission_id: int | None, lang: str | None):
     """Says when the numbers of an accepted submission are live on the dashboard."""
     user = auth.require(can_use_returns, "publish status")
     if not submission_id:
@@ -225,7 +229,7 @@ def live_status(_n: int | None, submission_id: int | None, lang: str | None):
     if sub is None or not user.can_see_submission(context.store().submission_agencies(int(submission_id)),
                                                   sub.get("submitted_by")):
         auth.require(lambda _u: False, f"publish status of submission {submission_id}")
-    return _live_view(int(submission_id), ui.lang_of(lang))
+    return _live_view(int(submission_id), ui.lang_of(lang), n or 0)
 
 
 # ---- views ------------------------------------------------------------------------------------
@@ -268,7 +272,8 @@ def outcome_view(outcome: ui.Outcome, submitting: bool, lang: str) -> html.Div:
         parts += [html.H2(_t("changes", lang, n=len(changed), m=len(outcome.changes))), changes_table(changed, lang)]
     return html.Div(parts, id="submit-outcome", **{"data-status": outcome.result.status,
                                                     "data-action": "submit" if submitting else "check",
-                                                    "data-file": outcome.result.file_name})
+                                                    "data-file": outcome.result.file_name,
+                                                    "data-submission": str(outcome.result.submission_id or "")})
 
 
 def _table(table_id: str, header: list[str], rows: list[list]) -> html.Div:
@@ -298,11 +303,15 @@ def _num(value) -> str:
     return "" if value is None else format_number(value)
 
 
-def _live_view(submission_id: int, lang: str):
+def _live_view(submission_id: int, lang: str, polls: int):
     live, at = ui.is_live(submission_id)
-    if live:
-        return _callout("ok", _t("live", lang, at=at[:19])), True
     state = ui.publish_state()
-    if not state["running"] and state["error"]:
-        return _callout("error", _t("failed", lang, err=state["error"][:200])), True
-    return _callout("info", _t("pending", lang)), False
+    if live:
+        shown, done = _callout("ok", _t("live", lang, at=at[:19])), True
+    elif not state["running"] and state["error"]:
+        shown, done = _callout("error", _t("failed", lang, err=state["error"][:200])), True
+    elif polls >= POLLS_BEFORE_GIVING_UP:
+        shown, done = _callout("warning", _t("slow", lang, m=POLLS_BEFORE_GIVING_UP * POLL_MS // 60000)), True
+    else:
+        shown, done = _callout("info", _t("pending", lang)), False
+    return html.Div(shown, **{"data-submission": str(submission_id)}), done

@@ -46,10 +46,8 @@ def compile_kpi(d: KpiDefinition) -> CompiledKpi:
         ctes.append(_milestones(atoms))
     ctes.append(_units(d, parts, scopes))
     ctes.append(_counted(d, scopes))
-    if "milestones" not in scopes:
-        ctes.append(_lineage(scopes))
     ctes.append(_placed(d.levels, "milestones" in scopes))
-    sql = "WITH\n" + ",\n".join(ctes) + ",\n" + _select(d, params, "milestones" in scopes)
+    sql = "WITH\n" + ",\n".join(ctes) + "\n" + _select(d, params, "milestones" in scopes)
     return CompiledKpi(d.id, sql, dict(params.values), frozenset(scopes))
 
 
@@ -161,19 +159,26 @@ def _units(d: KpiDefinition, parts: dict[str, str], scopes: set[str]) -> str:
 
 
 def _counted(d: KpiDefinition, scopes: set[str]) -> str:
-    return f"""counted AS (
-    -- the units that reported every part
-    SELECT * FROM units WHERE {ROLLUPS[d.rollup].reported}
+    where = ROLLUPS[d.rollup].reported
+    if "milestones" in scopes:
+        return f"""counted AS (
+    SELECT *, CAST([] AS INTEGER[]) AS submission_ids FROM units WHERE {where}
 )"""
-
-
-def _lineage(scopes: set[str]) -> str:
-    tables = [table for scope, table in (("returns", "kpi_return_lineage"), ("register", "kpi_register_lineage"))
-              if scope in scopes]
-    body = "\n    UNION ALL\n    ".join(f"SELECT * FROM {t}" for t in tables)
-    return f"""lineage AS (
-    -- the submissions behind each agency's values in each period
-    {body}
+    joins, lists = [], []
+    for scope, table in (("returns", "kpi_return_lineage"), ("register", "kpi_register_lineage")):
+        if scope in scopes:
+            alias = table.removeprefix("kpi_")
+            joins.append(f"    LEFT JOIN {table} AS {alias}\n"
+                         f"           ON {alias}.agency_code = u.agency_code AND {alias}.period = u.period"
+                         f" AND {alias}.period_type = u.period_type")
+            lists.append(f"coalesce({alias}.submission_ids, [])")
+    ids = lists[0] if len(lists) == 1 else f"list_concat({', '.join(lists)})"
+    return f"""counted AS (
+    -- the units that reported every part, with the submissions behind them
+    SELECT u.*, {ids} AS submission_ids
+    FROM units AS u
+{chr(10).join(joins)}
+    WHERE {where}
 )"""
 
 
@@ -182,7 +187,6 @@ LEVEL_SQL = {
     "ministry": ("SELECT 'ministry' AS level, a.ministry_code AS entity_code, c.* FROM counted AS c\n"
                  "    JOIN kpi_agencies AS a ON a.agency_code = c.agency_code\n"
                  "    WHERE c.breakdown_type = '' AND a.ministry_code IS NOT NULL"),
-    "agency": "SELECT 'agency' AS level, c.agency_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = ''",
     "sector": ("SELECT 'sector' AS level, c.breakdown_code AS entity_code, c.* FROM counted AS c"
                " WHERE c.breakdown_type = 'MSIC'"),
     "state": ("SELECT 'state' AS level, c.breakdown_code AS entity_code, c.* FROM counted AS c"
@@ -195,9 +199,9 @@ def _placed(levels: tuple[str, ...], milestones: bool) -> str:
         body = "SELECT 'national' AS level, 'MY' AS entity_code, c.* FROM counted AS c"
     else:
         selects = [LEVEL_SQL[level] for level in LEVEL_SQL if level in levels]
-        body = "\n    UNION ALL\n    ".join(selects)
+        body = "\n    UNION ALL\n    ".join(selects) or "SELECT NULL AS level, NULL AS entity_code, c.* FROM counted AS c WHERE FALSE"
     return f"""placed AS (
-    -- each counted unit at every level it counts for
+    -- each counted unit at every level above the agency that it counts for
     {body}
 )"""
 
@@ -226,31 +230,27 @@ def _select(d: KpiDefinition, params: Params, milestones: bool) -> str:
     r = ROLLUPS[d.rollup]
     scale = params.named("scale", d.formula.scale)
     grouped = {"S": "sum", "N": "count(*)", "scale": scale}
-    keys = "period, period_type, level, entity_code"
+    single = {"S": "", "N": "1", "scale": scale}
     reported = "CAST(NULL AS INTEGER)" if milestones else "count(*)"
-    values = f"""values_by_entity AS (
-    -- {d.rollup} over the units that reported every part in the period
-    SELECT {keys},
-           {r.value.format(**grouped)} AS value,
-           {r.numerator.format(**grouped)} AS numerator,
-           {r.denominator.format(**grouped)} AS denominator,
-           {reported} AS reported
-    FROM placed
-    GROUP BY {keys}
-)"""
-    if milestones:
-        return f"""{values}
-SELECT $kpi_id AS kpi_id, *, CAST([] AS INTEGER[]) AS submission_ids
-FROM values_by_entity"""
-    return f"""{values},
-lineage_by_entity AS (
-    SELECT p.period, p.period_type, p.level, p.entity_code,
-           list_sort(list(DISTINCT l.submission_id)) AS submission_ids
-    FROM placed AS p
-    JOIN lineage AS l
-      ON l.agency_code = p.agency_code AND l.period = p.period AND l.period_type = p.period_type
-    GROUP BY p.period, p.period_type, p.level, p.entity_code
-)
-SELECT $kpi_id AS kpi_id, v.*, coalesce(s.submission_ids, []) AS submission_ids
-FROM values_by_entity AS v
-LEFT JOIN lineage_by_entity AS s USING ({keys})"""
+    sql = f"""-- {d.rollup} over the units that reported every part in the period
+SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
+       {r.value.format(**grouped)} AS value,
+       {r.numerator.format(**grouped)} AS numerator,
+       {r.denominator.format(**grouped)} AS denominator,
+       {reported} AS reported,
+       list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids
+FROM placed
+GROUP BY period, period_type, level, entity_code"""
+    if "agency" in d.levels and not milestones:
+        sql += f"""
+UNION ALL
+-- agency level: each agency's own value
+SELECT $kpi_id, period, period_type, 'agency', agency_code,
+       {r.value.format(**single)},
+       {r.numerator.format(**single)},
+       {r.denominator.format(**single)},
+       1,
+       submission_ids
+FROM counted
+WHERE breakdown_type = ''"""
+    return sql

@@ -49,14 +49,15 @@ by_pillar AS (
     SELECT level, entity_code, period, count(*) AS n_pillars,
            exp(avg(ln(greatest(score, {PILLAR_FLOOR})))) AS geometric,
            avg(score) AS arithmetic,
-           json_group_object(pillar, round(score, 2)) AS pillar_scores
+           to_json(map(list(pillar ORDER BY pillar), list(round(score, 2) ORDER BY pillar))) AS pillar_scores
     FROM pillars
     GROUP BY level, entity_code, period
 ),
 by_component AS (
     SELECT level, entity_code, period, avg(score) AS equal_weights,
-           json_group_object(kpi_id, json_object('pillar', pillar, 'value', value, 'target', target,
-                                                 'score', round(score, 2))) AS component_scores
+           to_json(map(list(kpi_id ORDER BY kpi_id),
+                       list(json_object('pillar', pillar, 'value', value, 'target', target,
+                                        'score', round(score, 2)) ORDER BY kpi_id))) AS component_scores
     FROM components
     GROUP BY level, entity_code, period
 ),

@@ -57,8 +57,9 @@ WORK_TABLES: dict[str, str] = {
     ),
     "_kpi_target_point": "kpi_id VARCHAR, kind VARCHAR, period VARCHAR, qidx INTEGER, value DOUBLE",
     "_kpi_raw": (
-        "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, level VARCHAR, entity_code VARCHAR, value DOUBLE, "
-        "numerator DOUBLE, denominator DOUBLE, reported INTEGER, submission_ids INTEGER[]"
+        "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, level VARCHAR, entity_code VARCHAR, qidx INTEGER, "
+        "expected INTEGER, value DOUBLE, numerator DOUBLE, denominator DOUBLE, reported INTEGER, "
+        "submission_ids INTEGER[]"
     ),
 }
 
@@ -78,7 +79,8 @@ def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str,
         con.execute(EXPECTED_SQL)
         for d in definitions:
             compiled = compile_kpi(d)
-            con.execute(f"INSERT INTO _kpi_raw SELECT * FROM (\n{compiled.sql}\n)", compiled.params)
+            grid = MILESTONE_GRID if "milestones" in compiled.scopes else ENTITY_GRID
+            con.execute(grid.format(sql=compiled.sql), {**compiled.params, "levels": list(d.levels)})
         con.execute(targets.VALUE_SQL)
         con.execute(targets.PROJECTION_SQL)
         con.execute(COMPOSITE_SQL)
@@ -121,6 +123,29 @@ def _def_row(d: KpiDefinition) -> tuple:
             milestones, d.in_composite, d.composite_target)
 
 
+# Each KPI's values, on the grid of every expected entity, period and period type, so that an
+# entity without data still gets a row (its status is then awaiting_data).
+ENTITY_GRID = """
+INSERT INTO _kpi_raw
+SELECT $kpi_id, e.period, t.period_type, e.level, e.entity_code, e.qidx, e.expected,
+       v.value, v.numerator, v.denominator, coalesce(v.reported, 0), v.submission_ids
+FROM _kpi_expected AS e
+CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
+LEFT JOIN (
+{sql}
+) AS v ON v.level = e.level AND v.entity_code = e.entity_code AND v.period = e.period AND v.period_type = t.period_type
+WHERE list_contains($levels, e.level)
+"""
+MILESTONE_GRID = """
+INSERT INTO _kpi_raw
+SELECT v.kpi_id, v.period, v.period_type, v.level, v.entity_code, p.qidx, NULL,
+       v.value, v.numerator, v.denominator, v.reported, v.submission_ids
+FROM (
+{sql}
+) AS v
+JOIN kpi_periods AS p ON p.period = v.period AND list_contains($levels, v.level)
+"""
+
 EXPECTED_SQL = """
 CREATE OR REPLACE TEMP TABLE _kpi_expected AS
 WITH
@@ -148,8 +173,8 @@ members AS (
     JOIN kpi_periods AS p ON p.period = b.period
     GROUP BY b.breakdown_type, b.breakdown_code, b.agency_code
 )
-SELECT m.level, m.entity_code, p.period, count(DISTINCT m.agency_code) AS expected
+SELECT m.level, m.entity_code, p.period, p.qidx, count(DISTINCT m.agency_code) AS expected
 FROM members AS m
 JOIN kpi_periods AS p ON m.first_qidx IS NULL OR m.first_qidx <= p.qidx
-GROUP BY m.level, m.entity_code, p.period
+GROUP BY m.level, m.entity_code, p.period, p.qidx
 """

@@ -105,10 +105,11 @@ LINEAGE = """
     WITH filed AS (
         {filed}
     )
-    SELECT DISTINCT f.agency_code, p.period, t.period_type, f.submission_id
+    SELECT f.agency_code, p.period, t.period_type, list_sort(list(DISTINCT f.submission_id)) AS submission_ids
     FROM kpi_periods AS p
     CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
     JOIN filed AS f ON f.year = p.year AND f.qidx <= p.qidx AND (t.period_type = 'ytd' OR f.qidx = p.qidx)
+    GROUP BY f.agency_code, p.period, t.period_type
 """
 KPI_RETURN_LINEAGE = LINEAGE.format(source="return", filed="""SELECT DISTINCT f.agency_code, p.year, p.qidx, f.submission_id
         FROM fact_return AS f

@@ -84,51 +84,32 @@ def target_point_rows(d: KpiDefinition) -> list[tuple]:
 VALUE_SQL = f"""
 INSERT INTO kpi_value
 WITH
-periods AS (
-    SELECT period, year * 4 + quarter - 1 AS qidx FROM dim_period
-),
-grid AS (
-    -- every expected entity, for every agency-based KPI, period and period type
-    SELECT d.kpi_id, e.level, e.entity_code, e.period, t.period_type, e.expected
-    FROM _kpi_def AS d
-    JOIN _kpi_expected AS e ON list_contains(d.levels, e.level)
-    CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
-    WHERE NOT d.milestones
-),
 merged AS (
-    SELECT kpi_id, level, entity_code, period, period_type, g.expected,
-           r.value, r.numerator, r.denominator,
-           coalesce(r.reported, CASE WHEN g.expected IS NOT NULL THEN 0 END) AS reported,
-           r.submission_ids
-    FROM grid AS g
-    FULL JOIN _kpi_raw AS r USING (kpi_id, level, entity_code, period, period_type)
-),
-covered AS (
-    SELECT m.*, p.qidx,
-           m.value IS NOT NULL AND isfinite(m.value)
-           AND (m.expected IS NULL OR (m.reported > 0 AND m.reported >= d.min_coverage * m.expected)) AS enough
-    FROM merged AS m
-    JOIN periods AS p USING (period)
-    JOIN _kpi_def AS d USING (kpi_id)
+    SELECT r.*, d.direction, d.min_coverage, d.on_track_within, d.at_risk_within, d.threshold_mode,
+           list_contains(d.target_levels, r.level) AS targeted
+    FROM _kpi_raw AS r
+    JOIN _kpi_def AS d ON d.kpi_id = r.kpi_id
 ),
 first_data AS (
     -- each entity's first quarter with enough data: the baseline when the definition has none
-    SELECT kpi_id, level, entity_code, min(qidx) AS first_qidx, arg_min(value, qidx) AS first_value
-    FROM covered
-    WHERE enough AND period_type = 'quarter'
-    GROUP BY kpi_id, level, entity_code
+    SELECT r.kpi_id, r.level, r.entity_code, min(r.qidx) AS first_qidx, arg_min(r.value, r.qidx) AS first_value
+    FROM _kpi_raw AS r
+    JOIN _kpi_def AS d ON d.kpi_id = r.kpi_id
+    WHERE r.period_type = 'quarter' AND isfinite(r.value)
+      AND (r.expected IS NULL OR (r.reported > 0 AND r.reported >= d.min_coverage * r.expected))
+    GROUP BY r.kpi_id, r.level, r.entity_code
 ),
 segments AS (
-    SELECT c.*, s.kind, s.target, s.end_qidx, s.end_value, s.growth, s.fixed,
+    SELECT m.*, s.kind, s.target, s.end_qidx, s.end_value, s.growth, s.fixed,
            coalesce(s.start_qidx, f.first_qidx) AS start_qidx,
-           coalesce(s.start_value, f.first_value) AS start_value
-    FROM covered AS c
-    JOIN _kpi_def AS d USING (kpi_id)
+           coalesce(s.start_value, f.first_value) AS start_value,
+           m.value IS NOT NULL AND isfinite(m.value)
+           AND (m.expected IS NULL OR (m.reported > 0 AND m.reported >= m.min_coverage * m.expected)) AS enough
+    FROM merged AS m
     LEFT JOIN _kpi_segment AS s
-           ON s.kpi_id = c.kpi_id AND s.period = c.period AND s.period_type = c.period_type
-          AND list_contains(d.target_levels, c.level)
+           ON m.targeted AND s.kpi_id = m.kpi_id AND s.period = m.period AND s.period_type = m.period_type
     LEFT JOIN first_data AS f
-           ON f.kpi_id = c.kpi_id AND f.level = c.level AND f.entity_code = c.entity_code
+           ON f.kpi_id = m.kpi_id AND f.level = m.level AND f.entity_code = m.entity_code
 ),
 tracked AS (
     SELECT *,
@@ -145,19 +126,14 @@ tracked AS (
            END AS trajectory
     FROM segments
 ),
-judged AS (
-    SELECT t.*, d.on_track_within, d.at_risk_within,
-           CASE WHEN d.direction = 'up' THEN t.trajectory - t.value ELSE t.value - t.trajectory END AS shortfall,
-           d.threshold_mode
-    FROM tracked AS t
-    JOIN _kpi_def AS d USING (kpi_id)
-),
 gapped AS (
+    -- shortfall: how far the value is behind the trajectory, in the direction that is bad
     SELECT *,
            CASE WHEN threshold_mode = 'absolute' THEN shortfall
                 WHEN trajectory = 0 THEN CASE WHEN shortfall <= 0 THEN 0 ELSE 'Infinity'::DOUBLE END
                 ELSE 100 * shortfall / abs(trajectory) END AS gap
-    FROM judged
+    FROM (SELECT *, CASE WHEN direction = 'up' THEN trajectory - value ELSE value - trajectory END AS shortfall
+          FROM tracked)
 )
 SELECT kpi_id, period, period_type, level, entity_code,
        CASE WHEN isfinite(value) THEN value END AS value, numerator, denominator,

@@ -94,6 +94,12 @@ def _press(page, button: str, status: str, name: str) -> None:
                            timeout=60_000)
 
 
+def _until_live(page) -> None:
+    """Wait until the page says the numbers of the submission just accepted are live."""
+    sid = page.get_attribute("#submit-outcome", "data-submission")
+    page.wait_for_selector(f"#submit-live-status [data-submission='{sid}'] .callout-success", timeout=PUBLISH_WAIT_MS)
+
+
 def _download(page, selector: str) -> bytes:
     with page.expect_download() as info:
         page.click(selector)
@@ -144,20 +150,21 @@ def test_analyst_journey(page, journey_url):
     # submit with a reason; the page says when the new numbers are live
     page.fill("#submit-reason", "headcount corrected after the HR audit")
     _press(page, "submit", "accepted", "jpn-2026Q3.csv")
-    page.wait_for_selector("#submit-live-status .callout-success", timeout=PUBLISH_WAIT_MS)
+    _until_live(page)
 
     # resubmit a correction with another reason
     again = _filled(template, {"HC_TOTAL": str(int(float(total)) + 9)})
     _upload(page, "jpn-2026Q3-v2.csv", again)
     page.fill("#submit-reason", "second correction")
     _press(page, "submit", "accepted", "jpn-2026Q3-v2.csv")
+    _until_live(page)
 
     # the history lists both, newest first, with who, status, reason and the original file
     page.goto(f"{journey_url}/submissions")
     page.wait_for_selector("#history-table")
     first, second = page.locator("#history-table tbody tr").nth(0), page.locator("#history-table tbody tr").nth(1)
     assert "jpn-2026Q3-v2.csv" in first.inner_text() and "second correction" in first.inner_text()
-    assert "analyst.jpn" in first.inner_text() and "accepted" in first.inner_text()
+    assert "analyst.jpn" in first.inner_text() and "Accepted" in first.inner_text()
     assert "headcount corrected" in second.inner_text()
     assert _download(page, "#history-table tbody tr:first-child a[href^='/download/original/']") == again
     assert not [e for e in page.console_errors if "favicon" not in e]

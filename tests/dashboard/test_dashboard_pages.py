@@ -17,11 +17,15 @@ def _pages(contract_app):
     """The page modules as Dash loaded them for the app (Dash runs them once per app)."""
     globals().update(page_modules())
 
+
 PERIOD = "2026Q3"
 
 
 def renders(lang: str, period: str = PERIOD) -> dict:
     """Every render callback of every page with typical inputs."""
+    P = page_modules()
+    agencies, agency, data_status, deliverables = P["agencies"], P["agency"], P["data_status"], P["deliverables"]
+    kpi, kpis, overview, sectors, map_page = P["kpi"], P["kpis"], P["overview"], P["sectors"], P["map_page"]
     return {
         "overview.tiles": lambda: overview.render_tiles(lang, period),
         "overview.pillars": lambda: overview.render_pillars(lang, period),
@@ -77,8 +81,15 @@ def test_every_callback_renders_without_error(viewer, lang):
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_layouts_ignore_unknown_and_junk_query_strings(viewer, name):
-    page = LAYOUTS[name](lang="ms", period="not-a-quarter", level="galaxy", entity="'; DROP TABLE x;--",
-                         kpi="K999", utm_source="mail", **{"x-y": "1"})
+    page = LAYOUTS[name](
+        lang="ms",
+        period="not-a-quarter",
+        level="galaxy",
+        entity="'; DROP TABLE x;--",
+        kpi="K999",
+        utm_source="mail",
+        **{"x-y": "1"},
+    )
     assert not has_error(page)
     assert "page-lang" in str(page)
 
@@ -91,8 +102,12 @@ def test_layout_restores_filters_from_the_url(viewer):
 
 def test_tiles_show_the_materialised_national_values(viewer):
     wh = queries.Warehouse(viewer.server.config["NAIO_SETTINGS"].warehouse_path)
-    expected = dict(wh.rows("SELECT kpi_id, value FROM kpi_value WHERE level = 'national' AND period = ? "
-                            "AND period_type = 'quarter'", [PERIOD]))
+    expected = dict(
+        wh.rows(
+            "SELECT kpi_id, value FROM kpi_value WHERE level = 'national' AND period = ? AND period_type = 'quarter'",
+            [PERIOD],
+        )
+    )
     shown = tile_values(overview.render_tiles("en", PERIOD))
     assert set(shown) >= {"K01", "K04", "K08"}
     for kpi_id, value in shown.items():
@@ -112,8 +127,12 @@ def test_kpi_names_come_from_the_definition_in_each_language(viewer):
 
 
 def test_empty_selection_shows_the_empty_state(viewer):
-    for out in (overview.render_tiles("ms", "1999Q1"), map_page.render_map("en", "1999Q1", "K01"),
-                sectors.render_trend("en", PERIOD, "C", "NOPE"), agency.render_kpis("en", {"code": "NOPE"}, PERIOD)):
+    for out in (
+        overview.render_tiles("ms", "1999Q1"),
+        map_page.render_map("en", "1999Q1", "K01"),
+        sectors.render_trend("en", PERIOD, "C", "NOPE"),
+        agency.render_kpis("en", {"code": "NOPE"}, PERIOD),
+    ):
         assert "No data for this selection" in text_of(out) or "Tiada data untuk pilihan ini" in text_of(out)
         assert not has_error(out)
 
@@ -134,8 +153,11 @@ def test_missing_warehouse_is_explained(contract_app, monkeypatch):
     from etl.warehouse import Warehouse
 
     with request_as(contract_app):
-        monkeypatch.setitem(contract_app.server.config, "NAIO_WAREHOUSE", Warehouse(contract_app.server.config[
-            "NAIO_SETTINGS"].data_dir / "nothing-here.duckdb"))
+        monkeypatch.setitem(
+            contract_app.server.config,
+            "NAIO_WAREHOUSE",
+            Warehouse(contract_app.server.config["NAIO_SETTINGS"].data_dir / "nothing-here.duckdb"),
+        )
         page = overview.layout()
         out = overview.render_pillars("en", PERIOD)
     assert "No data has been published yet" in text_of(page) and "No data has been published yet" in text_of(out)

@@ -1,0 +1,152 @@
+"""The frame (navigation by role, banner, footer), the language layer, figures and components."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard import components as C
+from dashboard import figures, i18n, shell
+from tests.dashboard.helpers import request_as, text_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _hrefs(links) -> list[str]:
+    return [link.href.split("?")[0] for link in links]
+
+
+def test_navigation_shows_submit_and_admin_only_to_their_roles():
+    viewer = _hrefs(shell.nav_links("/", "en", "viewer"))
+    analyst = _hrefs(shell.nav_links("/", "en", "analyst"))
+    admin = _hrefs(shell.nav_links("/", "en", "admin"))
+    assert "/submit" not in viewer and "/admin" not in viewer
+    assert "/submit" in analyst and "/admin" not in analyst
+    assert "/submit" in admin and "/admin" in admin
+    assert {"/", "/sectors", "/agencies", "/deliverables", "/map", "/kpis", "/data"} <= set(viewer)
+
+
+def test_navigation_keeps_the_language_and_marks_the_current_page():
+    links = shell.nav_links("/agency/JPN", "ms", "viewer")
+    assert all(link.href.endswith("lang=ms") for link in links)
+    active = [link for link in links if "active" in link.className]
+    assert [link.href for link in active] == ["/agencies?lang=ms"]
+    assert "Kementerian dan agensi" in text_of(links)
+
+
+def test_chrome_follows_the_language_of_the_url(contract_app):
+    with request_as(contract_app, "admin"):
+        nav, brand, skip, pdf, user, signout, footer = shell.chrome("/sectors", "?period=2026Q2&lang=ms")
+    assert brand == "Papan Pemuka Penerimagunaan AI Kebangsaan" and skip == "Langkau ke kandungan utama"
+    assert pdf == "Muat turun PDF" and signout == "Log keluar" and user == "admin"
+    assert "Petikan data" in text_of(footer)
+    assert "/admin?lang=ms" in [link.href for link in nav]
+
+
+def test_banner_is_loud_when_the_latest_run_of_a_job_failed(contract_app):
+    store = contract_app.server.config["NAIO_STORE"]
+    with request_as(contract_app):
+        assert shell.run_banner("/", "") == []
+        store.record_run("inbox", "missed", "schedule", datetime(2026, 11, 26, 3, 0), error="server was down")
+        banner = shell.run_banner("/", "?lang=ms")
+        store.record_run("inbox", "ok", "schedule", datetime(2026, 11, 26, 4, 0))
+        cleared = shell.run_banner("/", "")
+    assert "role='alert'" in str(banner) and "Terlepas" in text_of(banner) and "server was down" in text_of(banner)
+    assert cleared == []
+
+
+def test_every_string_has_both_languages():
+    for key, (en, ms) in i18n.STRINGS.items():
+        assert en.strip() and ms.strip(), key
+        assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", ms)), key
+
+
+def test_every_key_the_pages_use_exists():
+    used = set()
+    for path in list((ROOT / "dashboard").glob("*.py")) + list((ROOT / "dashboard" / "pages").glob("*.py")):
+        used |= set(re.findall(r'\bt\("([a-z0-9_]+)"', path.read_text()))
+    assert used - set(i18n.STRINGS) == set()
+
+
+def test_status_words():
+    words = {s: (i18n.status_word(s, "en"), i18n.status_word(s, "ms")) for s in i18n.STATUS}
+    assert words == {
+        "on_track": ("On track", "Di landasan"),
+        "at_risk": ("At risk", "Berisiko"),
+        "off_track": ("Off track", "Tersasar"),
+        "no_target": ("No target", "Tiada sasaran"),
+        "awaiting_data": ("Awaiting data", "Menunggu data"),
+    }
+    assert i18n.status_word(None, "ms") == "Menunggu data"
+
+
+def test_formats():
+    assert i18n.fmt_number(1234.5678, ".1f") == "1,234.6"
+    assert i18n.fmt_number(1234.5678, ",.0f") == "1,235"
+    assert i18n.fmt_number(3.14159, "0.00") == "3.14"
+    assert i18n.fmt_number(float("nan"), ".1f") == "–"
+    assert i18n.period_label("2026Q3", "en") == "Q3 2026" and i18n.period_label("2026Q3", "ms") == "ST3 2026"
+    assert i18n.lang_of("MS") == "ms" and i18n.lang_of("fr") == "en" and i18n.lang_of(None) == "en"
+    assert i18n.parse_list("D1,D2") == ["D1", "D2"] and i18n.parse_list('["a", "b"]') == ["a", "b"]
+
+
+def test_status_badge_never_speaks_by_colour_alone():
+    badge = C.status_badge("off_track", "ms")
+    assert "Tersasar" in text_of(badge) and "✖" in text_of(badge)
+
+
+def test_change_knows_which_direction_is_good():
+    up = C.change(50, 40, "up", ".1f", "percent", "en")
+    down = C.change(50, 40, "down", ".1f", "count", "en")
+    assert "change-good" in up.className and "+10.0 pp" in text_of(up)
+    assert "change-bad" in down.className and "worse" in text_of(down)
+    assert "unchanged" in text_of(C.change(2.0, 2.3, "down", ",.0f", "count", "en"))
+
+
+def test_href_keeps_language_and_drops_empty_filters():
+    assert C.href("/kpi/K01", "ms", period="2026Q3", level=None) == "/kpi/K01?period=2026Q3&lang=ms"
+    assert C.href("/", "en") == "/"
+    assert C.pick("2026Q9", ["2026Q3"], "2026Q3") == "2026Q3"
+
+
+def test_attainment_scores_like_the_composite_index():
+    got = figures.attainment(
+        pd.Series([30, 90, 5, 0, None]), pd.Series([60, 60, 2, 0, 10]), pd.Series(["up", "up", "down", "down", "up"])
+    )
+    assert got.tolist()[:4] == [50.0, 100.0, 40.0, 100.0] and pd.isna(got.iloc[4])
+
+
+def test_geojson_is_loaded_once_and_keeps_sixteen_states():
+    path = str(ROOT / "data" / "reference" / "my_states.geojson")
+    first = figures.states_geojson(path)
+    assert figures.states_geojson(path) is first
+    assert sorted(f["properties"]["code_state"] for f in first["features"]) == list(range(1, 17))
+
+
+def test_trend_labels_quarters_in_the_language():
+    series = pd.DataFrame(
+        {"entity_code": "MY", "period": ["2026Q1", "2026Q2"], "value": [1.0, 2.0], "trajectory": [1.5, 2.5]}
+    )
+    fig = figures.trend(
+        series,
+        title="t",
+        x_title="x",
+        y_title="y",
+        names={"MY": "Kebangsaan"},
+        target_label="Sasaran",
+        period_label=C.period_fn("ms"),
+    )
+    assert list(fig.layout.xaxis.ticktext) == ["ST1 2026", "ST2 2026"]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "dashboard" / "pages").glob("*.py")))
+def test_pages_hold_no_sql_and_no_colours(path):
+    if path.name.startswith(("submit", "admin", "history")):
+        pytest.skip("returns pages")
+    text = path.read_text()
+    assert not re.search(r"#[0-9A-Fa-f]{6}\b", text), path.name
+    assert not re.search(r"\b(SELECT|FROM kpi_|JOIN)\b", text), path.name
