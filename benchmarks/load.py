@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import requests
 
@@ -135,6 +135,15 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
     return found.get("VmHWM", 0.0), found.get("VmRSS", 0.0)
 
 
+def reset_peak(pid: int) -> bool:
+    """Reset a process's VmHWM to its current RSS (Linux ``clear_refs``); False if not allowed."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def view(t: HttpTransport, script: PageScript, out: LoadResult) -> None:
     """One page view: the page, the layout, the callback map, then every callback."""
     started = time.perf_counter()
@@ -155,11 +164,19 @@ def _check(out: LoadResult, script: PageScript, path: str, status: int, data: by
 
 
 def run_clients(base: str, scripts: list[PageScript], clients: int, seconds: float,
-                max_views: int = MAX_VIEWS_PER_CLIENT) -> LoadResult:
-    """``clients`` signed-in clients viewing every page in turn for ``seconds`` (bounded)."""
+                max_views: int = MAX_VIEWS_PER_CLIENT, signed_in: Callable[[], None] | None = None) -> LoadResult:
+    """``clients`` signed-in clients viewing every page in turn for ``seconds`` (bounded).
+
+    ``signed_in`` runs once every client has signed in, just before they start browsing."""
     results = [LoadResult() for _ in range(clients)]
     stop = [0.0]
-    ready = threading.Barrier(clients + 1, action=lambda: stop.__setitem__(0, time.monotonic() + seconds))
+
+    def start() -> None:
+        if signed_in:
+            signed_in()
+        stop[0] = time.monotonic() + seconds
+
+    ready = threading.Barrier(clients + 1, action=start)
 
     def client(n: int) -> None:
         out, t = results[n], HttpTransport(base)

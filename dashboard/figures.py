@@ -190,7 +190,8 @@ def grouped_bars(
     if horizontal:
         axes["yaxis"].update(autorange="reversed", type="category")
     height = max(300, 24 * len(categories) + 120) if horizontal else 360
-    return _layout(fig, title, height, barmode="group", **axes)
+    legend = dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom")
+    return _layout(fig, title, height, barmode="group", legend=legend, showlegend=len(series) > 1, **axes)
 
 
 @lru_cache(maxsize=4)

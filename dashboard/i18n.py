@@ -162,6 +162,15 @@ def period_label(period: Any, lang: str) -> str:
     return text
 
 
+def fmt_timestamp(text: Any) -> str:
+    """``2026-11-26T12:34:30+00:00`` -> ``2026-11-26 12:34 UTC`` (other text unchanged)."""
+    value = str(text or "–")
+    m = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?(\+00:00|Z)?$", value)
+    if not m:
+        return value
+    return f"{m.group(1)} {m.group(2)}{' UTC' if m.group(5) else ''}"
+
+
 def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -227,8 +236,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_submit": ("Submit returns", "Hantar penyata"),
     "nav_admin": ("Administration", "Pentadbiran"),
     "footer_snapshot": (
-        "Data snapshot {snapshot}, published {published} (UTC).",
-        "Petikan data {snapshot}, diterbitkan {published} (UTC).",
+        "Data snapshot {snapshot}, published {published}.",
+        "Petikan data {snapshot}, diterbitkan {published}.",
     ),
     "footer_source": (
         "Source: quarterly returns of ministries and agencies, AI use-case registers, sector surveys; "

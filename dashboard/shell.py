@@ -148,7 +148,7 @@ def footer(lang: str) -> list:
     except Exception:
         return [html.P(t("no_warehouse_title", lang))]
     return [
-        html.P(t("footer_snapshot", lang, snapshot=m.get("snapshot_id", "–"), published=m.get("published_at", "–"))),
+        html.P(t("footer_snapshot", lang, snapshot=m.get("snapshot_id", "–"), published=i18n.fmt_timestamp(m.get("published_at")))),
         html.P(t("footer_source", lang), className="muted"),
     ]
 

@@ -215,7 +215,7 @@ def render_freshness(lang: str, period: str) -> list:
     runs = queries.runs(context.store(), wh)
     facts = C.definition_list(
         [
-            (t("published_at", lang), m.get("published_at")),
+            (t("published_at", lang), i18n.fmt_timestamp(m.get("published_at"))),
             (t("snapshot_id", lang), html.Code(m.get("snapshot_id", "–"))),
             (t("current_period", lang), i18n.period_label(m.get("current_period"), lang)),
         ]

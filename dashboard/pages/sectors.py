@@ -61,7 +61,8 @@ def render_heatmap(lang: str, period: str) -> list:
     if not len(frame) or frame["value"].notna().sum() == 0:
         return C.empty(lang)
     defs = d.kpis.set_index("kpi_id")
-    frame = frame[frame["kpi_id"].isin(defs.index)].copy()
+    reported = frame.groupby("kpi_id")["value"].transform(lambda v: v.notna().any())
+    frame = frame[frame["kpi_id"].isin(defs.index) & reported].copy()
     frame["score"] = figures.attainment(frame["value"], frame["target"], frame["kpi_id"].map(defs["direction"]))
     frame["text"] = [
         i18n.fmt_number(v, defs.at[k, "display_format"], defs.at[k, "unit"])

@@ -56,11 +56,6 @@ WORK_TABLES: dict[str, str] = {
         "end_value DOUBLE, start_qidx INTEGER, start_value DOUBLE, growth DOUBLE, fixed DOUBLE"
     ),
     "_kpi_target_point": "kpi_id VARCHAR, kind VARCHAR, period VARCHAR, qidx INTEGER, value DOUBLE",
-    "_kpi_raw": (
-        "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, level VARCHAR, entity_code VARCHAR, qidx INTEGER, "
-        "expected INTEGER, value DOUBLE, numerator DOUBLE, denominator DOUBLE, reported INTEGER, "
-        "submission_ids INTEGER[]"
-    ),
 }
 
 
@@ -79,9 +74,12 @@ def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str,
         con.execute(EXPECTED_SQL)
         for d in definitions:
             compiled = compile_kpi(d)
-            grid = MILESTONE_GRID if "milestones" in compiled.scopes else ENTITY_GRID
-            con.execute(grid.format(sql=compiled.sql), {**compiled.params, "levels": list(d.levels)})
-        con.execute(targets.VALUE_SQL)
+            rows = targets.MILESTONE_ROWS if "milestones" in compiled.scopes else targets.ENTITY_ROWS
+            sql = targets.STATUS_SQL.format(rows=rows.format(sql=compiled.sql))
+            params = {**compiled.params, **targets.status_params(d)}
+            if "milestones" in compiled.scopes:
+                params.pop("levels")
+            con.execute(sql, params)
         con.execute(targets.PROJECTION_SQL)
         con.execute(COMPOSITE_SQL)
         con.execute(COMPLETENESS_SQL)
@@ -122,29 +120,6 @@ def _def_row(d: KpiDefinition) -> tuple:
             th.on_track_within if th else None, th.at_risk_within if th else None, th.mode if th else None,
             milestones, d.in_composite, d.composite_target)
 
-
-# Each KPI's values, on the grid of every expected entity, period and period type, so that an
-# entity without data still gets a row (its status is then awaiting_data).
-ENTITY_GRID = """
-INSERT INTO _kpi_raw
-SELECT $kpi_id, e.period, t.period_type, e.level, e.entity_code, e.qidx, e.expected,
-       v.value, v.numerator, v.denominator, coalesce(v.reported, 0), v.submission_ids
-FROM _kpi_expected AS e
-CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
-LEFT JOIN (
-{sql}
-) AS v ON v.level = e.level AND v.entity_code = e.entity_code AND v.period = e.period AND v.period_type = t.period_type
-WHERE list_contains($levels, e.level)
-"""
-MILESTONE_GRID = """
-INSERT INTO _kpi_raw
-SELECT v.kpi_id, v.period, v.period_type, v.level, v.entity_code, p.qidx, NULL,
-       v.value, v.numerator, v.denominator, v.reported, v.submission_ids
-FROM (
-{sql}
-) AS v
-JOIN kpi_periods AS p ON p.period = v.period AND list_contains($levels, v.level)
-"""
 
 EXPECTED_SQL = """
 CREATE OR REPLACE TEMP TABLE _kpi_expected AS

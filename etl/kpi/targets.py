@@ -81,35 +81,56 @@ def target_point_rows(d: KpiDefinition) -> list[tuple]:
     return rows
 
 
-VALUE_SQL = f"""
+# The rows of one KPI on the grid of its expected entities (``{sql}`` is the compiled KPI):
+# an entity without data still gets a row, whose status is then awaiting_data.
+ENTITY_ROWS = """
+    SELECT e.period, t.period_type, e.level, e.entity_code, e.qidx, e.expected,
+           v.value, v.numerator, v.denominator, coalesce(v.reported, 0) AS reported, v.submission_ids
+    FROM _kpi_expected AS e
+    CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
+    LEFT JOIN (
+{sql}
+    ) AS v
+      ON v.level = e.level AND v.entity_code = e.entity_code AND v.period = e.period
+     AND v.period_type = t.period_type
+    WHERE list_contains($levels, e.level)
+"""
+# KPIs that are not about agencies (milestones): national only, no coverage.
+MILESTONE_ROWS = """
+    SELECT v.period, v.period_type, v.level, v.entity_code, p.qidx, CAST(NULL AS INTEGER) AS expected,
+           v.value, v.numerator, v.denominator, v.reported, v.submission_ids
+    FROM (
+{sql}
+    ) AS v
+    JOIN kpi_periods AS p ON p.period = v.period
+"""
+
+STATUS_SQL = f"""
 INSERT INTO kpi_value
 WITH
-merged AS (
-    SELECT r.*, d.direction, d.min_coverage, d.on_track_within, d.at_risk_within, d.threshold_mode,
-           list_contains(d.target_levels, r.level) AS targeted
-    FROM _kpi_raw AS r
-    JOIN _kpi_def AS d ON d.kpi_id = r.kpi_id
+kpi_rows AS ({{rows}}),
+covered AS (
+    SELECT *,
+           value IS NOT NULL AND isfinite(value)
+           AND (expected IS NULL OR (reported > 0 AND reported >= $min_coverage * expected)) AS enough
+    FROM kpi_rows
 ),
 first_data AS (
     -- each entity's first quarter with enough data: the baseline when the definition has none
-    SELECT r.kpi_id, r.level, r.entity_code, min(r.qidx) AS first_qidx, arg_min(r.value, r.qidx) AS first_value
-    FROM _kpi_raw AS r
-    JOIN _kpi_def AS d ON d.kpi_id = r.kpi_id
-    WHERE r.period_type = 'quarter' AND isfinite(r.value)
-      AND (r.expected IS NULL OR (r.reported > 0 AND r.reported >= d.min_coverage * r.expected))
-    GROUP BY r.kpi_id, r.level, r.entity_code
+    SELECT level, entity_code, min(qidx) AS first_qidx, arg_min(value, qidx) AS first_value
+    FROM covered
+    WHERE enough AND period_type = 'quarter'
+    GROUP BY level, entity_code
 ),
 segments AS (
-    SELECT m.*, s.kind, s.target, s.end_qidx, s.end_value, s.growth, s.fixed,
+    SELECT c.*, s.kind, s.target, s.end_qidx, s.end_value, s.growth, s.fixed,
            coalesce(s.start_qidx, f.first_qidx) AS start_qidx,
-           coalesce(s.start_value, f.first_value) AS start_value,
-           m.value IS NOT NULL AND isfinite(m.value)
-           AND (m.expected IS NULL OR (m.reported > 0 AND m.reported >= m.min_coverage * m.expected)) AS enough
-    FROM merged AS m
+           coalesce(s.start_value, f.first_value) AS start_value
+    FROM covered AS c
     LEFT JOIN _kpi_segment AS s
-           ON m.targeted AND s.kpi_id = m.kpi_id AND s.period = m.period AND s.period_type = m.period_type
-    LEFT JOIN first_data AS f
-           ON f.kpi_id = m.kpi_id AND f.level = m.level AND f.entity_code = m.entity_code
+           ON s.kpi_id = $kpi_id AND list_contains($target_levels, c.level)
+          AND s.period = c.period AND s.period_type = c.period_type
+    LEFT JOIN first_data AS f ON f.level = c.level AND f.entity_code = c.entity_code
 ),
 tracked AS (
     SELECT *,
@@ -129,27 +150,36 @@ tracked AS (
 gapped AS (
     -- shortfall: how far the value is behind the trajectory, in the direction that is bad
     SELECT *,
-           CASE WHEN threshold_mode = 'absolute' THEN shortfall
+           CASE WHEN $threshold_mode = 'absolute' THEN shortfall
                 WHEN trajectory = 0 THEN CASE WHEN shortfall <= 0 THEN 0 ELSE 'Infinity'::DOUBLE END
                 ELSE 100 * shortfall / abs(trajectory) END AS gap
-    FROM (SELECT *, CASE WHEN direction = 'up' THEN trajectory - value ELSE value - trajectory END AS shortfall
+    FROM (SELECT *, CASE WHEN $direction = 'up' THEN trajectory - value ELSE value - trajectory END AS shortfall
           FROM tracked)
 )
-SELECT kpi_id, period, period_type, level, entity_code,
+SELECT $kpi_id, period, period_type, level, entity_code,
        CASE WHEN isfinite(value) THEN value END AS value, numerator, denominator,
        CASE WHEN kind = 'growth' THEN trajectory ELSE target END AS target,
        trajectory,
        CASE
            WHEN kind IS NULL THEN 'no_target'
            WHEN NOT enough OR trajectory IS NULL THEN 'awaiting_data'
-           WHEN gap <= on_track_within + {EPSILON} THEN 'on_track'
-           WHEN gap <= at_risk_within + {EPSILON} THEN 'at_risk'
+           WHEN gap <= $on_track_within + {EPSILON} THEN 'on_track'
+           WHEN gap <= $at_risk_within + {EPSILON} THEN 'at_risk'
            ELSE 'off_track'
        END AS status,
        reported, expected,
        coalesce(array_to_string(submission_ids, ','), '') AS submission_ids
 FROM gapped
 """
+
+
+def status_params(d: KpiDefinition) -> dict[str, object]:
+    """The parameters of ``STATUS_SQL`` (and of the row grid) for ``d``."""
+    th = d.thresholds
+    return {"levels": list(d.levels), "target_levels": list(d.target_levels), "min_coverage": d.min_coverage,
+            "direction": d.direction, "threshold_mode": th.mode if th else "relative",
+            "on_track_within": th.on_track_within if th else 0.0, "at_risk_within": th.at_risk_within if th else 0.0}
+
 
 PROJECTION_SQL = f"""
 INSERT INTO kpi_projection
