@@ -179,8 +179,9 @@ class Page:
         return changed, new
 
 
-def nav_paths(layout: Any) -> list[str]:
-    """The site paths the layout links to (links and anchors), without sign-out and downloads."""
+def nav_paths(layout: Any, exclude: tuple[str, ...] = ()) -> list[str]:
+    """The site paths the layout links to (links and anchors), without sign-out, downloads and
+    the paths starting with one of ``exclude``."""
     links, stack = {"/"}, [layout]
     while stack:
         node = stack.pop()
@@ -192,7 +193,8 @@ def nav_paths(layout: Any) -> list[str]:
             if node.get("type") in ("A", "Link") and isinstance(href, str) and href.startswith("/"):
                 links.add(href.split("?")[0].split("#")[0])
             stack.extend(props.values() if isinstance(props, dict) else [])
-    return sorted(p for p in links if not p.startswith(("/logout", "/login", "/api", "/download", "/_")))
+    skip = ("/logout", "/login", "/api", "/download", "/_", *exclude)
+    return sorted(p for p in links if not p.startswith(skip))
 
 
 def _location_changes(page: Page, path: str, search: str, origin: str) -> set[str]:

@@ -31,6 +31,7 @@ INGEST_KILLS = 24
 PUBLISH_KILLS = 24
 STRESS_SECONDS = 60.0
 STRESS_CLIENTS = 20
+PACK = "/pack"  # the PDF pack: a download, not a page; fetched once during the busy minute
 
 
 def cli_env(settings) -> dict[str, str]:
@@ -188,7 +189,7 @@ def browse(base: str, deadline: float, errors: list[str], done: list[str]) -> No
     t = HttpTransport(base, errors=errors)
     if t.login() not in (302, 303):
         errors.append("sign-in refused")
-    paths, i = nav_paths(json.loads(t.get("/_dash-layout")[1])), 0
+    paths, i = nav_paths(json.loads(t.get("/_dash-layout")[1]), exclude=(PACK,)), 0
     while time.monotonic() < deadline:
         try:
             t.get(paths[i % len(paths)])
@@ -197,6 +198,17 @@ def browse(base: str, deadline: float, errors: list[str], done: list[str]) -> No
         except Exception as exc:
             errors.append(f"client: {type(exc).__name__}: {exc}")
         i += 1
+
+
+def download_pack(base: str, errors: list[str], done: list[str]) -> None:
+    from benchmarks.load import HttpTransport
+
+    t = HttpTransport(base, timeout=180, errors=errors)
+    t.login()
+    status, data = t.get(PACK)
+    if status == 200 and not data.startswith(b"%PDF"):
+        errors.append(f"{PACK}: not a PDF")
+    done.append(f"{PACK}: {status}, {len(data)} bytes")
 
 
 def revised(path: Path, n: int) -> bytes:
@@ -261,6 +273,7 @@ def test_busy_dashboard_with_uploads_and_publish_gives_no_error(loaded, tmp_path
                                                           done["uploads"], seed)) for seed in (1, 2)]
         workers.append(threading.Thread(target=keep_publishing, args=(settings, store, deadline, errors["publish"],
                                                                       done["publish"])))
+        workers.append(threading.Thread(target=download_pack, args=(base, errors["clients"], done["clients"])))
         for w in workers:
             w.start()
         for w in workers:

@@ -16,46 +16,41 @@ COMPLETENESS_SQL = """
 INSERT INTO completeness
 WITH
 required AS (
-    SELECT indicator_code FROM dim_indicator WHERE required
-),
-expected AS (
-    SELECT a.agency_code, p.period, p.deadline, r.indicator_code
-    FROM dim_agency AS a
-    CROSS JOIN dim_period AS p
-    CROSS JOIN required AS r
-    WHERE a.submits_returns
-),
-current_rows AS (
-    SELECT agency_code, period, indicator_code
-    FROM fact_return
-    WHERE coalesce(breakdown_type, '') = '' AND value IS NOT NULL
-    GROUP BY agency_code, period, indicator_code
+    SELECT list(indicator_code ORDER BY indicator_code) AS codes, count(*) AS n
+    FROM dim_indicator
+    WHERE required
 ),
 first_received AS (
-    SELECT agency_code, period, indicator_code, min(received_at) AS received_at
-    FROM (
+    -- when each current agency-total value was first received (a correction keeps the first date)
+    SELECT c.agency_code, c.period, c.indicator_code, min(h.received_at) AS received_at
+    FROM fact_return AS c
+    JOIN (
         SELECT agency_code, period, indicator_code, received_at, breakdown_type, value FROM fact_return
         UNION ALL
         SELECT agency_code, period, indicator_code, received_at, breakdown_type, value FROM fact_return_history
-    ) AS all_rows
-    WHERE coalesce(breakdown_type, '') = '' AND value IS NOT NULL
-    GROUP BY agency_code, period, indicator_code
+    ) AS h
+      ON h.agency_code = c.agency_code AND h.period = c.period AND h.indicator_code = c.indicator_code
+     AND coalesce(h.breakdown_type, '') = '' AND h.value IS NOT NULL
+    JOIN dim_indicator AS i ON i.indicator_code = c.indicator_code AND i.required
+    WHERE coalesce(c.breakdown_type, '') = '' AND c.value IS NOT NULL
+    GROUP BY c.agency_code, c.period, c.indicator_code
 ),
-judged AS (
-    SELECT e.agency_code, e.period, e.indicator_code,
-           c.indicator_code IS NOT NULL AS received,
-           c.indicator_code IS NOT NULL AND coalesce(CAST(f.received_at AS DATE) <= e.deadline, FALSE) AS on_time
-    FROM expected AS e
-    LEFT JOIN current_rows AS c USING (agency_code, period, indicator_code)
-    LEFT JOIN first_received AS f USING (agency_code, period, indicator_code)
+received AS (
+    SELECT f.agency_code, f.period, list(f.indicator_code) AS codes, count(*) AS received,
+           count(*) FILTER (WHERE CAST(f.received_at AS DATE) <= p.deadline) AS on_time
+    FROM first_received AS f
+    JOIN dim_period AS p ON p.period = f.period
+    GROUP BY f.agency_code, f.period
 )
-SELECT agency_code, period,
-       count(*) AS expected,
-       count(*) FILTER (WHERE received) AS received,
-       count(*) FILTER (WHERE on_time) AS on_time,
-       count(*) FILTER (WHERE received AND NOT on_time) AS late,
-       coalesce(string_agg(indicator_code, ',' ORDER BY indicator_code) FILTER (WHERE NOT received), '')
+SELECT a.agency_code, p.period, r.n AS expected,
+       coalesce(x.received, 0) AS received,
+       coalesce(x.on_time, 0) AS on_time,
+       coalesce(x.received - x.on_time, 0) AS late,
+       array_to_string(list_filter(r.codes, lambda code: NOT list_contains(coalesce(x.codes, []), code)), ',')
            AS missing_indicators
-FROM judged
-GROUP BY agency_code, period
+FROM dim_agency AS a
+CROSS JOIN dim_period AS p
+CROSS JOIN required AS r
+LEFT JOIN received AS x ON x.agency_code = a.agency_code AND x.period = p.period
+WHERE a.submits_returns AND r.n > 0
 """

@@ -36,21 +36,28 @@ KPI_OBSERVATIONS = """
     -- the year-to-date value: flows summed over the quarters of the year to date, stocks and
     -- cumulative indicators as reported in the quarter. Sorted by indicator, so that each KPI
     -- reads only the row groups of its own indicators.
-    SELECT f.agency_code,
-           coalesce(f.breakdown_type, '') AS breakdown_type,
-           coalesce(f.breakdown_code, '') AS breakdown_code,
-           f.period, f.indicator_code, f.value,
-           CASE WHEN i.temporal = 'flow'
-                THEN sum(f.value) OVER (
-                    PARTITION BY f.agency_code, f.breakdown_type, f.breakdown_code, f.indicator_code, p.year
-                    ORDER BY p.qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                ELSE f.value END AS ytd_value
-    FROM fact_return AS f
-    JOIN kpi_agencies AS a ON a.agency_code = f.agency_code
-    JOIN kpi_periods AS p ON p.period = f.period
-    JOIN dim_indicator AS i ON i.indicator_code = f.indicator_code
-    WHERE f.value IS NOT NULL
-    ORDER BY f.indicator_code
+    WITH reported AS (
+        SELECT f.agency_code,
+               coalesce(f.breakdown_type, '') AS breakdown_type,
+               coalesce(f.breakdown_code, '') AS breakdown_code,
+               f.period, p.year, p.qidx, f.indicator_code, f.value, i.temporal
+        FROM fact_return AS f
+        JOIN kpi_agencies AS a ON a.agency_code = f.agency_code
+        JOIN kpi_periods AS p ON p.period = f.period
+        JOIN dim_indicator AS i ON i.indicator_code = f.indicator_code
+        WHERE f.value IS NOT NULL
+    )
+    SELECT agency_code, breakdown_type, breakdown_code, period, indicator_code, value, value AS ytd_value
+    FROM reported
+    WHERE temporal <> 'flow'
+    UNION ALL
+    SELECT agency_code, breakdown_type, breakdown_code, period, indicator_code, value,
+           sum(value) OVER (
+               PARTITION BY agency_code, breakdown_type, breakdown_code, indicator_code, year
+               ORDER BY qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    FROM reported
+    WHERE temporal = 'flow'
+    ORDER BY indicator_code
 """
 
 KPI_REGISTER_UNITS = f"""
