@@ -190,7 +190,8 @@ def run_clients(base: str, scripts: list[PageScript], clients: int, seconds: flo
         except threading.BrokenBarrierError:
             return
         i = n
-        while time.monotonic() < stop[0] and out.views < max_views and len(out.errors) < 100:
+        # until the time is up, but every page at least once; bounded in views and errors
+        while (time.monotonic() < stop[0] or i - n < len(scripts)) and out.views < max_views and len(out.errors) < 100:
             try:
                 view(t, scripts[i % len(scripts)], out)
             except Exception as exc:

@@ -49,10 +49,6 @@ def tr(key: str, lang: str = "en") -> str:
     return ms if lang == "ms" else en
 
 
-def lang_of(value: Any) -> str:
-    return "ms" if str(value or "").strip().lower() == "ms" else "en"
-
-
 def access_denied(lang: str = "en") -> html.Div:
     return html.Div(className="page", children=html.Div(
         className="callout callout-danger access-denied", role="alert",

@@ -100,7 +100,7 @@ class Ingestor:
             rows, found = self._check(sheet, name, kind, agency_scope)
             result.problems.extend(found)
             result.rows = rows
-        return self._finish(result, meta, check_only)
+        return self._finish(result, meta, check_only, agency_scope)
 
     def ingest_path(self, path: Path, **options) -> IngestResult:
         return self.ingest_bytes(Path(path).read_bytes(), Path(path).name, **options)
@@ -111,7 +111,8 @@ class Ingestor:
         check = {"register": check_register, "sector": check_sector}.get(kind, check_return)
         return check(sheet, name, self.context(agency_scope))
 
-    def _finish(self, result: IngestResult, meta: dict, check_only: bool) -> IngestResult:
+    def _finish(self, result: IngestResult, meta: dict, check_only: bool,
+                agency_scope: str | None = None) -> IngestResult:
         rows = result.rows
         result.n_rows = len(rows)
         result.pairs = sorted(_pairs(result.kind, rows))
@@ -120,7 +121,8 @@ class Ingestor:
                                            expected="at least one data row below the header"))
         if result.pairs:
             result.superseded = self.store.current_pairs(result.kind, result.pairs)
-        meta["agency_code"] = result.pairs[0][0] if result.pairs and result.kind != "sector" else None
+        # A file whose rows could not be read still belongs to the uploading analyst's agency.
+        meta["agency_code"] = result.pairs[0][0] if result.pairs and result.kind != "sector" else agency_scope
         meta["periods"] = ",".join(sorted({p for _, p in result.pairs}))[:255] or None
         meta["n_rows"] = result.n_rows
         meta["n_errors"], meta["n_warnings"] = len(result.errors), len(result.warnings)

@@ -35,6 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mail_from", "NAIO_MAIL_FROM", "naio-dashboard@localhost", "sender address of e-mails"),
     Setting("pack_recipients", "NAIO_PACK_RECIPIENTS", "", "comma-separated distribution list of the quarterly minister pack"),
     Setting("chromium", "NAIO_CHROMIUM", "/usr/bin/chromium", "Chromium used to print PDF packs"),
+    Setting("secure_cookies", "NAIO_SECURE_COOKIES", "0", "1 marks the session cookie Secure (named __Host-naio_session): set it when served over HTTPS"),
     Setting("today", "NAIO_TODAY", "", "date (YYYY-MM-DD) the product takes as today; empty means the real date"),
 )
 
@@ -56,6 +57,7 @@ class Settings:
     mail_from: str
     pack_recipients: tuple[str, ...]
     chromium: str
+    secure_cookies: bool
     today: str
 
     @property
@@ -107,5 +109,6 @@ def load_settings(environ: dict[str, str] | None = None, root: Path | None = Non
         mail_from=raw["mail_from"],
         pack_recipients=tuple(a.strip() for a in raw["pack_recipients"].split(",") if a.strip()),
         chromium=raw["chromium"],
+        secure_cookies=raw["secure_cookies"] not in ("0", "false", "no", ""),
         today=raw["today"],
     )

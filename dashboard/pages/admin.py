@@ -10,7 +10,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html
 
-from dashboard import auth, context
+from dashboard import auth, context, i18n
 from dashboard import components as C
 from dashboard import submissions_ui as ui
 from etl import periods
@@ -43,7 +43,7 @@ def _t(key: str, lang: str, **values) -> str:
 
 
 def layout(lang: str | None = None, **_kwargs):
-    lang = ui.lang_of(lang)
+    lang = i18n.lang_of(lang)
     if auth.page_user(is_admin, "open /admin") is None:
         return ui.access_denied(lang)
     current = ui.current_period(context.settings())
@@ -177,7 +177,7 @@ def manage_users(_add, _role, _disable, _enable, name, role, agency, password, l
     """Add, re-role, disable or enable an account (admins only; audited)."""
     action = str(ctx.triggered_id or "").removeprefix("admin-").removesuffix("-btn")
     admin = auth.require(is_admin, f"users {action}")
-    lang, name, store = ui.lang_of(lang), (name or "").strip(), context.store()
+    lang, name, store = i18n.lang_of(lang), (name or "").strip(), context.store()
     steps = {"add": lambda: add_user(store, name, password or "", role, agency),
              "set-role": lambda: set_role(store, name, role, agency),
              "disable": lambda: set_active(store, name, False), "enable": lambda: set_active(store, name, True)}

@@ -16,7 +16,7 @@ from dashboard.i18n import t
 dash.register_page(__name__, path="/data", name="Data status", title="Data status · NAIO", order=6)
 
 ALL = "all"
-MAX_AGENCY_ROWS = 60
+MAX_AGENCY_ROWS = 30
 COMPLETENESS_QUARTERS = 8
 
 

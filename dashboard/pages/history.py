@@ -9,7 +9,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import auth, context
+from dashboard import auth, context, i18n
 from dashboard import components as C
 from dashboard import submissions_ui as ui
 from etl.accounts import User, can_use_returns, is_admin
@@ -34,7 +34,7 @@ def _t(key: str, lang: str, **values) -> str:
 
 
 def layout(lang: str | None = None, agency: str | None = None, **_kwargs):
-    lang = ui.lang_of(lang)
+    lang = i18n.lang_of(lang)
     user = auth.page_user(can_use_returns, "open /submissions")
     if user is None:
         return ui.access_denied(lang)
@@ -76,4 +76,4 @@ def history_body(user: User, agency: str | None, lang: str) -> list:
 def filter_agency(agency: str | None, lang: str | None) -> list:
     """Admins only: the submissions of one agency or of all."""
     user = auth.require(is_admin, "filter submissions by agency")
-    return history_body(user, None if agency in (None, ALL) else str(agency).upper(), ui.lang_of(lang))
+    return history_body(user, None if agency in (None, ALL) else str(agency).upper(), i18n.lang_of(lang))

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import dash
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from dashboard import auth, context, theme
+from dashboard import auth, context, i18n, theme
 from dashboard import components as C
 from dashboard import submissions_ui as ui
 from etl import periods
@@ -77,7 +77,7 @@ def _t(key: str, lang: str, **values) -> str:
 
 
 def layout(lang: str | None = None, **_kwargs):
-    lang = ui.lang_of(lang)
+    lang = i18n.lang_of(lang)
     user = auth.page_user(can_use_returns, "open /submit")
     if user is None:
         return ui.access_denied(lang)
@@ -179,7 +179,7 @@ def upload_action(_check: int | None, _submit: int | None, contents: str | None,
     """Check or submit the uploaded file for the signed-in analyst (or admin)."""
     submitting = ctx.triggered_id == "submit-submit-btn"
     user = auth.require(can_use_returns, "submit return" if submitting else "check return")
-    lang = ui.lang_of(lang)
+    lang = i18n.lang_of(lang)
     if not contents:
         return _callout("info", _t("nofile", lang)), HIDDEN, no_update, no_update, no_update
     name = filename or "upload"
@@ -229,7 +229,7 @@ def live_status(n: int | None, submission_id: int | None, lang: str | None):
     if sub is None or not user.can_see_submission(context.store().submission_agencies(int(submission_id)),
                                                   sub.get("submitted_by")):
         auth.require(lambda _u: False, f"publish status of submission {submission_id}")
-    return _live_view(int(submission_id), ui.lang_of(lang), n or 0)
+    return _live_view(int(submission_id), i18n.lang_of(lang), n or 0)
 
 
 # ---- views ------------------------------------------------------------------------------------

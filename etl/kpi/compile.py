@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from etl.kpi import staging
 from etl.kpi.definitions import KpiDefinition
 from etl.kpi.formula import parse
-from etl.kpi import staging
 from etl.kpi.render import Atoms, Params, Renderer
 
 JOIN_KEYS = "agency_code, breakdown_type, breakdown_code, period, period_type"

@@ -20,18 +20,20 @@ required AS (
     FROM dim_indicator
     WHERE required
 ),
+earlier AS (
+    -- superseded values: a correction keeps the date the value was first received
+    SELECT agency_code, period, indicator_code, min(received_at) AS received_at
+    FROM fact_return_history
+    WHERE coalesce(breakdown_type, '') = '' AND value IS NOT NULL
+    GROUP BY agency_code, period, indicator_code
+),
 first_received AS (
-    -- when each current agency-total value was first received (a correction keeps the first date)
-    SELECT c.agency_code, c.period, c.indicator_code, min(h.received_at) AS received_at
+    SELECT c.agency_code, c.period, c.indicator_code,
+           least(min(c.received_at), min(e.received_at)) AS received_at
     FROM fact_return AS c
-    JOIN (
-        SELECT agency_code, period, indicator_code, received_at, breakdown_type, value FROM fact_return
-        UNION ALL
-        SELECT agency_code, period, indicator_code, received_at, breakdown_type, value FROM fact_return_history
-    ) AS h
-      ON h.agency_code = c.agency_code AND h.period = c.period AND h.indicator_code = c.indicator_code
-     AND coalesce(h.breakdown_type, '') = '' AND h.value IS NOT NULL
     JOIN dim_indicator AS i ON i.indicator_code = c.indicator_code AND i.required
+    LEFT JOIN earlier AS e
+           ON e.agency_code = c.agency_code AND e.period = c.period AND e.indicator_code = c.indicator_code
     WHERE coalesce(c.breakdown_type, '') = '' AND c.value IS NOT NULL
     GROUP BY c.agency_code, c.period, c.indicator_code
 ),

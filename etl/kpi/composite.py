@@ -55,9 +55,10 @@ by_pillar AS (
 ),
 by_component AS (
     SELECT level, entity_code, period, avg(score) AS equal_weights,
-           to_json(map(list(kpi_id ORDER BY kpi_id),
-                       list(json_object('pillar', pillar, 'value', value, 'target', target,
-                                        'score', round(score, 2)) ORDER BY kpi_id))) AS component_scores
+           '{{' || string_agg('"' || kpi_id || '":{{"pillar":"' || pillar || '","value":' || round(value, 4)
+                              || ',"target":' || target || ',"score":' || round(score, 2) || '}}', ','
+                              ORDER BY kpi_id) || '}}'
+               AS component_scores
     FROM components
     GROUP BY level, entity_code, period
 ),
@@ -86,8 +87,8 @@ SELECT e.level, e.entity_code, e.period, e.peer_group,
        r.n_peers,
        json_object(
            'method', 'geometric mean of pillar means; component = min(value/target, 1) x 100',
-           'pillars', e.pillar_scores,
-           'components', e.component_scores,
+           'pillars', json(e.pillar_scores),
+           'components', json(e.component_scores),
            'alternatives', json_object('arithmetic_mean_of_pillars', round(e.arithmetic, 2),
                                        'equal_weights_of_components', round(e.equal_weights, 2)),
            'ranks', json_object('geometric', r.rank_geometric, 'arithmetic', r.rank_arithmetic,

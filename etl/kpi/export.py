@@ -44,7 +44,7 @@ def export_rows(warehouse: Warehouse, period: str, level: str, period_type: str 
     params = {"period": period, "level": level, "period_type": period_type, "entity": entity}
     with warehouse.connect() as con:
         rows = con.execute(EXPORT_SQL, params).fetchall()
-    return [dict(zip(EXPORT_COLUMNS, (_clean(v) for v in row))) for row in rows]
+    return [dict(zip(EXPORT_COLUMNS, (_clean(v) for v in row), strict=True)) for row in rows]
 
 
 def _clean(value: object) -> object:

@@ -6,13 +6,26 @@ dotted field path, the value and what would be accepted) and keeps checking.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from etl import periods
 from etl.kpi.definitions import (
-    DEFAULT_MIN_COVERAGE, DELIVERABLES, DIRECTIONS, LEVELS, PILLARS, ROLLUPS, THRESHOLD_MODES, UNITS,
-    Baseline, CountBeside, Formula, KpiDefinition, Target, Thresholds,
+    DEFAULT_MIN_COVERAGE,
+    DELIVERABLES,
+    DIRECTIONS,
+    LEVELS,
+    PILLARS,
+    ROLLUPS,
+    THRESHOLD_MODES,
+    UNITS,
+    Baseline,
+    CountBeside,
+    Formula,
+    KpiDefinition,
+    Target,
+    Thresholds,
 )
 from etl.kpi.yaml_lines import LineDict, LineList, YamlSyntaxError, load_yaml
 from etl.problems import Problem, problem

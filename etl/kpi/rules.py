@@ -7,7 +7,7 @@ problems. Adding a check is one function here, one entry in ``RULES`` and one te
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from etl import periods
 from etl.kpi.definitions import FORMULA_PARTS, KpiDefinition
@@ -74,7 +74,7 @@ def formula_parses(d: KpiDefinition, catalogue: dict[str, str]) -> Iterable[Prob
 
 def targets_in_order(d: KpiDefinition, _: dict[str, str]) -> Iterable[Problem]:
     dated = d.dated_targets
-    for before, after in zip(dated, dated[1:]):
+    for before, after in zip(dated, dated[1:], strict=False):
         if periods.index(after.period) <= periods.index(before.period):
             yield _issue(d, "targets-order", f"target {after.period} does not come after {before.period}",
                          "targets", after.period, "dated targets in time order", after.line)

@@ -64,7 +64,7 @@ class Values:
         names = [c[0] for c in cur.description]
         found = cur.fetchall()
         assert len(found) == 1, (kpi_id, period, level, entity, period_type, found)
-        return dict(zip(names, found[0]))
+        return dict(zip(names, found[0], strict=True))
 
     def value(self, *args, **kwargs) -> float | None:
         return self.row(*args, **kwargs)["value"]

@@ -6,7 +6,6 @@ import argparse
 import csv
 import io
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb

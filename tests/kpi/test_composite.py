@@ -14,7 +14,7 @@ def composite(con, entity: str, period: str = "2025Q1") -> dict:
     names = [c[0] for c in cur.description]
     found = cur.fetchall()
     assert len(found) == 1
-    row = dict(zip(names, found[0]))
+    row = dict(zip(names, found[0], strict=True))
     row["components"] = json.loads(row.pop("components_json"))
     return row
 

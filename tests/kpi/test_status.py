@@ -100,7 +100,7 @@ def test_segments_follow_the_dated_targets(definitions):
 def projection(con) -> dict[tuple, dict]:
     cur = con.execute("SELECT * FROM kpi_projection WHERE level = 'agency'")
     names = [c[0] for c in cur.description]
-    return {(r[0], r[2], r[3]): dict(zip(names, r)) for r in cur.fetchall()}
+    return {(r[0], r[2], r[3]): dict(zip(names, r, strict=True)) for r in cur.fetchall()}
 
 
 def test_projection_gives_the_quarter_the_target_is_reached(two_agencies, run):

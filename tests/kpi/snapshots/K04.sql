@@ -26,21 +26,28 @@ kpi_observations AS (
     -- the year-to-date value: flows summed over the quarters of the year to date, stocks and
     -- cumulative indicators as reported in the quarter. Sorted by indicator, so that each KPI
     -- reads only the row groups of its own indicators.
-    SELECT f.agency_code,
-           coalesce(f.breakdown_type, '') AS breakdown_type,
-           coalesce(f.breakdown_code, '') AS breakdown_code,
-           f.period, f.indicator_code, f.value,
-           CASE WHEN i.temporal = 'flow'
-                THEN sum(f.value) OVER (
-                    PARTITION BY f.agency_code, f.breakdown_type, f.breakdown_code, f.indicator_code, p.year
-                    ORDER BY p.qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                ELSE f.value END AS ytd_value
-    FROM fact_return AS f
-    JOIN kpi_agencies AS a ON a.agency_code = f.agency_code
-    JOIN kpi_periods AS p ON p.period = f.period
-    JOIN dim_indicator AS i ON i.indicator_code = f.indicator_code
-    WHERE f.value IS NOT NULL
-    ORDER BY f.indicator_code
+    WITH reported AS (
+        SELECT f.agency_code,
+               coalesce(f.breakdown_type, '') AS breakdown_type,
+               coalesce(f.breakdown_code, '') AS breakdown_code,
+               f.period, p.year, p.qidx, f.indicator_code, f.value, i.temporal
+        FROM fact_return AS f
+        JOIN kpi_agencies AS a ON a.agency_code = f.agency_code
+        JOIN kpi_periods AS p ON p.period = f.period
+        JOIN dim_indicator AS i ON i.indicator_code = f.indicator_code
+        WHERE f.value IS NOT NULL
+    )
+    SELECT agency_code, breakdown_type, breakdown_code, period, indicator_code, value, value AS ytd_value
+    FROM reported
+    WHERE temporal <> 'flow'
+    UNION ALL
+    SELECT agency_code, breakdown_type, breakdown_code, period, indicator_code, value,
+           sum(value) OVER (
+               PARTITION BY agency_code, breakdown_type, breakdown_code, indicator_code, year
+               ORDER BY qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    FROM reported
+    WHERE temporal = 'flow'
+    ORDER BY indicator_code
 ),
 kpi_return_lineage AS (
     -- the return submissions behind each agency's values: those of the quarter, and for
@@ -52,10 +59,11 @@ kpi_return_lineage AS (
         JOIN kpi_periods AS p ON p.period = f.period
         WHERE f.value IS NOT NULL
     )
-    SELECT DISTINCT f.agency_code, p.period, t.period_type, f.submission_id
+    SELECT f.agency_code, p.period, t.period_type, list_sort(list(DISTINCT f.submission_id)) AS submission_ids
     FROM kpi_periods AS p
     CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
     JOIN filed AS f ON f.year = p.year AND f.qidx <= p.qidx AND (t.period_type = 'ytd' OR f.qidx = p.qidx)
+    GROUP BY f.agency_code, p.period, t.period_type
 ),
 returns_by_period AS (
     -- one row per agency (or breakdown) and period; quarter and year-to-date value of each indicator
@@ -87,45 +95,41 @@ units AS (
     FROM returns
 ),
 counted AS (
-    -- the units that reported every part
-    SELECT * FROM units WHERE numerator IS NOT NULL AND denominator IS NOT NULL
-),
-lineage AS (
-    -- the submissions behind each agency's values in each period
-    SELECT * FROM kpi_return_lineage
+    -- the units that reported every part, with the submissions behind them
+    SELECT u.*, coalesce(return_lineage.submission_ids, []) AS submission_ids
+    FROM units AS u
+    LEFT JOIN kpi_return_lineage AS return_lineage
+           ON return_lineage.agency_code = u.agency_code AND return_lineage.period = u.period AND return_lineage.period_type = u.period_type
+    WHERE numerator IS NOT NULL AND denominator IS NOT NULL
 ),
 placed AS (
-    -- each counted unit at every level it counts for
+    -- each counted unit at every level above the agency that it counts for
     SELECT 'national' AS level, 'MY' AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = ''
     UNION ALL
     SELECT 'ministry' AS level, a.ministry_code AS entity_code, c.* FROM counted AS c
     JOIN kpi_agencies AS a ON a.agency_code = c.agency_code
     WHERE c.breakdown_type = '' AND a.ministry_code IS NOT NULL
     UNION ALL
-    SELECT 'agency' AS level, c.agency_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = ''
-    UNION ALL
     SELECT 'sector' AS level, c.breakdown_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = 'MSIC'
     UNION ALL
     SELECT 'state' AS level, c.breakdown_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = 'STATE'
-),
-values_by_entity AS (
-    -- ratio_of_sums over the units that reported every part in the period
-    SELECT period, period_type, level, entity_code,
-           $scale * sum(numerator) / nullif(sum(denominator), 0) AS value,
-           sum(numerator) AS numerator,
-           sum(denominator) AS denominator,
-           count(*) AS reported
-    FROM placed
-    GROUP BY period, period_type, level, entity_code
-),
-lineage_by_entity AS (
-    SELECT p.period, p.period_type, p.level, p.entity_code,
-           list_sort(list(DISTINCT l.submission_id)) AS submission_ids
-    FROM placed AS p
-    JOIN lineage AS l
-      ON l.agency_code = p.agency_code AND l.period = p.period AND l.period_type = p.period_type
-    GROUP BY p.period, p.period_type, p.level, p.entity_code
 )
-SELECT $kpi_id AS kpi_id, v.*, coalesce(s.submission_ids, []) AS submission_ids
-FROM values_by_entity AS v
-LEFT JOIN lineage_by_entity AS s USING (period, period_type, level, entity_code)
+-- ratio_of_sums over the units that reported every part in the period
+SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
+       $scale * sum(numerator) / nullif(sum(denominator), 0) AS value,
+       sum(numerator) AS numerator,
+       sum(denominator) AS denominator,
+       count(*) AS reported,
+       list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids
+FROM placed
+GROUP BY period, period_type, level, entity_code
+UNION ALL
+-- agency level: each agency's own value
+SELECT $kpi_id, period, period_type, 'agency', agency_code,
+       $scale * (numerator) / nullif((denominator), 0),
+       (numerator),
+       (denominator),
+       1,
+       submission_ids
+FROM counted
+WHERE breakdown_type = ''

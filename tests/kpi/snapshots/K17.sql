@@ -77,10 +77,11 @@ kpi_register_lineage AS (
         JOIN kpi_periods AS p ON p.period = u.period
         WHERE u.breakdown_type = '' AND u.submission_id IS NOT NULL
     )
-    SELECT DISTINCT f.agency_code, p.period, t.period_type, f.submission_id
+    SELECT f.agency_code, p.period, t.period_type, list_sort(list(DISTINCT f.submission_id)) AS submission_ids
     FROM kpi_periods AS p
     CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
     JOIN filed AS f ON f.year = p.year AND f.qidx <= p.qidx AND (t.period_type = 'ytd' OR f.qidx = p.qidx)
+    GROUP BY f.agency_code, p.period, t.period_type
 ),
 register_by_period AS (
     -- one row per agency (or breakdown) and period, from the register in force
@@ -104,45 +105,41 @@ units AS (
     FROM register
 ),
 counted AS (
-    -- the units that reported every part
-    SELECT * FROM units WHERE numerator IS NOT NULL AND denominator IS NOT NULL
-),
-lineage AS (
-    -- the submissions behind each agency's values in each period
-    SELECT * FROM kpi_register_lineage
+    -- the units that reported every part, with the submissions behind them
+    SELECT u.*, coalesce(register_lineage.submission_ids, []) AS submission_ids
+    FROM units AS u
+    LEFT JOIN kpi_register_lineage AS register_lineage
+           ON register_lineage.agency_code = u.agency_code AND register_lineage.period = u.period AND register_lineage.period_type = u.period_type
+    WHERE numerator IS NOT NULL AND denominator IS NOT NULL
 ),
 placed AS (
-    -- each counted unit at every level it counts for
+    -- each counted unit at every level above the agency that it counts for
     SELECT 'national' AS level, 'MY' AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = ''
     UNION ALL
     SELECT 'ministry' AS level, a.ministry_code AS entity_code, c.* FROM counted AS c
     JOIN kpi_agencies AS a ON a.agency_code = c.agency_code
     WHERE c.breakdown_type = '' AND a.ministry_code IS NOT NULL
     UNION ALL
-    SELECT 'agency' AS level, c.agency_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = ''
-    UNION ALL
     SELECT 'sector' AS level, c.breakdown_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = 'MSIC'
     UNION ALL
     SELECT 'state' AS level, c.breakdown_code AS entity_code, c.* FROM counted AS c WHERE c.breakdown_type = 'STATE'
-),
-values_by_entity AS (
-    -- ratio_of_sums over the units that reported every part in the period
-    SELECT period, period_type, level, entity_code,
-           $scale * sum(numerator) / nullif(sum(denominator), 0) AS value,
-           sum(numerator) AS numerator,
-           sum(denominator) AS denominator,
-           count(*) AS reported
-    FROM placed
-    GROUP BY period, period_type, level, entity_code
-),
-lineage_by_entity AS (
-    SELECT p.period, p.period_type, p.level, p.entity_code,
-           list_sort(list(DISTINCT l.submission_id)) AS submission_ids
-    FROM placed AS p
-    JOIN lineage AS l
-      ON l.agency_code = p.agency_code AND l.period = p.period AND l.period_type = p.period_type
-    GROUP BY p.period, p.period_type, p.level, p.entity_code
 )
-SELECT $kpi_id AS kpi_id, v.*, coalesce(s.submission_ids, []) AS submission_ids
-FROM values_by_entity AS v
-LEFT JOIN lineage_by_entity AS s USING (period, period_type, level, entity_code)
+-- ratio_of_sums over the units that reported every part in the period
+SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
+       $scale * sum(numerator) / nullif(sum(denominator), 0) AS value,
+       sum(numerator) AS numerator,
+       sum(denominator) AS denominator,
+       count(*) AS reported,
+       list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids
+FROM placed
+GROUP BY period, period_type, level, entity_code
+UNION ALL
+-- agency level: each agency's own value
+SELECT $kpi_id, period, period_type, 'agency', agency_code,
+       $scale * (numerator) / nullif((denominator), 0),
+       (numerator),
+       (denominator),
+       1,
+       submission_ids
+FROM counted
+WHERE breakdown_type = ''

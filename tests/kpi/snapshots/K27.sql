@@ -32,22 +32,18 @@ units AS (
     FROM milestones
 ),
 counted AS (
-    -- the units that reported every part
-    SELECT * FROM units WHERE numerator IS NOT NULL AND denominator IS NOT NULL
+    SELECT *, CAST([] AS INTEGER[]) AS submission_ids FROM units WHERE numerator IS NOT NULL AND denominator IS NOT NULL
 ),
 placed AS (
-    -- each counted unit at every level it counts for
+    -- each counted unit at every level above the agency that it counts for
     SELECT 'national' AS level, 'MY' AS entity_code, c.* FROM counted AS c
-),
-values_by_entity AS (
-    -- ratio_of_sums over the units that reported every part in the period
-    SELECT period, period_type, level, entity_code,
-           $scale * sum(numerator) / nullif(sum(denominator), 0) AS value,
-           sum(numerator) AS numerator,
-           sum(denominator) AS denominator,
-           CAST(NULL AS INTEGER) AS reported
-    FROM placed
-    GROUP BY period, period_type, level, entity_code
 )
-SELECT $kpi_id AS kpi_id, *, CAST([] AS INTEGER[]) AS submission_ids
-FROM values_by_entity
+-- ratio_of_sums over the units that reported every part in the period
+SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
+       $scale * sum(numerator) / nullif(sum(denominator), 0) AS value,
+       sum(numerator) AS numerator,
+       sum(denominator) AS denominator,
+       CAST(NULL AS INTEGER) AS reported,
+       list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids
+FROM placed
+GROUP BY period, period_type, level, entity_code
