@@ -90,7 +90,7 @@ def measure_dashboard(ds: Dataset, repeat: int, clients: int, seconds: float) ->
     peaks: dict[str, list[float]] = {"all": [], "browsing": []}
     for n in range(repeat):  # a fresh server per run, so each run gives its own peak memory
         with serving(ds.env, ds.root / "server.log") as (proc, url):
-            run_clients(url, scripts, min(clients, 4), 2.0)  # warm-up, not counted
+            run_clients(url, scripts, 1, 0.0)  # warm-up: one pass over every page, not counted
             at_sign_in: list[float] = []
             runs.append(run_clients(url, scripts, clients, seconds,
                                     signed_in=lambda: at_sign_in.append(_peak_then_reset(proc.pid))))

@@ -163,6 +163,29 @@ def _check(out: LoadResult, script: PageScript, path: str, status: int, data: by
         out.errors.append(f"{script.name} {path}: HTTP {status} {data[:200]!r}")
 
 
+def _client(n: int, base: str, scripts: list[PageScript], out: LoadResult, ready: threading.Barrier,
+            stop: list[float], max_views: int) -> None:
+    """One client: sign in, wait for the others, then view the pages in turn."""
+    t = HttpTransport(base)
+    try:
+        if t.login() not in (302, 303):
+            out.errors.append(f"client {n}: sign-in refused")
+    except Exception as exc:  # a failed request is a result, not a crash of the bench
+        out.errors.append(f"client {n}: {type(exc).__name__}: {exc}")
+    try:
+        ready.wait(timeout=120)
+    except threading.BrokenBarrierError:
+        return
+    i = n
+    # until the time is up, but every page at least once; bounded in views and errors
+    while (time.monotonic() < stop[0] or i - n < len(scripts)) and out.views < max_views and len(out.errors) < 100:
+        try:
+            view(t, scripts[i % len(scripts)], out)
+        except Exception as exc:
+            out.errors.append(f"client {n}: {type(exc).__name__}: {exc}")
+        i += 1
+
+
 def run_clients(base: str, scripts: list[PageScript], clients: int, seconds: float,
                 max_views: int = MAX_VIEWS_PER_CLIENT, signed_in: Callable[[], None] | None = None) -> LoadResult:
     """``clients`` signed-in clients viewing every page in turn for ``seconds`` (bounded).
@@ -177,33 +200,13 @@ def run_clients(base: str, scripts: list[PageScript], clients: int, seconds: flo
         stop[0] = time.monotonic() + seconds
 
     ready = threading.Barrier(clients + 1, action=start)
-
-    def client(n: int) -> None:
-        out, t = results[n], HttpTransport(base)
-        try:
-            if t.login() not in (302, 303):
-                out.errors.append(f"client {n}: sign-in refused")
-        except Exception as exc:  # a failed request is a result, not a crash of the bench
-            out.errors.append(f"client {n}: {type(exc).__name__}: {exc}")
-        try:
-            ready.wait(timeout=120)
-        except threading.BrokenBarrierError:
-            return
-        i = n
-        # until the time is up, but every page at least once; bounded in views and errors
-        while (time.monotonic() < stop[0] or i - n < len(scripts)) and out.views < max_views and len(out.errors) < 100:
-            try:
-                view(t, scripts[i % len(scripts)], out)
-            except Exception as exc:
-                out.errors.append(f"client {n}: {type(exc).__name__}: {exc}")
-            i += 1
-
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    threads = [threading.Thread(target=_client, args=(n, base, scripts, results[n], ready, stop, max_views),
+                                daemon=True) for n in range(clients)]
     for th in threads:
         th.start()
     ready.wait(timeout=120)
     for th in threads:
-        th.join(timeout=seconds + 120)
+        th.join(timeout=seconds + 600)
     merged = LoadResult()
     for r in results:
         merged.samples += r.samples

@@ -105,7 +105,7 @@ def card(*children: Any, class_name: str = "") -> html.Div:
 
 def loading(target_id: str, class_name: str = "") -> dcc.Loading:
     """A container a callback fills, with a spinner while it loads."""
-    return dcc.Loading(html.Div(id=target_id, className=class_name), type="circle", color=theme.PRIMARY, delay_show=150)
+    return dcc.Loading(html.Div(id=target_id, className=class_name), type="circle", color=theme.PRIMARY, delay_show=0)
 
 
 def lang_store(lang: str, **state: Any) -> list:

@@ -61,49 +61,46 @@ def layout() -> html.Div:
             dcc.Store(id="current-period", data=_current_period()),
             dcc.Store(id="url-sync"),
             html.A(t("skip", "en"), href="#main", className="skip-link", id="skip-link"),
-            html.Header(
-                className="app-header",
-                children=html.Div(
-                    className="header-inner",
-                    children=[
-                        dcc.Link(
-                            [
-                                html.Span("NAIO", className="brand-mark"),
-                                html.Span(id="brand-text", className="brand-text"),
-                            ],
-                            href="/",
-                            id="brand",
-                            className="brand",
-                        ),
-                        html.Nav(id="nav", className="nav", **{"aria-label": "Main"}),
-                        html.Div(
-                            className="tools",
-                            children=[
-                                html.Div(
-                                    className="lang-switch",
-                                    children=[
-                                        dcc.Link("EN", href="/", id="lang-en", className="lang-opt", title="English"),
-                                        dcc.Link(
-                                            "BM",
-                                            href="/?lang=ms",
-                                            id="lang-ms",
-                                            className="lang-opt",
-                                            title="Bahasa Malaysia",
-                                        ),
-                                    ],
-                                ),
-                                html.A(id="pdf-link", href="/pack", className="btn btn-secondary pdf-link"),
-                                html.Span(id="user-name", className="user"),
-                                html.A(id="signout", href="/logout", className="signout"),
-                            ],
-                        ),
-                    ],
-                ),
-            ),
+            _header(),
             html.Div(id="run-banner", className="banner-slot"),
             html.Main(dash.page_container, id="main", className="content", tabIndex="-1"),
             html.Footer(id="footer", className="app-footer"),
         ],
+    )
+
+
+def _header() -> html.Header:
+    brand = dcc.Link(
+        [html.Span("NAIO", className="brand-mark"), html.Span(id="brand-text", className="brand-text")],
+        href="/",
+        id="brand",
+        className="brand",
+    )
+    tools = html.Div(
+        className="tools",
+        children=[
+            html.Div(
+                className="lang-switch",
+                children=[_lang_link("en", "EN", "English"), _lang_link("ms", "BM", "Bahasa Malaysia")],
+            ),
+            html.A(id="pdf-link", href="/pack", className="btn btn-secondary pdf-link"),
+            html.Span(id="user-name", className="user"),
+            html.A(id="signout", href="/logout", className="signout"),
+        ],
+    )
+    nav = html.Nav(id="nav", className="nav", **{"aria-label": "NAIO"})
+    return html.Header(
+        className="app-header", children=html.Div(className="header-inner", children=[brand, nav, tools])
+    )
+
+
+def _lang_link(lang: str, short: str, name: str) -> dcc.Link:
+    """A language choice: the short code on screen, the language's own name for screen readers."""
+    return dcc.Link(
+        [html.Span(short, **{"aria-hidden": "true"}), html.Span(name, lang=lang, className="sr-only")],
+        href="/" if lang == "en" else "/?lang=ms",
+        id=f"lang-{lang}",
+        className="lang-opt",
     )
 
 
@@ -148,7 +145,14 @@ def footer(lang: str) -> list:
     except Exception:
         return [html.P(t("no_warehouse_title", lang))]
     return [
-        html.P(t("footer_snapshot", lang, snapshot=m.get("snapshot_id", "–"), published=i18n.fmt_timestamp(m.get("published_at")))),
+        html.P(
+            t(
+                "footer_snapshot",
+                lang,
+                snapshot=m.get("snapshot_id", "–"),
+                published=i18n.fmt_timestamp(m.get("published_at")),
+            )
+        ),
         html.P(t("footer_source", lang), className="muted"),
     ]
 

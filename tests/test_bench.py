@@ -143,6 +143,7 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
     pages = [m for name, m in measures.items() if name.startswith("page ") and name.endswith("p95")]
     assert pages and all(m["median"] for m in pages if m["available"])
     assert measures["dashboard errors under load"]["median"] == 0
-    assert 0 < measures["server peak memory (VmHWM)"]["median"] < 4000
+    memory = [m for name, m in measures.items() if name.startswith("server peak memory")]
+    assert len(memory) == 2 and all(0 < m["median"] < 4000 for m in memory)
     assert body["dataset"]["agencies"] == 6 and body["dataset"]["return_rows"] > 0
     assert "| measure |" in proc.stdout

@@ -59,6 +59,21 @@ def _run_rows(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
     return runs
 
 
+def _alert(bad: list[dict], lang: str) -> html.Div | None:
+    """Failed or missed latest runs, loudly, at the top of the page."""
+    if not bad:
+        return None
+    items = [
+        html.Li(
+            [C.run_badge(r["status"], lang), f" {r['job']} · {str(r['started_at'])[:16]} · ", r.get("error") or "–"]
+        )
+        for r in bad
+    ]
+    return html.Div(
+        [html.Strong(t("banner_title", lang)), html.Ul(items)], role="alert", className="callout callout-danger"
+    )
+
+
 def _counts(text) -> str:
     try:
         value = json.loads(text or "{}")
@@ -73,30 +88,7 @@ def render_runs(lang: str) -> list:
     runs = queries.runs(context.store(), context.warehouse())
     if not len(runs):
         return C.empty(lang, t("no_runs", lang))
-    bad = queries.loud_runs(runs)
-    alert = (
-        html.Div(
-            role="alert",
-            className="callout callout-danger",
-            children=[
-                html.Strong(t("banner_title", lang)),
-                html.Ul(
-                    [
-                        html.Li(
-                            [
-                                C.run_badge(r["status"], lang),
-                                f" {r['job']} · {str(r['started_at'])[:16]} · ",
-                                r.get("error") or "–",
-                            ]
-                        )
-                        for r in bad
-                    ]
-                ),
-            ],
-        )
-        if bad
-        else None
-    )
+    alert = _alert(queries.loud_runs(runs), lang)
     rows = _run_rows(runs, lang)
     latest = rows.sort_values(["started_at", "run_id"]).groupby("job").tail(1).sort_values("job")
     cols = {

@@ -81,18 +81,8 @@ def render_heatmap(lang: str, period: str) -> list:
         colorbar=t("attainment", lang),
         hover="%{y}<br>%{x}: %{text}",
     )
-    frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
-    table = C.data_table(
-        frame,
-        {
-            "sector": t("sector", lang),
-            "kpi_id": t("kpi", lang),
-            "text": t("value", lang),
-            "status_word": t("status", lang),
-            "score": t("attainment", lang),
-        },
-        lang,
-    )
+    grid = text.reset_index()
+    table = C.data_table(grid, {"sector": t("sector", lang), **{k: k for k in text.columns}}, lang)
     return [C.figure_block("sec-heatmap-graph", fig, t("heatmap_caption", lang), table, lang)]
 
 

@@ -73,13 +73,7 @@ def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str,
         _load_definitions(con, definitions)
         con.execute(EXPECTED_SQL)
         for d in definitions:
-            compiled = compile_kpi(d)
-            rows = targets.MILESTONE_ROWS if "milestones" in compiled.scopes else targets.ENTITY_ROWS
-            sql = targets.STATUS_SQL.format(rows=rows.format(sql=compiled.sql))
-            params = {**compiled.params, **targets.status_params(d)}
-            if "milestones" in compiled.scopes:
-                params.pop("levels")
-            con.execute(sql, params)
+            _materialise_kpi(con, d)
         con.execute(targets.PROJECTION_SQL)
         con.execute(COMPOSITE_SQL)
         con.execute(COMPLETENESS_SQL)
@@ -88,6 +82,17 @@ def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str,
             con.execute(f"DROP TABLE IF EXISTS {name}")
         staging.drop_all(con)
     return {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in OUTPUT_TABLES}
+
+
+def _materialise_kpi(con, d: KpiDefinition) -> None:
+    """Insert the ``kpi_value`` rows of one KPI: its values on the grid of expected entities, judged."""
+    compiled = compile_kpi(d)
+    milestones = "milestones" in compiled.scopes
+    rows = targets.MILESTONE_ROWS if milestones else targets.ENTITY_ROWS
+    params = {**compiled.params, **targets.status_params(d)}
+    if milestones:
+        params.pop("levels")  # milestone KPIs are national only: no grid of entities
+    con.execute(targets.STATUS_SQL.format(rows=rows.format(sql=compiled.sql)), params)
 
 
 def _load_definitions(con, definitions: list[KpiDefinition]) -> None:
