@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
+from etl import periods as P
 
 TEMPLATE = theme.TEMPLATE_NAME
 
@@ -88,10 +89,27 @@ def trend(
         _add_projection(fig, first, projection, projection_label)
     xaxis = dict(title=dict(text=x_title), type="category")
     if period_label:
-        ticks = sorted({str(x) for trace in fig.data for x in trace.x if x is not None})
-        xaxis.update(tickmode="array", tickvals=ticks, ticktext=[period_label(p) for p in ticks])
+        xaxis.update(_quarter_axis({str(x) for trace in fig.data for x in trace.x if x is not None}, period_label))
     return _layout(
         fig, title, 340, xaxis=xaxis, yaxis=dict(title=dict(text=y_title), rangemode="tozero"), hovermode="x unified"
+    )
+
+
+def _quarter_axis(seen: set[str], period_label: Callable[[str], str]) -> dict:
+    """Every quarter from the first to the last shown (so a projection years ahead keeps its true
+    distance), labelled in the page's language, with at most about a dozen ticks."""
+    try:
+        quarters = P.span(min(seen), max(seen))
+    except ValueError:
+        quarters = sorted(seen)
+    step = max(1, -(-len(quarters) // 12))
+    ticks = quarters[::step]
+    return dict(
+        categoryorder="array",
+        categoryarray=quarters,
+        tickmode="array",
+        tickvals=ticks,
+        ticktext=[period_label(q) for q in ticks],
     )
 
 

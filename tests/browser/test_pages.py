@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -25,37 +26,75 @@ SETTLE_MS = 90_000
 
 ALL_GRAPHS_DRAWN = """() => {
   const spinners = document.querySelectorAll('.dash-spinner, ._dash-loading, [data-dash-is-loading="true"]');
+  const pending = document.querySelectorAll('.dash-graph--pending');
   const graphs = Array.from(document.querySelectorAll('.js-plotly-plot'));
   const main = document.querySelector('#main .page');
-  return main !== null && spinners.length === 0 && graphs.every(g => g._fullData && g._fullLayout);
+  return main !== null && spinners.length === 0 && pending.length === 0
+    && graphs.every(g => g._fullData && g._fullLayout);
 }"""
 
 
+def track(page) -> None:
+    """Count the page's callback requests in flight (see ``settle``)."""
+    page.naio_inflight = 0
+
+    def started(request) -> None:
+        if "_dash-update-component" in request.url:
+            page.naio_inflight += 1
+
+    def ended(request) -> None:
+        if "_dash-update-component" in request.url:
+            page.naio_inflight -= 1
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
+
+
 def settle(page) -> None:
-    """Wait until the page's callbacks have answered and every chart has drawn."""
-    page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
+    """Wait until no callback has been in flight for a moment and every chart has drawn."""
+    deadline = time.monotonic() + SETTLE_MS / 1000
+    quiet_since = None
+    while time.monotonic() < deadline:
+        if getattr(page, "naio_inflight", 0) <= 0:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since > 0.7:
+                break
+        else:
+            quiet_since = None
+        page.wait_for_timeout(100)
     page.wait_for_function(ALL_GRAPHS_DRAWN, timeout=SETTLE_MS)
 
 
 def open_page(page, base: str, path: str) -> None:
     page.goto(base + path, timeout=SETTLE_MS)
+    page.wait_for_load_state("networkidle", timeout=SETTLE_MS)
     settle(page)
 
 
 def navigate(page, path: str) -> None:
     """Move to ``path`` inside the running app, as a click on a link does (no page reload)."""
-    page.evaluate("""path => {
-      window.__naioPrevious = document.querySelector('#main .page');
-      window.history.pushState({}, '', path);
-      window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
-    }""", path)
-    page.wait_for_function("document.querySelector('#main .page') && "
-                           "document.querySelector('#main .page') !== window.__naioPrevious", timeout=SETTLE_MS)
+    current = urlparse(page.url)
+    if current.path + (f"?{current.query}" if current.query else "") == path:
+        return
+
+    def routed(response) -> bool:
+        return "_dash-update-component" in response.url and "_pages_content" in (response.request.post_data or "")
+
+    with page.expect_response(routed, timeout=SETTLE_MS):
+        page.evaluate(
+            """path => {
+          window.history.pushState({}, '', path);
+          window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+        }""",
+            path,
+        )
     settle(page)
 
 
 @pytest.fixture
 def viewer_page(page, live_server):
+    track(page)
     sign_in(page, live_server, "viewer")
     return page
 
@@ -82,11 +121,15 @@ def test_every_page_loads_without_console_errors(viewer_page, live_server, lang)
 
 def test_overview_tiles_equal_the_kpi_export(viewer_page, live_server, demo_settings):
     period = _current_period(demo_settings)
-    exported = {r["kpi_id"]: r for r in csv.DictReader(io.StringIO(to_csv(
-        export_rows(_warehouse(demo_settings), period, "national")))) if r["entity_code"] == "MY"}
+    exported = {
+        r["kpi_id"]: r
+        for r in csv.DictReader(io.StringIO(to_csv(export_rows(_warehouse(demo_settings), period, "national"))))
+        if r["entity_code"] == "MY"
+    }
     open_page(viewer_page, live_server, f"/?period={period}")
     tiles = viewer_page.eval_on_selector_all(
-        ".tile", "els => els.map(e => [e.dataset.kpi, e.querySelector('.tile-value').dataset.value])")
+        ".tile", "els => els.map(e => [e.dataset.kpi, e.querySelector('.tile-value').dataset.value])"
+    )
     assert len(tiles) >= 6
     for kpi_id, raw in tiles:
         expected = exported[kpi_id]["value"]
@@ -102,15 +145,18 @@ def test_language_switch_turns_the_page_into_malay(viewer_page, live_server):
     assert page.locator("h1").inner_text() == "National picture"
     page.click("#lang-ms")
     page.wait_for_function("document.documentElement.lang === 'ms'", timeout=SETTLE_MS)
-    page.wait_for_function("document.querySelector('h1') && document.querySelector('h1').innerText === "
-                           "'Gambaran kebangsaan'", timeout=SETTLE_MS)
+    page.wait_for_function(
+        "document.querySelector('h1') && document.querySelector('h1').innerText === 'Gambaran kebangsaan'",
+        timeout=SETTLE_MS,
+    )
     settle(page)
     assert "lang=ms" in page.url
     nav = page.locator("#nav").inner_text()
     assert "Kementerian dan agensi" in nav and "Overview" not in nav
     words = page.locator(".tile .status span:last-child").all_inner_texts()
-    assert words and all(w.strip() in ("Di landasan", "Berisiko", "Tersasar", "Tiada sasaran", "Menunggu data")
-                         for w in words)
+    assert words and all(
+        w.strip() in ("Di landasan", "Berisiko", "Tersasar", "Tiada sasaran", "Menunggu data") for w in words
+    )
     page.click("#lang-en")
     page.wait_for_function("document.documentElement.lang === 'en'", timeout=SETTLE_MS)
     page.wait_for_function("document.querySelector('h1').innerText === 'National picture'", timeout=SETTLE_MS)
@@ -119,7 +165,8 @@ def test_language_switch_turns_the_page_into_malay(viewer_page, live_server):
 def _sector_with_agencies(demo_settings) -> str:
     rows = _warehouse(demo_settings).rows(
         "SELECT msic_section, count(*) FROM fact_register WHERE coalesce(msic_section, '') <> '' "
-        "GROUP BY 1 ORDER BY 2 DESC LIMIT 1")
+        "GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+    )
     return rows[0][0]
 
 
@@ -151,7 +198,7 @@ def test_the_url_restores_a_view(viewer_page, live_server, demo_settings):
     open_page(page, live_server, f"/sectors?period={earlier}&kpi=K05&entity=C&lang=ms&utm=ignored")
     assert f"ST{earlier[-1]} {earlier[:4]}" in _dropdown_text(page, "period")
     assert "K05" in _dropdown_text(page, "kpi") and _dropdown_text(page, "entity").startswith("C")
-    title = page.evaluate("document.querySelector('#sec-trend-graph')._fullLayout.title.text")
+    title = page.evaluate("document.querySelector('#sec-trend-graph .js-plotly-plot')._fullLayout.title.text")
     assert title.startswith("K05")
 
 
@@ -168,13 +215,15 @@ def test_choosing_a_filter_writes_it_into_the_url(viewer_page, live_server):
     page.reload()
     settle(page)
     assert _dropdown_text(page, "kpi").startswith(chosen)
-    title = page.evaluate("document.querySelector('#map-graph')._fullLayout.title.text")
+    title = page.evaluate("document.querySelector('#map-graph .js-plotly-plot')._fullLayout.title.text")
     assert title.startswith(chosen)
 
 
 def test_map_draws_the_sixteen_states(viewer_page, live_server):
     open_page(viewer_page, live_server, "/map")
-    n = viewer_page.evaluate("Array.from(document.querySelector('#map-graph')._fullData[0].locations).length")
+    n = viewer_page.evaluate(
+        "Array.from(document.querySelector('#map-graph .js-plotly-plot')._fullData[0].locations).length"
+    )
     paths = viewer_page.locator("#map-graph .choroplethlocation").count()
     assert n == 16 and paths == 16
 
@@ -209,6 +258,7 @@ def test_skip_link_moves_focus_to_the_content(viewer_page, live_server):
 
 
 def test_submit_and_admin_links_follow_the_role(page, live_server):
+    track(page)
     sign_in(page, live_server, "viewer")
     open_page(page, live_server, "/")
     hrefs = page.eval_on_selector_all("#nav a", "els => els.map(e => e.getAttribute('href'))")
