@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
-import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
@@ -520,10 +519,8 @@ def test_bad_options_are_refused(tmp_path):
 # ---- scale ----------------------------------------------------------------------------
 def test_per_quarter_layout_small(tmp_path):
     messages: list[str] = []
-    start = time.perf_counter()
     m = demo.generate(tmp_path, reference_dir=REF, n_agencies=150, first_period="2024Q4",
                       layout="per_quarter", progress=messages.append)
-    assert time.perf_counter() - start < 15
     quarters = P.span("2024Q4", "2026Q3")
     assert [x.split(":")[0] for x in messages if x[:4].isdigit()] == quarters
     batches = [i for i in m.items if i.kind == "return" and i.agency_code is None]
@@ -535,11 +532,9 @@ def test_per_quarter_layout_small(tmp_path):
 
 @pytest.mark.slow
 def test_national_scale_1000_agencies_40_quarters(tmp_path):
-    start = time.perf_counter()
+    # How long this takes is measured by `python app.py bench`, not asserted here.
     m = demo.generate(tmp_path, reference_dir=REF, n_agencies=1000,
                       first_period=demo.first_period_for("2026Q3", 40), layout="per_quarter")
-    elapsed = time.perf_counter() - start
-    assert elapsed < 60, f"took {elapsed:.1f} s"
     assert len(m.agency_codes) == 1000 and m.first_period == "2016Q4"
     n_rows = sum(sum(1 for _ in open(i.path, encoding="utf-8")) - 1 for i in m.items if i.kind == "return")
     assert n_rows > 1_000_000

