@@ -12,12 +12,12 @@ import io
 import json
 import math
 
+from etl.safe_export import neutralise  # noqa: F401  (re-exported: one rule for every export)
 from etl.warehouse import Warehouse
 
 EXPORT_COLUMNS = ("kpi_id", "name_en", "name_ms", "unit", "period", "period_type", "level", "entity_code",
                   "value", "numerator", "denominator", "target", "trajectory", "status", "reported", "expected",
                   "submission_ids")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 EXPORT_SQL = """
 SELECT v.kpi_id, d.name_en, d.name_ms, d.unit, v.period, v.period_type, v.level, v.entity_code,
@@ -29,13 +29,6 @@ WHERE v.period = $period AND v.level = $level AND v.period_type = $period_type
   AND ($entity IS NULL OR v.entity_code = $entity)
 ORDER BY v.kpi_id, v.entity_code
 """
-
-
-def neutralise(cell: object) -> object:
-    """Make a text cell inert in spreadsheets; leave numbers and empty cells alone."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
 
 
 def export_rows(warehouse: Warehouse, period: str, level: str, period_type: str = "quarter",
