@@ -14,10 +14,11 @@ import re
 import sqlite3
 import statistics
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 
@@ -86,7 +87,7 @@ class _Recorder:
         self._log.append(("duckdb", query, kwargs.get("params")))
         return self._con.sql(query, *args, **kwargs)
 
-    def cursor(self) -> "_Recorder":
+    def cursor(self) -> _Recorder:
         return _Recorder(self._con.cursor(), self._log)
 
     def __getattr__(self, name: str) -> Any:
@@ -164,7 +165,7 @@ def capture(settings: Any, store: Any) -> list[PageScript]:
         transport.per_post.clear()
         with recording(transport.log, store.engine):
             calls = page_view(transport, path)
-        for call, queries in zip(calls, transport.per_post):
+        for call, queries in zip(calls, transport.per_post, strict=True):
             call.queries = queries
         scripts.append(PageScript(name=name, path=path, calls=calls))
     return scripts

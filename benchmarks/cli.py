@@ -14,9 +14,9 @@ import shutil
 import sys
 import tempfile
 import traceback
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from benchmarks.dataset import SCALES, Dataset, build, reuse, say
 from benchmarks.stats import Measure, table
@@ -50,6 +50,7 @@ def handler(settings, args: argparse.Namespace) -> int:
     if unknown or (args.repeat is not None and args.repeat < 1):
         say(f"unknown measure(s): {', '.join(unknown)}" if unknown else "--repeat must be at least 1")
         return 2
+    args.loadavg_start = os.getloadavg()
     keep = bool(args.workdir)
     root = Path(args.workdir).resolve() if keep else Path(tempfile.mkdtemp(prefix="naio-bench-"))
     try:
@@ -112,10 +113,11 @@ def _report(ds: Dataset, args: argparse.Namespace, measures: list[Measure]) -> d
 
     return {
         "command": "python app.py " + shlex.join(sys.argv[1:] if sys.argv[1:2] == ["bench"] else ["bench"]),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "scale": args.scale, "repeat": args.repeat, "clients": args.clients,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
-                    "platform": platform.platform()},
+                    "platform": platform.platform(), "loadavg_start": [round(x, 2) for x in args.loadavg_start],
+                    "loadavg_end": [round(x, 2) for x in os.getloadavg()]},
         "dataset": {"agencies": ds.agencies, "quarters": ds.quarters, "seed": ds.seed, "files": len(ds.items),
                     "probe_file": Path(ds.probe_item.path).name, **ds.counts},
         "measures": [m.as_dict() for m in measures],

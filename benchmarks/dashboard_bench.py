@@ -62,8 +62,10 @@ def _page_measure(s: PageScript, runs: list[LoadResult], base: list[PageBaseline
     m.baseline_runs = [b.at(q) for b in base]
     client = [1000 * t for r in runs for t in r.times(s.name)]
     views = [1000 * t for r in runs for t in r.times(s.name, "view")]
+    alone = [1000 * c.seconds for c in s.calls]  # the recorded view: in-process, nothing else running
     m.extra = {"callbacks_per_view": len(s.calls), "requests": len(client),
                "statements_per_view": sum(len(c.queries) for c in s.calls),
+               f"single_client_ms_p{q}": round(percentile(alone, q), 1),
                f"client_latency_ms_p{q}": round(percentile(client, q), 1),
                f"page_view_ms_p{q}": round(percentile(views, q), 1)}
     if not s.calls:
@@ -93,7 +95,7 @@ def measure_dashboard(ds: Dataset, repeat: int, clients: int, seconds: float) ->
             run_clients(url, scripts, 1, 0.0)  # warm-up: one pass over every page, not counted
             at_sign_in: list[float] = []
             runs.append(run_clients(url, scripts, clients, seconds,
-                                    signed_in=lambda: at_sign_in.append(_peak_then_reset(proc.pid))))
+                                    signed_in=lambda seen=at_sign_in, pid=proc.pid: seen.append(_peak_then_reset(pid))))
             browsing = peak_rss_mb(proc.pid)[0]
             peaks["browsing"].append(browsing)
             peaks["all"].append(max([browsing, *at_sign_in]))

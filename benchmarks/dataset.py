@@ -7,14 +7,15 @@ run with the same scale and seed can reuse it (``--workdir``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from etl.settings import Settings, load_settings
 
@@ -23,6 +24,7 @@ TODAY = "2026-11-26"  # the product's 'today' in the bench: current period 2026Q
 LAST_PERIOD = "2026Q3"
 SECRET = "bench-session-key-not-for-production"
 FORMAT_VERSION = 1
+GENERATOR = ROOT / "etl" / "demo.py"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Dataset:
     agencies: int
     quarters: int
     seed: int
+    generator: str = ""  # SHA-256 of the demo generator's source: a changed generator means new data
     items: list[Item] = field(default_factory=list)
     probe: int = -1  # index in items of the large return file measured by the ingest bench
     counts: dict = field(default_factory=dict)
@@ -87,6 +90,10 @@ class Dataset:
         (self.root / "dataset.json").write_text(json.dumps({"format": FORMAT_VERSION, **body}, indent=1))
 
 
+def generator_hash() -> str:
+    return hashlib.sha256(GENERATOR.read_bytes()).hexdigest()
+
+
 def bench_env(data_dir: Path) -> dict[str, str]:
     """NAIO_* variables of a bench data folder (SQLite, fixed today, no scheduler or demo accounts)."""
     return {
@@ -108,7 +115,7 @@ def reuse(root: Path, scale: Scale, seed: int, agencies: int, quarters: int) -> 
         return None
     body = json.loads(path.read_text())
     if body.pop("format", None) != FORMAT_VERSION or (body["agencies"], body["quarters"], body["seed"]) != (
-            agencies, quarters, seed) or body.get("probe", -1) < 0:
+            agencies, quarters, seed) or body.get("probe", -1) < 0 or body.get("generator") != generator_hash():
         return None
     items = [Item(**i) for i in body.pop("items")]
     ds = Dataset(root=root, items=items, **body)
@@ -120,7 +127,8 @@ def build(root: Path, scale: Scale, seed: int, agencies: int, quarters: int) -> 
     if root.exists():
         shutil.rmtree(root)
     (root / "files").mkdir(parents=True)
-    ds = Dataset(root=root, scale=scale.name, agencies=agencies, quarters=quarters, seed=seed)
+    ds = Dataset(root=root, scale=scale.name, agencies=agencies, quarters=quarters, seed=seed,
+                 generator=generator_hash())
     started = time.perf_counter()
     manifest = _generate(ds)
     ds.counts["generate_seconds"] = round(time.perf_counter() - started, 2)

@@ -36,7 +36,7 @@ def measure_ingest(ds: Dataset, repeat: int) -> Measure:
         store = Store.open(settings.database_url, settings.reference_dir)
         try:
             ingestor = Ingestor(store, settings)
-            seconds, result = timed(lambda: ingestor.ingest_path(path, **item.options()))
+            seconds, result = timed(lambda ing=ingestor: ing.ingest_path(path, **item.options()))
         finally:
             store.dispose()
         if result.status != "accepted":

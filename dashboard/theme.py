@@ -76,7 +76,7 @@ def _template() -> go.layout.Template:
             colorway=SERIES,
             xaxis=axis,
             yaxis=axis,
-            legend=dict(orientation="h", yanchor="top", y=-0.28, x=0, font=dict(size=12)),
+            legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0, font=dict(size=12)),
             hoverlabel=dict(font=dict(family=FONT_BODY, size=12), bgcolor=WHITE, bordercolor=BORDER),
             margin=dict(l=8, r=8, t=48, b=8),
             colorscale=dict(sequential=SEQUENTIAL),

@@ -65,7 +65,7 @@ def run_and_kill(args: list[str], env: dict, after_lines: int, delay: float, tim
 
 def accepted_files(store: Store) -> set[tuple[str, str]]:
     subs = store.frame("submissions")
-    return set(zip(subs.loc[subs["status"] == "accepted", "sha256"], subs.loc[subs["status"] == "accepted", "kind"]))
+    return set(zip(subs.loc[subs["status"] == "accepted", "sha256"], subs.loc[subs["status"] == "accepted", "kind"], strict=True))
 
 
 def assert_consistent(settings) -> None:
@@ -78,7 +78,7 @@ def assert_consistent(settings) -> None:
             rows = store.frame(table)
             mine = accepted[accepted["kind"] == kind]
             counts = rows.groupby("submission_id").size()
-            for sid, n_rows in zip(mine["submission_id"], mine["n_rows"]):
+            for sid, n_rows in zip(mine["submission_id"], mine["n_rows"], strict=True):
                 assert counts.get(sid, 0) == n_rows, f"{kind} submission {sid} has {counts.get(sid, 0)} of {n_rows} rows"
             assert set(rows["submission_id"]) <= set(mine["submission_id"]), f"{table} rows without an accepted file"
             assert set(rows["superseded_by"].dropna().astype(int)) <= set(accepted["submission_id"])

@@ -74,12 +74,16 @@ def _alert(bad: list[dict], lang: str) -> html.Div | None:
     )
 
 
-def _counts(text) -> str:
+def _counts(text, limit: int = 6) -> str:
+    """A run's counts as ``name value`` pairs, the first ``limit`` of them."""
     try:
         value = json.loads(text or "{}")
     except (TypeError, ValueError):
         return str(text or "")
-    return ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+    if not isinstance(value, dict):
+        return str(value)
+    items = [f"{k} {v}" for k, v in value.items()]
+    return ", ".join(items[:limit]) + (f", … (+{len(items) - limit})" if len(items) > limit else "")
 
 
 @callback(Output("ds-runs", "children"), Input("page-lang", "data"))

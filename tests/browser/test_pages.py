@@ -74,10 +74,6 @@ def open_page(page, base: str, path: str) -> None:
 
 def navigate(page, path: str) -> None:
     """Move to ``path`` inside the running app, as a click on a link does (no page reload)."""
-    current = urlparse(page.url)
-    if current.path + (f"?{current.query}" if current.query else "") == path:
-        return
-
     def routed(response) -> bool:
         return "_dash-update-component" in response.url and "_pages_content" in (response.request.post_data or "")
 
@@ -111,8 +107,9 @@ def _current_period(demo_settings) -> str:
 def test_every_page_loads_without_console_errors(viewer_page, live_server, lang):
     page = viewer_page
     open_page(page, live_server, f"{PAGES[0]}?lang={lang}")
-    for path in PAGES:
-        navigate(page, f"{path}?lang={lang}")
+    for i, path in enumerate(PAGES):
+        if i:
+            navigate(page, f"{path}?lang={lang}")
         assert page.evaluate("document.documentElement.lang") == lang, path
         assert page.locator(".callout-danger").count() == 0, path
         assert page.locator("h1").count() >= 1, path
@@ -240,8 +237,9 @@ def test_no_serious_or_critical_accessibility_violations(viewer_page, live_serve
     open_page(page, live_server, "/")
     page.add_script_tag(path=str(AXE))
     found = {}
-    for path in PAGES + ["/?lang=ms", "/sectors?lang=ms", "/kpi/K01?lang=ms"]:
-        navigate(page, path)
+    for i, path in enumerate(PAGES + ["/?lang=ms", "/sectors?lang=ms", "/kpi/K01?lang=ms"]):
+        if i:
+            navigate(page, path)
         violations = page.evaluate(AXE_SERIOUS)
         if violations:
             found[path] = violations

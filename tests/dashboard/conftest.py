@@ -15,7 +15,7 @@ import pytest
 from etl.settings import Settings
 from tests.conftest import make_settings
 from tests.dashboard.contract_warehouse import build
-from tests.dashboard.helpers import request_as
+from tests.dashboard.harness import request_as
 
 
 def _app(settings: Settings):

@@ -17,36 +17,11 @@ import numpy as np
 import pandas as pd
 
 from etl import periods
+from etl.kpi import OUTPUT_TABLES
 from etl.warehouse_ddl import create_input_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = ROOT / "data" / "reference"
-
-OUTPUT_TABLES = {
-    "kpi_definition": (
-        "kpi_id VARCHAR, name_en VARCHAR, name_ms VARCHAR, description_en VARCHAR, description_ms VARCHAR, "
-        "pillar VARCHAR, deliverables VARCHAR, unit VARCHAR, display_format VARCHAR, direction VARCHAR, "
-        "formula VARCHAR, rollup VARCHAR, sql VARCHAR, targets_json VARCHAR, thresholds_json VARCHAR, "
-        "source_file VARCHAR"
-    ),
-    "kpi_value": (
-        "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, level VARCHAR, entity_code VARCHAR, value DOUBLE, "
-        "numerator DOUBLE, denominator DOUBLE, target DOUBLE, trajectory DOUBLE, status VARCHAR, "
-        "reported INTEGER, expected INTEGER, submission_ids VARCHAR"
-    ),
-    "kpi_projection": (
-        "kpi_id VARCHAR, level VARCHAR, entity_code VARCHAR, target_period VARCHAR, target_value DOUBLE, "
-        "projected_value DOUBLE, attainment_period VARCHAR, note VARCHAR"
-    ),
-    "composite_index": (
-        "level VARCHAR, entity_code VARCHAR, period VARCHAR, peer_group VARCHAR, index_value DOUBLE, "
-        "rank INTEGER, rank_min INTEGER, rank_max INTEGER, n_peers INTEGER, components_json VARCHAR"
-    ),
-    "completeness": (
-        "agency_code VARCHAR, period VARCHAR, expected INTEGER, received INTEGER, on_time INTEGER, late INTEGER, "
-        "missing_indicators VARCHAR"
-    ),
-}
 
 # id, name_en, name_ms, pillar, deliverables, unit, direction, target, start value
 KPIS = [

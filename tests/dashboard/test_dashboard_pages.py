@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from dashboard import queries
-from tests.dashboard.helpers import has_error, page_modules, request_as, text_of, tile_values
+from tests.dashboard.harness import has_error, page_modules, request_as, text_of, tile_values
 
 agencies = agency = data_status = deliverables = kpi = kpis = overview = sectors = map_page = None
 

@@ -10,7 +10,7 @@ import pytest
 from dashboard import queries
 from etl.warehouse import Warehouse
 from tests.dashboard.contract_warehouse import build
-from tests.dashboard.helpers import has_error, request_as
+from tests.dashboard.harness import has_error, request_as
 
 
 @pytest.fixture(scope="module")

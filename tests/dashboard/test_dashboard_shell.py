@@ -11,7 +11,7 @@ import pytest
 
 from dashboard import components as C
 from dashboard import figures, i18n, shell
-from tests.dashboard.helpers import request_as, text_of
+from tests.dashboard.harness import request_as, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 

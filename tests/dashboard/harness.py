@@ -1,4 +1,4 @@
-"""Helpers for calling the dashboard's callbacks as plain functions."""
+"""Calling the dashboard's callbacks as plain functions, inside a request of a signed-in user."""
 
 from __future__ import annotations
 
