@@ -234,6 +234,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_kpis": ("KPI catalogue", "Katalog KPI"),
     "nav_data": ("Data status", "Status data"),
     "nav_submit": ("Submit returns", "Hantar penyata"),
+    "nav_submissions": ("Submissions", "Penyerahan"),
     "nav_admin": ("Administration", "Pentadbiran"),
     "footer_snapshot": (
         "Data snapshot {snapshot}, published {published}.",

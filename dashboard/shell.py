@@ -34,7 +34,8 @@ NAV = (
     ("/kpis", "nav_kpis"),
     ("/data", "nav_data"),
 )
-ROLE_NAV = (("/submit", "nav_submit", ("analyst", "admin")), ("/admin", "nav_admin", ("admin",)))
+ROLE_NAV = (("/submit", "nav_submit", ("analyst", "admin")), ("/submissions", "nav_submissions", ("analyst", "admin")),
+            ("/admin", "nav_admin", ("admin",)))
 
 
 @dash.hooks.index()
