@@ -6,8 +6,10 @@ KPIs), ``admin`` (everything). Nothing is allowed unless a rule below allows it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -84,7 +86,8 @@ class AccountError(ValueError):
 def hash_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
         raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
-    return _hasher.hash(password)
+    with _HASHING:
+        return _hasher.hash(password)
 
 
 def _role_and_agency(store: Store, role: str, agency_code: str | None) -> tuple[str, str | None]:
@@ -171,7 +174,8 @@ def retire_demo_accounts(store: Store) -> list[str]:
 
 def _verifies(stored: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored, password)
+        with _HASHING:
+            return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -182,7 +186,7 @@ def authenticate(store: Store, username: str, password: str, *, allow_demo: bool
     With ``allow_demo=False`` the documented demo passwords never sign anyone in.
     """
     row = store.user(username or "")
-    stored = row["password_hash"] if row else _DUMMY_HASH
+    stored = row["password_hash"] if row else _dummy_hash()
     if not _verifies(stored, password or ""):
         return None
     if not row or not row["active"] or row["role"] not in ROLES:
@@ -216,4 +220,12 @@ def create_demo_accounts(store: Store) -> list[str]:
     return made
 
 
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# argon2 uses 64 MiB per hash: at most two at once keep a burst of sign-ins from
+# multiplying the server's memory.
+_HASHING = threading.BoundedSemaphore(2)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users, so their sign-in costs the same time."""
+    return _hasher.hash("not-a-real-password")
