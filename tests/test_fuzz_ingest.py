@@ -20,17 +20,10 @@ from hypothesis import strategies as st
 from etl.ingest import Ingestor
 from etl.store import Store
 from tests.conftest import make_settings
+from tests.test_ingest import VALUES  # one valid return shared by the ingest tests
 
 HEADER = ["agency_code", "period", "indicator_code", "value", "unit", "breakdown_type", "breakdown_code",
           "value_status", "notes"]
-VALUES = {
-    "HC_TOTAL": 1000, "HC_AI_LIT": 400, "HC_AI_ADV": 20, "HC_AI_SPEC": 3.5, "HC_GENAI_ACCESS": 300,
-    "HC_GENAI_ACTIVE": 150, "SRV_N": 80, "SRV_HRS_SAVED_SUM": 240, "SRV_QUALITY_YES": 70, "SVC_TOTAL": 40,
-    "SVC_E2E": 30, "SVC_AI": 5, "TXN_AI": 12000, "TXN_AI_BASE_DAYS": 10, "TXN_AI_CUR_DAYS": 7, "CSAT_AI_N": 500,
-    "CSAT_AI_SUM": 2000, "BUD_DIGITAL_RM": 1000000, "BUD_AI_RM": 80000, "PROC_AI_RM": 50000,
-    "PROC_AI_LOCAL_RM": 20000, "DS_OPEN": 12, "DS_AI_READY": 4, "DSA_SIGNED": 2, "GOV_AI_POLICY": 1,
-    "GOV_AI_LEAD": 1, "AI_INCIDENTS": 0, "SANDBOX_N": 1, "CASESTUDY_N": 0,
-}
 ODD_NUMBERS = ["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e309", "-1e309", "1e16", "9" * 400, "1,5",
                "1.000,5", "1 000", "0x10", "\u0661\u0662", "\u00bd", "12%", "-", "\u2014", "TRUE", "#DIV/0!",
                "2026-01-01", "\u00a0123", "=1+1", "@SUM(A1)", "-1", "0.5", "", " "]
