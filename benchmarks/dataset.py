@@ -36,6 +36,9 @@ class Scale:
     load_seconds: float  # length of one dashboard load run
     clients: int = 20
 
+# The register the national-scale data set holds: 20,000 AI systems for 1,000 agencies.
+SYSTEMS_PER_AGENCY = 20
+
 
 SCALES = {
     "small": Scale("small", agencies=60, quarters=8, repeat=3, load_seconds=8.0),
@@ -147,7 +150,7 @@ def _generate(ds: Dataset):
     say(f"generating {ds.agencies} agencies x {ds.quarters} quarters ({first}..{LAST_PERIOD})")
     return generate(ds.root / "files", reference_dir=ds.settings.reference_dir, n_agencies=ds.agencies,
                     first_period=first, last_period=LAST_PERIOD, seed=ds.seed, layout="per_quarter",
-                    progress=lambda m: say(f"generate: {m}"))
+                    register_systems=SYSTEMS_PER_AGENCY * ds.agencies, progress=lambda m: say(f"generate: {m}"))
 
 
 def pick_probe(items: list[Item]) -> int:

@@ -251,7 +251,7 @@ def as_at_for(last_period: str) -> datetime:
 
 def generate(out_dir: Path, *, reference_dir: Path, n_agencies: int | None = None,
              first_period: str = "2024Q1", last_period: str = "2026Q3", seed: int = 7,
-             layout: str = "per_return",
+             layout: str = "per_return", register_systems: int | None = None,
              progress: Callable[[str], None] | None = None) -> DemoManifest:
     """Write the demo files under ``out_dir`` and return their manifest.
 
@@ -261,6 +261,11 @@ def generate(out_dir: Path, *, reference_dir: Path, n_agencies: int | None = Non
     file per agency and quarter; ``per_quarter`` writes per quarter one return file and one
     register file holding every agency received by the deadline, one more pair for the
     late ones, and one file per correction.
+
+    ``register_systems`` asks for a register of about that many AI systems in all (the
+    national-scale benchmark asks for 20,000): each agency's expected number of systems
+    beyond its first is scaled by one common factor, so the larger and more digital
+    agencies still hold most of them.
     """
     out_dir = Path(out_dir)
     first = P.normalise_period(first_period)
@@ -280,6 +285,12 @@ def generate(out_dir: Path, *, reference_dir: Path, n_agencies: int | None = Non
     quarters = P.span(first, last)
     as_at = as_at_for(last)
     sims = [_simulate(ag, quarters, seed) for ag in agencies]
+    if register_systems is not None:
+        if register_systems < len(agencies):
+            raise ValueError(f"register_systems must be at least the number of agencies ({len(agencies)})")
+        extra = sum(len(sim.systems) for sim in sims) - len(sims)
+        factor = (register_systems - len(sims)) / max(extra, 1)
+        sims = [_simulate(ag, quarters, seed, systems_factor=factor) for ag in agencies]
     _add_prohibited_systems(sims, quarters, seed)
     say(f"simulated {len(sims)} agencies over {len(quarters)} quarters ({quarters[0]} to {quarters[-1]})")
 
@@ -458,7 +469,7 @@ class _Sim:
     blank_rows: bool  # optional indicators not reported: a row with a blank value, or no row
 
 
-def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
+def _simulate(ag: _Agency, quarters: list[str], seed: int, systems_factor: float = 1.0) -> _Sim:
     rng = np.random.default_rng([seed, zlib.crc32(ag.code.encode("utf-8"))])
     n = len(quarters)
     t = np.array([P.index(q) - _T0 for q in quarters], dtype=int)
@@ -531,7 +542,7 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int) -> _Sim:
     srv_n, srv_hours, srv_yes = (np.where(ran, x, nan) for x in (srv_n, srv_hours, srv_yes))
 
     # -- the register of AI systems (drives SVC_AI, SANDBOX_N and incidents)
-    systems = _make_systems(ag, rng, a, hc0, int(t[0]), int(t[-1]))
+    systems = _make_systems(ag, rng, a, hc0, int(t[0]), int(t[-1]), systems_factor)
 
     def count(pred) -> np.ndarray:
         return np.array([sum(1 for x in systems if pred(x, int(ti))) for ti in t], dtype=np.int64)
@@ -788,8 +799,9 @@ def _split_series(kind: str, codes: tuple[str, ...], weights, uptake, hc, lit, a
 
 
 def _make_systems(ag: _Agency, rng: np.random.Generator, a: float, hc0: float,
-                  t_first: int, t_last: int) -> list[_System]:
+                  t_first: int, t_last: int, factor: float = 1.0) -> list[_System]:
     lam = (0.6 + 1.5 * math.log10(max(hc0, 100.0) / 100.0)) * math.exp(0.5 * a) * (2.0 if ag.digital else 1.0)
+    lam *= factor
     n_sys = 1 + int(rng.poisson(lam))
     specific = _SECTOR_USE_CASES.get(ag.section, ())
     rate_rm = rng.uniform(35.0, 65.0)
