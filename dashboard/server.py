@@ -65,6 +65,7 @@ def serve(settings: Settings, store: Store, host: str = "127.0.0.1", port: int =
     from waitress import serve as waitress_serve
 
     app = create_app(settings, store)
+    store.close_abandoned_runs()  # runs left "running" by a process of this machine that was killed
     scheduler = None
     if settings.scheduler:
         try:

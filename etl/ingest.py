@@ -173,6 +173,8 @@ def ingest_files(ingestor: Ingestor, paths: list[Path], *, progress: Callable[[s
                  **options) -> list[IngestResult]:
     """Ingest several files in order, leaving one ETL run row with the counts."""
     store = ingestor.store
+    if not options.get("check_only"):
+        store.close_abandoned_runs()
     run_id = None if options.get("check_only") else store.start_run("ingest", options.get("source", "cli"))
     results: list[IngestResult] = []
     try:

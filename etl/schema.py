@@ -21,7 +21,8 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 1
+# 1: first release; 2: etl_runs.owner (which process runs a run; see etl/process_owner.py)
+SCHEMA_VERSION = 2
 
 schema_info = Table(
     "schema_info",
@@ -253,5 +254,6 @@ etl_runs = Table(
     Column("counts_json", Text),
     Column("error", Text),
     Column("trigger", String(32)),
+    Column("owner", String(255)),  # etl.process_owner.token() of the process running it
     Index("ix_etl_runs_job", "job", "started_at"),
 )

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import and_, create_engine, delete, event, func, insert, inspect, or_, select, text, update
 from sqlalchemy.engine import Engine
 
+from etl import process_owner
 from etl import schema as t
 
 REFERENCE_FILES = (
@@ -87,11 +88,26 @@ class Store:
 
     # ---- schema and reference data ----------------------------------------------------
     def migrate(self) -> None:
+        """Create missing tables, then bring an older schema up to ``SCHEMA_VERSION``.
+
+        ``create_all`` never alters an existing table, so each version step that adds a
+        column to one is an ``ALTER TABLE`` here, in the same transaction as the version.
+        """
         t.metadata.create_all(self.engine)
         with self.engine.begin() as con:
             current = con.execute(select(t.schema_info.c.value).where(t.schema_info.c.key == "version")).scalar()
             if current is None:
                 con.execute(insert(t.schema_info).values(key="version", value=str(t.SCHEMA_VERSION)))
+                return
+            version = int(current)
+            if version > t.SCHEMA_VERSION:
+                raise RuntimeError(f"the system of record has schema version {version}, newer than this "
+                                   f"release ({t.SCHEMA_VERSION}): upgrade the product before using it")
+            if version < 2 and "owner" not in {c["name"] for c in inspect(con).get_columns("etl_runs")}:
+                con.execute(text("ALTER TABLE etl_runs ADD COLUMN owner VARCHAR(255)"))
+            if version < t.SCHEMA_VERSION:
+                con.execute(update(t.schema_info).where(t.schema_info.c.key == "version").values(
+                    value=str(t.SCHEMA_VERSION)))
 
     def _info(self, key: str) -> str | None:
         with self.engine.connect() as con:
@@ -312,7 +328,8 @@ class Store:
     def start_run(self, job: str, trigger: str = "manual", started_at: datetime | None = None) -> int:
         with self.engine.begin() as con:
             return con.execute(insert(t.etl_runs).values(
-                job=job, started_at=started_at or utcnow(), status="running", trigger=trigger)).inserted_primary_key[0]
+                job=job, started_at=started_at or utcnow(), status="running", trigger=trigger,
+                owner=process_owner.token())).inserted_primary_key[0]
 
     def finish_run(self, run_id: int, status: str, counts: dict | None = None, error: str | None = None) -> None:
         with self.engine.begin() as con:
@@ -334,6 +351,22 @@ class Store:
             q = q.where(t.etl_runs.c.job == job)
         with self.engine.connect() as con:
             return pd.read_sql(q, con)
+
+    def close_abandoned_runs(self) -> int:
+        """Mark as failed the runs left 'running' by a process of this machine that is gone.
+
+        Safe while other runs are live: only a run whose owner process has certainly ended
+        (killed, or the machine restarted) is closed. Returns how many were closed.
+        """
+        running = select(t.etl_runs.c.run_id, t.etl_runs.c.owner).where(t.etl_runs.c.status == "running")
+        with self.engine.begin() as con:
+            gone = [r.run_id for r in con.execute(running) if process_owner.is_gone(r.owner)]
+            if gone:
+                con.execute(update(t.etl_runs).where(and_(
+                    t.etl_runs.c.run_id.in_(gone), t.etl_runs.c.status == "running")).values(
+                    status="failed", ended_at=utcnow(),
+                    error="interrupted: the process running it stopped before the run ended"))
+        return len(gone)
 
     def close_interrupted_runs(self, job: str) -> int:
         """Mark runs of ``job`` left 'running' by a killed process as failed."""

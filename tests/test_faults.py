@@ -140,7 +140,11 @@ def test_killed_ingest_loses_no_accepted_file(tmp_path, demo_files):
     assert_consistent(settings)
     store = Store(settings.database_url)
     assert set(hashes) <= {h for h, _ in accepted_files(store)}
+    runs = store.runs(job="ingest", limit=500)
     store.dispose()
+    # the runs the kills interrupted were closed by the next ingest, none is left "running"
+    assert "running" not in set(runs["status"])
+    assert (runs["error"].fillna("").str.startswith("interrupted")).sum() >= 20
 
 
 @pytest.fixture(scope="module")
