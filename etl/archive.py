@@ -22,9 +22,10 @@ class Archive:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store ``data`` under its hash (idempotent) and return the hash."""
-        digest = sha256_of(data)
+    def put(self, data: bytes, digest: str | None = None) -> str:
+        """Store ``data`` under its hash (idempotent) and return the hash (``digest``: the
+        hash when the caller has already computed it)."""
+        digest = digest or sha256_of(data)
         target = self.path_for(digest)
         if target.exists():
             return digest

@@ -8,14 +8,15 @@ recorded whole (one transaction) or rejected whole with every located problem.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
 
 from etl.archive import Archive, sha256_of
 from etl.problems import MAX_PROBLEMS_KEPT, Problem, errors, problem, warnings
-from etl.readers import detect_kind, read_sheet
+from etl.readers import detect_kind, paused_gc, read_sheet
 from etl.register import check_register
 from etl.returns import Catalogue, ValidationContext, check_return, load_catalogue
 from etl.sector import check_sector
@@ -64,6 +65,7 @@ class Ingestor:
         self.settings = settings
         self.archive = Archive(settings.archive_dir)
         self.catalogue = catalogue or load_catalogue(settings.reference_dir)
+        self._cumulative = sorted(c for c, s in self.catalogue.indicators.items() if s.temporal == "cumulative")
 
     def today(self) -> date:
         return date.fromisoformat(self.settings.today) if self.settings.today else date.today()
@@ -76,30 +78,52 @@ class Ingestor:
                 cache[agency] = self.store.accepted_values(agency)
             return cache[agency]
 
+        def accepted_window(agencies: list[str], first: str, last: str) -> dict:
+            return self.store.accepted_many(agencies, first, last, earlier=())
+
+        def cumulative_history(agencies: list[str], first: str, last: str) -> dict:
+            return self.store.accepted_many(agencies, first, last, indicators=self._cumulative)
+
         return ValidationContext(catalogue=self.catalogue, agencies=self.store.agencies(), today=self.today(),
                                  accepted=accepted, agency_scope=agency_scope,
-                                 accepted_many=self.store.accepted_many)
+                                 accepted_many=accepted_window, accepted_history=cumulative_history)
 
     def ingest_bytes(self, data: bytes, file_name: str, *, kind: str | None = None, source: str = "cli",
                      submitted_by: str = "cli", reason: str | None = None, check_only: bool = False,
                      received_at: datetime | None = None, agency_scope: str | None = None) -> IngestResult:
         """Check one file and, unless ``check_only``, archive and record it whole or not at all."""
+        # A large file's rows, problems and database parameters are many small objects that all
+        # stay alive until the end: the cyclic collector would only rescan them (see paused_gc).
+        with paused_gc():
+            return self._ingest_bytes(data, file_name, kind=kind, source=source, submitted_by=submitted_by,
+                                      reason=reason, check_only=check_only, received_at=received_at,
+                                      agency_scope=agency_scope)
+
+    def _ingest_bytes(self, data: bytes, file_name: str, *, kind: str | None, source: str, submitted_by: str,
+                      reason: str | None, check_only: bool, received_at: datetime | None,
+                      agency_scope: str | None) -> IngestResult:
         name = Path(file_name).name or "upload"
         digest = sha256_of(data)
         meta = {"file_name": name, "sha256": digest, "size_bytes": len(data), "source": source,
                 "submitted_by": submitted_by, "received_at": received_at or utcnow(), "reason": reason or None}
         if len(data) > self.settings.max_upload_bytes:
             return self._too_big(data, name, digest, meta, kind or "return", check_only)
-        if not check_only:
-            self.archive.put(data)
-        sheet, problems = read_sheet(data, name)
-        detected = detect_kind(sheet, self.catalogue.indicators) if sheet is not None else None
-        kind = kind or detected or "return"
-        result = IngestResult(file_name=name, sha256=digest, kind=kind, status=REJECTED, problems=list(problems))
-        if sheet is not None:
-            rows, found = self._check(sheet, name, kind, agency_scope)
-            result.problems.extend(found)
-            result.rows = rows
+        # The file is written to the archive (and synced to disk) while it is read and checked;
+        # nothing is recorded before the archive holds it.
+        archiving = None if check_only else _Background(self.archive.put, data, digest)
+        try:
+            sheet, problems = read_sheet(data, name)
+            detected = detect_kind(sheet, self.catalogue.indicators) if sheet is not None else None
+            kind = kind or detected or "return"
+            result = IngestResult(file_name=name, sha256=digest, kind=kind, status=REJECTED,
+                                  problems=list(problems))
+            if sheet is not None:
+                rows, found = self._check(sheet, name, kind, agency_scope)
+                result.problems.extend(found)
+                result.rows = rows
+        finally:
+            if archiving is not None:
+                archiving.wait()
         return self._finish(result, meta, check_only, agency_scope)
 
     def ingest_path(self, path: Path, **options) -> IngestResult:
@@ -158,14 +182,39 @@ class Ingestor:
         return result
 
 
+class _Background:
+    """``fn(*args)`` in a thread (file writes and fsync release the interpreter lock);
+    ``wait`` joins it and raises what it raised."""
+
+    def __init__(self, fn: Callable, *args) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable, args: tuple) -> None:
+        try:
+            fn(*args)
+        except BaseException as exc:  # handed to the caller by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 def _pairs(kind: str, rows: list) -> set[tuple[str, str]]:
     if kind == "sector":
         return {(r.sector_code, r.period) for r in rows}
     return {(r.agency_code, r.period) for r in rows}
 
 
+_PROBLEM_FIELDS = tuple(f.name for f in fields(Problem))
+
+
 def _problems_json(problems: list[Problem]) -> str:
-    kept = [p.as_dict() for p in problems[:MAX_PROBLEMS_KEPT]]
+    # Problem.as_dict() without dataclasses.asdict's deep copy (every field is a str, int or None)
+    kept = [{name: getattr(p, name) for name in _PROBLEM_FIELDS} for p in problems[:MAX_PROBLEMS_KEPT]]
     return json.dumps({"total": len(problems), "kept": kept}, ensure_ascii=False)
 
 

@@ -113,21 +113,58 @@ class Batch:
             if self.ctx.accepted_many is not None:
                 self._fetch_all_accepted()
             else:
-                self._accepted[agency] = self.ctx.accepted(agency) or {}
-        values = self._accepted[agency].get((indicator, btype, bcode), {})
-        # The file replaces whole (agency, period) pairs: their accepted values no longer count.
-        return {p: v for p, v in values.items() if (agency, p) not in self.pairs_in_file}
+                self._keep(agency, self.ctx.accepted(agency) or {})
+        values = self._accepted[agency].get((indicator, btype, bcode))
+        return {} if values is None else values
 
     @cached_property
     def pairs_in_file(self) -> set[tuple[str, str]]:
         return {(r.agency_code, r.period) for r in self.rows}
+
+    @cached_property
+    def _periods_in_file(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for agency, period in self.pairs_in_file:
+            out.setdefault(agency, set()).add(period)
+        return out
+
+    def _keep(self, agency: str, found: dict) -> None:
+        """Remember an agency's accepted values (never changed in place: they may be shared).
+        The file replaces whole (agency, period) pairs: their accepted values no longer count."""
+        drop = self._periods_in_file.get(agency)
+        if drop:
+            found = {key: values if drop.isdisjoint(values) else
+                     {p: v for p, v in values.items() if p not in drop}
+                     for key, values in found.items()}
+        self._accepted[agency] = found
 
     def _fetch_all_accepted(self) -> None:
         in_file = list(self.first_rows("period"))
         first, last = periods.previous(min(in_file)), max(in_file)
         agencies = sorted(self.allowed_agencies)
         found = self.ctx.accepted_many(agencies, first, last) or {}
-        self._accepted.update({a: found.get(a) or {} for a in agencies})
+        for agency in agencies:
+            self._keep(agency, found.get(agency) or {})
+        if self.ctx.accepted_history is not None:
+            # Only a cumulative series without a value at ``first`` can need an earlier one.
+            missing = self._cumulative_without_value_at(first)
+            if missing:
+                found = self.ctx.accepted_history(missing, first, last) or {}
+                for agency in missing:
+                    self._keep(agency, {**self._accepted[agency], **(found.get(agency) or {})})
+
+    def _cumulative_without_value_at(self, period: str) -> list[str]:
+        """Allowed agencies with a cumulative series in the file and no accepted value for it
+        at ``period`` (fetched values only)."""
+        cumulative = {c for c, s in self.ctx.catalogue.indicators.items() if s.temporal == "cumulative"}
+        allowed, accepted = self.allowed_agencies, self._accepted
+        out: set[str] = set()
+        for agency, indicator, btype, bcode in self.series:
+            if indicator not in cumulative or agency in out or agency not in allowed:
+                continue
+            if accepted.get(agency, {}).get((indicator, btype, bcode), {}).get(period) is None:
+                out.add(agency)
+        return sorted(out)
 
     def value_at(self, row: ReturnRow, indicator: str, period: str) -> tuple[float | None, ReturnRow | None]:
         """The value of ``indicator`` for the row's agency and breakdown: the file's, else accepted."""
@@ -304,26 +341,46 @@ def cumulative_falls(b: Batch) -> Iterator[Problem]:
         spec = specs.get(key[1])
         if spec is None or spec.temporal != "cumulative" or key[0] not in allowed:
             continue
+        if len(in_file) == 1:
+            # One quarter of the series in the file (the usual case): the walk below compares
+            # its value with the latest accepted value before it, and with nothing else.
+            [(period, row)] = in_file.items()
+            if row.value is None:
+                continue
+            latest = None
+            for p, v in b.accepted(*key).items():
+                if v is not None and p < period and (latest is None or p > latest[0]):
+                    latest = (p, v, None)
+            if latest is not None and row.value < latest[1] - _tolerance(row.value, latest[1]):
+                yield _falls_problem(b, row, latest)
+            continue
         before = None
         for period, value, row in _merged_series(b, key, in_file):
             if row is not None and before is not None and value < before[1] - _tolerance(value, before[1]):
-                source = f"row {before[2].source_row} of this file" if before[2] else "accepted"
-                yield _value_problem(b, row, "cumulative-falls", f"{format_number(value)} is lower "
-                                     f"than {format_number(before[1])} for {before[0]} ({source}); "
-                                     "a to-date count cannot fall",
-                                     f"at least {format_number(before[1])}")
+                yield _falls_problem(b, row, before)
             before = (period, value, row)
+
+
+def _falls_problem(b: Batch, row: ReturnRow, before: tuple[str, float, ReturnRow | None]) -> Problem:
+    source = f"row {before[2].source_row} of this file" if before[2] else "accepted"
+    return _value_problem(b, row, "cumulative-falls", f"{format_number(row.value)} is lower "
+                          f"than {format_number(before[1])} for {before[0]} ({source}); "
+                          "a to-date count cannot fall", f"at least {format_number(before[1])}")
 
 
 def far_from_previous_quarter(b: Batch) -> Iterator[Problem]:
     previous: dict[str, str] = {}
+    series, accepted = b.series, b.accepted
     for row, _ in b.checked:
         if row.value == 0:
             continue
         prev = previous.get(row.period)
         if prev is None:
             prev = previous[row.period] = periods.previous(row.period)
-        before, _ = b.value_at(row, row.indicator_code, prev)
+        # b.value_at(row, row.indicator_code, prev), written out: this runs once per row
+        key = (row.agency_code, row.indicator_code, row.breakdown_type, row.breakdown_code)
+        in_file = series[key].get(prev)
+        before = in_file.value if in_file is not None else accepted(*key).get(prev)
         if not before:
             continue
         ratio = row.value / before

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +159,7 @@ class Store:
         """A whole table as a DataFrame (reference tables, users without hashes, ...)."""
         table = t.metadata.tables[name]
         cols = [c for c in table.c if c.name != "password_hash"]
-        with self.engine.connect() as con:
-            return pd.read_sql(select(*cols), con)
+        return self._cursor_frame(select(*cols))
 
     # ---- submissions -------------------------------------------------------------------
     def accepted_by_sha(self, sha256: str, kind: str) -> int | None:
@@ -182,22 +182,39 @@ class Store:
                 out[(ind, bt, bc)][period] = value
         return dict(out)
 
-    def accepted_many(self, agency_codes: list[str], first: str, last: str
+    def accepted_many(self, agency_codes: list[str], first: str, last: str,
+                      earlier: Iterable[str] | None = None, indicators: Iterable[str] | None = None
                       ) -> dict[str, dict[tuple[str, str, str], dict[str, float | None]]]:
-        """Current accepted values of several agencies from ``first`` to ``last`` in one query,
-        plus, for each series, the latest value before ``first`` (cumulative checks)."""
+        """Current accepted values of several agencies from ``first`` to ``last``, plus, for each
+        series, the latest value before ``first`` (cumulative checks): of every agency given, or
+        only of the agencies in ``earlier`` (an empty ``earlier``: none, and only the quarters
+        from ``first`` to ``last`` are read, not the agencies' whole history). ``indicators``:
+        only the series of these indicators."""
         r = t.return_rows.c
+        only = sorted(set(indicators)) if indicators is not None else None
+        agencies = sorted(set(agency_codes))
+        with_history = set(agencies) if earlier is None else set(earlier) & set(agencies)
         out: dict[str, dict] = {}
-        for chunk in _chunks(sorted(set(agency_codes)), 500):
-            q = select(r.agency_code, r.indicator_code, r.breakdown_type, r.breakdown_code, r.period, r.value).where(
-                r.agency_code.in_(chunk), r.superseded_by.is_(None), r.period <= last)
-            with self.engine.connect() as con:
-                for agency, ind, bt, bc, period, value in con.execute(q):
-                    out.setdefault(agency, {}).setdefault((ind, bt, bc), {})[period] = value
-        for series in (s for a in out.values() for s in a.values()):
-            earlier = sorted(p for p in series if p < first)
-            for p in earlier[:-1]:
-                del series[p]
+        columns = (r.agency_code, r.indicator_code, r.breakdown_type, r.breakdown_code, r.period, r.value)
+        with self.engine.connect() as con:
+            for history, chunk_from in ((False, [a for a in agencies if a not in with_history]),
+                                        (True, sorted(with_history))):
+                for chunk in _chunks(chunk_from, 500):
+                    q = select(*columns).where(r.agency_code.in_(chunk), r.superseded_by.is_(None),
+                                               r.period <= last)
+                    if not history:
+                        q = q.where(r.period >= first)
+                    if only is not None:
+                        q = q.where(r.indicator_code.in_(only))
+                    result = con.execute(q)
+                    for agency, ind, bt, bc, period, value in result.cursor.fetchall():
+                        out.setdefault(agency, {}).setdefault((ind, bt, bc), {})[period] = value
+                    result.close()
+        for agency in with_history & out.keys():
+            for series in out[agency].values():
+                earlier_periods = sorted(p for p in series if p < first)
+                for p in earlier_periods[:-1]:
+                    del series[p]
         return out
 
     def current_pairs(self, kind: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -210,9 +227,11 @@ class Store:
         q = (
             select(p.agency_code, p.period, func.max(p.submission_id))
             .join(t.submissions, s.submission_id == p.submission_id)
-            .where(s.kind == kind, s.status == "accepted", p.agency_code.in_(agencies))
+            .where(s.kind == kind, s.status == "accepted", p.period.in_(sorted({per for _, per in pairs})))
             .group_by(p.agency_code, p.period)
         )
+        if len(agencies) <= 500:  # else one pass over the periods' pairs, filtered here
+            q = q.where(p.agency_code.in_(agencies))
         with self.engine.connect() as con:
             return {(a, per): sid for a, per, sid in con.execute(q) if (a, per) in pairs}
 
@@ -233,9 +252,19 @@ class Store:
                 _supersede_sector(con, rows, sid)
             else:
                 _supersede_pairs(con, table, pairs, sid)
-            dicts = [_row_dict(r, sid) for r in rows]
-            for chunk in _chunks(dicts, 10000):
-                con.execute(insert(table), chunk)
+            names = [f.name for f in fields(rows[0])] if rows and is_dataclass(rows[0]) else []
+            plain = len(names) > 1 and con.dialect.name == "sqlite" and set(names) <= set(table.c.keys()) and all(
+                c.name in names for c in table.c if c.default is not None)
+            if plain:
+                # Plain tuples through the driver's executemany, in the same transaction: the
+                # rows are already checked and typed, and every column with a default is given.
+                columns = ", ".join(["submission_id", *names])
+                marks = ", ".join([str(int(sid)), *"?" * len(names)])
+                con.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})",
+                                    list(map(attrgetter(*names), rows)))
+            else:
+                for chunk in _chunks(rows, 10000):
+                    con.execute(insert(table), [_row_dict(r, sid, names) for r in chunk])
         return sid
 
     def record_other(self, meta: dict, kind: str, status: str, problems_json: str | None = None) -> int:
@@ -278,22 +307,54 @@ class Store:
         q = select(table)
         if current_only and "superseded_by" in table.c:
             q = q.where(table.c.superseded_by.is_(None))
-        with self.engine.connect() as con:
-            result = con.execute(q)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        return self._cursor_frame(q)
 
-    def accepted_return_frame(self, with_history: bool = False) -> pd.DataFrame:
+    def _cursor_frame(self, query) -> pd.DataFrame:
+        """Run a SELECT and build its DataFrame from the DB-API cursor's plain tuples.
+
+        Handing SQLAlchemy ``Row`` objects to pandas is several times slower (pandas probes
+        each row with ``hasattr``). The driver's values are typed as SQLAlchemy would type
+        them: SQLite keeps datetimes as ISO text and booleans as 0/1, PostgreSQL needs nothing.
+        """
+        from sqlalchemy import Boolean, DateTime
+
+        with self.engine.connect() as con:
+            result = con.execute(query)
+            columns = list(result.keys())
+            rows = result.cursor.fetchall()
+            result.close()
+        frame = pd.DataFrame(rows, columns=columns)
+        if self.engine.dialect.name != "sqlite" or not len(frame):
+            return frame
+        for name, column in zip(columns, query.selected_columns, strict=True):
+            kind = column.type._type_affinity
+            if kind is DateTime:
+                frame[name] = pd.to_datetime(frame[name], format="ISO8601")
+            elif kind is Boolean:
+                values = frame[name]
+                frame[name] = values.astype(bool) if values.notna().all() else values.map(
+                    lambda v: None if v is None else bool(v)).astype(object)
+        return frame
+
+    def accepted_return_frame(self, with_history: bool = False, received_at: bool = True) -> pd.DataFrame:
+        """Return rows with their submission's ``received_at`` (current rows unless ``with_history``).
+
+        ``received_at=False`` leaves that column out (and the join it needs): publish takes it
+        from the submissions it copies anyway.
+        """
         r, s = t.return_rows.c, t.submissions.c
         cols = [r.submission_id, r.agency_code, r.period, r.indicator_code, r.breakdown_type,
-                r.breakdown_code, r.value, r.value_status, s.received_at]
+                r.breakdown_code, r.value, r.value_status]
+        if received_at:
+            cols.append(s.received_at)
         if with_history:
             cols.append(r.superseded_by)
-        q = select(*cols).join(t.submissions, s.submission_id == r.submission_id)
+        q = select(*cols)
+        if received_at:
+            q = q.join(t.submissions, s.submission_id == r.submission_id)
         if not with_history:
             q = q.where(r.superseded_by.is_(None))
-        with self.engine.connect() as con:
-            result = con.execute(q)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        return self._cursor_frame(q)
 
     def fingerprint(self) -> str:
         """Changes whenever accepted data or reference data changes (drives 'publish after new data')."""
@@ -382,29 +443,39 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[i:i + size]
 
 
-def _row_dict(row: Any, submission_id: int) -> dict:
-    d = {f.name: getattr(row, f.name) for f in fields(row)} if is_dataclass(row) else dict(row)
+def _row_dict(row: Any, submission_id: int, names: Sequence[str] = ()) -> dict:
+    """The row as a dict of columns; ``names``: the fields of a dataclass row, when known."""
+    if names or is_dataclass(row):
+        d = {name: getattr(row, name) for name in names or [f.name for f in fields(row)]}
+    else:
+        d = dict(row)
     d["submission_id"] = submission_id
     return d
 
 
 def _supersede_pairs(con, table, pairs: set[tuple[str, str]], sid: int) -> None:
-    by_agency: dict[str, list[str]] = defaultdict(list)
+    """One UPDATE per period (and per 500 agencies), not one per agency."""
+    by_period: dict[str, list[str]] = defaultdict(list)
     for agency, period in pairs:
-        by_agency[agency].append(period)
-    for agency, periods in by_agency.items():
-        con.execute(update(table).where(
-            table.c.agency_code == agency, table.c.period.in_(periods), table.c.superseded_by.is_(None)
-        ).values(superseded_by=sid))
+        by_period[period].append(agency)
+    for period, agencies in sorted(by_period.items()):
+        for chunk in _chunks(sorted(agencies), 500):
+            con.execute(update(table).where(
+                table.c.period == period, table.c.agency_code.in_(chunk), table.c.superseded_by.is_(None)
+            ).values(superseded_by=sid))
 
 
 def _supersede_sector(con, rows: Sequence[Any], sid: int) -> None:
     c = t.sector_rows.c
-    keys = {(r.sector_code, r.period, r.indicator_code) for r in rows}
-    for sector, period, indicator in keys:
-        con.execute(update(t.sector_rows).where(
-            c.sector_code == sector, c.period == period, c.indicator_code == indicator, c.superseded_by.is_(None)
-        ).values(superseded_by=sid))
+    sectors: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in rows:
+        sectors[(r.period, r.indicator_code)].add(r.sector_code)
+    for (period, indicator), codes in sorted(sectors.items()):
+        for chunk in _chunks(sorted(codes), 500):
+            con.execute(update(t.sector_rows).where(
+                c.period == period, c.indicator_code == indicator, c.sector_code.in_(chunk),
+                c.superseded_by.is_(None)
+            ).values(superseded_by=sid))
 
 
 def _agency_row(r: dict, synthetic: bool = False) -> dict:

@@ -9,6 +9,7 @@ import pytest
 
 from etl.archive import sha256_of
 from etl.ingest import Ingestor, ingest_files
+from etl.returns import check_return
 from tests.conftest import ROOT
 
 VALUES = {
@@ -135,3 +136,45 @@ def test_cli_exit_codes(settings, tmp_path):
     assert _cli(settings, "ingest").returncode == 2
     runs = _cli(settings, "runs")
     assert runs.returncode == 0 and "ingest" in runs.stdout
+
+
+def _two_agencies(period: str, jpn: dict, lhdn: dict) -> bytes:
+    return return_csv("JPN", period, **jpn) + return_csv("LHDN", period, **lhdn).split(b"\n", 1)[1]
+
+
+def test_a_cumulative_count_is_checked_against_the_last_quarter_given_even_past_a_gap(ingestor):
+    assert ingestor.ingest_bytes(_two_agencies("2025Q4", {"DS_OPEN": 30}, {"DS_OPEN": 30}), "q4.csv").ok
+    assert ingestor.ingest_bytes(return_csv("LHDN", "2026Q1", DS_OPEN=31), "q1.csv").ok  # JPN skips 2026Q1
+    result = ingestor.ingest_bytes(_two_agencies("2026Q2", {"DS_OPEN": 20}, {"DS_OPEN": 25}), "q2.csv")
+    falls = [(p.row, p.message) for p in result.errors if p.code == "cumulative-falls"]
+    assert falls == [(23, "JPN 2026Q2 DS_OPEN: 20 is lower than 30 for 2025Q4 (accepted); a to-date count "
+                          "cannot fall"),
+                     (52, "LHDN 2026Q2 DS_OPEN: 25 is lower than 31 for 2026Q1 (accepted); a to-date count "
+                          "cannot fall")]
+
+
+def test_reading_only_the_quarters_needed_finds_the_same_problems(ingestor, store):
+    for n, period in enumerate(["2025Q2", "2025Q3", "2025Q4", "2026Q1"]):  # JPN skips 2026Q1
+        jpn = {"DS_OPEN": 40 + n, "HC_TOTAL": 1000 + n}
+        data = return_csv("JPN", period, **jpn) if period != "2026Q1" else return_csv("LHDN", period)
+        assert ingestor.ingest_bytes(data, f"{period}.csv").ok
+    data = _two_agencies("2026Q2", {"DS_OPEN": 5, "HC_TOTAL": 4000, "HC_AI_LIT": 1},
+                         {"DSA_SIGNED": 1, "SVC_AI": 50})
+    window = ingestor.context()
+    assert window.accepted_history is not None
+    whole = ingestor.context()
+    whole.accepted_many, whole.accepted_history = store.accepted_many, None  # every earlier quarter
+    _, found = check_return(data, "q2.csv", window)
+    _, expected = check_return(data, "q2.csv", whole)
+    assert found == expected
+    assert {p.code for p in expected} >= {"cumulative-falls", "far-from-previous", "relation-broken"}
+
+
+def test_nothing_is_recorded_when_the_archive_cannot_be_written(ingestor, store, monkeypatch):
+    def disk_full(data, digest=None):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(ingestor.archive, "put", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        ingestor.ingest_bytes(return_csv(), "jpn.csv")
+    assert store.submissions().empty and store.frame("return_rows").empty

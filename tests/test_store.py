@@ -1,7 +1,7 @@
 """The system of record on SQLite, and on PostgreSQL when NAIO_TEST_DATABASE_URL is set."""
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ class Row:
 
 def meta(name: str, data: bytes = b"x", **extra) -> dict:
     base = {"file_name": name, "sha256": sha256_of(data), "size_bytes": len(data), "source": "cli",
-            "submitted_by": "tester", "received_at": datetime(2026, 10, 5, tzinfo=timezone.utc), "reason": None,
+            "submitted_by": "tester", "received_at": datetime(2026, 10, 5, tzinfo=UTC), "reason": None,
             "agency_code": "JPN", "periods": "2026Q3", "n_rows": 1, "n_errors": 0, "n_warnings": 0}
     base.update(extra)
     return base
@@ -106,3 +106,26 @@ def test_archive_keeps_bytes_under_their_hash(tmp_path):
     assert archive.get(digest) == data
     assert archive.put(data) == digest
     assert len(list(tmp_path.rglob("*"))) == 2  # one folder, one file
+
+
+def test_accepted_many_reads_the_quarters_asked_and_the_latest_earlier_value(store):
+    for n, period in enumerate(["2025Q3", "2025Q4", "2026Q1", "2026Q2"]):
+        store.record_accepted(meta(f"{period}.csv", period.encode(), periods=period), "return",
+                              [Row(2, "JPN", period, "HC_TOTAL", 100.0 + n), Row(3, "JPN", period, "DS_OPEN", 10.0 + n)],
+                              {("JPN", period)})
+    whole = store.accepted_many(["JPN", "LHDN"], "2026Q1", "2026Q2")
+    assert whole == {"JPN": {("HC_TOTAL", "", ""): {"2025Q4": 101.0, "2026Q1": 102.0, "2026Q2": 103.0},
+                             ("DS_OPEN", "", ""): {"2025Q4": 11.0, "2026Q1": 12.0, "2026Q2": 13.0}}}
+    window = store.accepted_many(["JPN", "LHDN"], "2026Q1", "2026Q2", earlier=())
+    assert window == {"JPN": {("HC_TOTAL", "", ""): {"2026Q1": 102.0, "2026Q2": 103.0},
+                              ("DS_OPEN", "", ""): {"2026Q1": 12.0, "2026Q2": 13.0}}}
+    assert store.accepted_many(["JPN"], "2026Q2", "2026Q2", indicators=["DS_OPEN"]) == {
+        "JPN": {("DS_OPEN", "", ""): {"2026Q1": 12.0, "2026Q2": 13.0}}}
+
+
+def test_current_pairs_of_many_agencies(store):
+    sid = store.record_accepted(meta("a.csv", b"a"), "return", [Row(2, "JPN", "2026Q3", "HC_TOTAL", 1.0)],
+                                {("JPN", "2026Q3")})
+    asked = [(f"X{i:04d}", "2026Q3") for i in range(600)] + [("JPN", "2026Q3"), ("JPN", "2026Q2")]
+    assert store.current_pairs("return", asked) == {("JPN", "2026Q3"): sid}
+    assert store.current_pairs("register", asked) == {}
