@@ -151,6 +151,7 @@ submission_pairs = Table(
     Column("submission_id", Integer, ForeignKey("submissions.submission_id"), primary_key=True),
     Column("agency_code", String(32), primary_key=True),
     Column("period", String(7), primary_key=True),
+    Index("ix_submission_pairs_period", "period", "agency_code"),
 )
 
 return_rows = Table(

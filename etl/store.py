@@ -96,6 +96,9 @@ class Store:
         """
         t.metadata.create_all(self.engine)
         with self.engine.begin() as con:
+            for table in t.metadata.sorted_tables:  # indexes added to existing tables
+                for index in table.indexes:
+                    index.create(con, checkfirst=True)
             current = con.execute(select(t.schema_info.c.value).where(t.schema_info.c.key == "version")).scalar()
             if current is None:
                 con.execute(insert(t.schema_info).values(key="version", value=str(t.SCHEMA_VERSION)))
