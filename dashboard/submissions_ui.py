@@ -304,11 +304,12 @@ def local_time(value: Any) -> str:
 
 def _links(row: dict, lang: str) -> list:
     sid = int(row["submission_id"])
-    links: list = [html.A("original" if lang != "ms" else "asal", href=f"/download/original/{sid}",
-                          **{"aria-label": f"original file of submission {sid}"})]
+    # the accessible name holds the visible words, in the page's language
+    original, sheet = (("asal", "fail asal penyerahan"), ("helaian ralat", "helaian ralat penyerahan")) \
+        if lang == "ms" else (("original", "original file of submission"), ("error sheet", "error sheet of submission"))
+    links: list = [html.A(original[0], href=f"/download/original/{sid}", **{"aria-label": f"{original[1]} {sid}"})]
     if row.get("n_errors") or row.get("n_warnings"):
-        links += [" · ", html.A("error sheet" if lang != "ms" else "helaian ralat", href=f"/download/errors/{sid}",
-                                **{"aria-label": f"error sheet of submission {sid}"})]
+        links += [" · ", html.A(sheet[0], href=f"/download/errors/{sid}", **{"aria-label": f"{sheet[1]} {sid}"})]
     return links
 
 

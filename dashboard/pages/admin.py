@@ -6,20 +6,23 @@ the role again on the server before it reads or changes anything.
 
 from __future__ import annotations
 
+import logging
+
 import dash
-import pandas as pd
+import dash_ag_grid as dag
 from dash import Input, Output, State, callback, ctx, dcc, html
 
-from dashboard import auth, context, i18n
+from dashboard import auth, context, i18n, lists, paging
 from dashboard import components as C
 from dashboard import submissions_ui as ui
-from etl import periods
-from etl.accounts import ROLES, AccountError, add_user, is_admin, list_users, set_active, set_role
-from etl.warehouse import WarehouseMissing
+from etl.accounts import ROLES, AccountError, add_user, is_admin, set_active, set_role
+
+log = logging.getLogger("naio.admin")
 
 dash.register_page(__name__, path="/admin", name="Admin", title="Administration - NAIO", order=90)
 
-MATRIX_PERIODS = 4
+MATRIX_PERIODS = lists.MATRIX_PERIODS
+RECENT = 20  # latest submissions listed; the submissions page pages through all of them
 L = {
     "title": ("Administration", "Pentadbiran"),
     "missing": ("Missing returns for {period} ({n} of {m} agencies)", "Penyata belum diterima bagi {period} ({n} daripada {m} agensi)"),
@@ -32,6 +35,14 @@ L = {
     "add": ("Add user", "Tambah pengguna"), "set_role": ("Change role", "Tukar peranan"),
     "disable": ("Disable", "Nyahaktif"), "enable": ("Enable", "Aktifkan"), "active": ("Active", "Aktif"),
     "done": ("Done: {what}.", "Selesai: {what}."),
+    "show": ("Show", "Papar"),
+    "show_all": ("All agencies", "Semua agensi"),
+    "show_gaps": ("Agencies with a gap", "Agensi yang ada kekurangan"),
+    "show_missing": ("No return for {period}", "Tiada penyata bagi {period}"),
+    "name": ("Name", "Nama"),
+    "agency_hint": ("Agency (analysts only)", "Agensi (penganalisis sahaja)"),
+    "missing_listed": ("They are listed in the table below; choose \"All agencies\" there to see every agency.",
+                       "Senarainya dalam jadual di bawah; pilih \"Semua agensi\" di situ untuk melihat semua agensi."),
     "legend": ("✔ complete on time · ◷ complete, late · ◐ partial · ✖ missing",
                "✔ lengkap tepat masa · ◷ lengkap, lewat · ◐ separa · ✖ tiada"),
 }
@@ -47,91 +58,100 @@ def layout(lang: str | None = None, **_kwargs):
     if auth.page_user(is_admin, "open /admin") is None:
         return ui.access_denied(lang)
     current = ui.current_period(context.settings())
-    frame = completeness(periods.span(periods.shift(current, 1 - MATRIX_PERIODS), current))
+    recent, _total, _page = lists.submissions_page(context.store(), None, 1, RECENT)
     return html.Div(className="page page-admin", children=[
         C.page_header(_t("title", lang)),
         dcc.Store(id="admin-lang", data=lang),
-        _missing_section(frame, current, lang),
-        C.section(_t("matrix", lang), html.P(_t("legend", lang)), matrix_table(frame), id="completeness"),
-        C.section(_t("recent", lang), ui.submissions_table(context.store().submissions(limit=50).drop(
-            columns=["problems_json"], errors="ignore").to_dict("records"), lang, "admin-submissions"),
-            html.A(_t("all_history", lang), href=C.href("/submissions", lang)), id="recent"),
+        *_completeness_sections(current, lang),
+        C.section(_t("recent", lang), ui.submissions_table(recent, lang, "admin-submissions"),
+                  html.A(_t("all_history", lang), href=C.href("/submissions", lang)), id="recent"),
         _users_section(lang),
     ])
 
 
 # ---- completeness -------------------------------------------------------------------------------
 
-def completeness(wanted: list[str]) -> pd.DataFrame:
-    """agency_code, period, expected, received, on_time, late, missing_indicators for the periods.
-
-    From the published warehouse when it has the table, otherwise from the system of record.
-    """
+def _completeness_sections(current: str, lang: str) -> list:
+    """The missing returns and the matrix; a failed read shows the error state in their place
+    (logged on the server) and leaves the rest of the page usable."""
     try:
-        wh = context.warehouse()
-        if wh.exists() and "completeness" in wh.tables():
-            marks = ", ".join("?" for _ in wanted)
-            return wh.frame(f"SELECT agency_code, period, expected, received, on_time, late, missing_indicators "
-                            f"FROM completeness WHERE period IN ({marks})", wanted)
-    except WarehouseMissing:
-        pass
-    return _completeness_from_store(wanted)
+        matrix = completeness(current)
+    except Exception:
+        log.exception("reading the completeness of returns failed")
+        return [C.section(_t("matrix", lang), C.error_callout(lang), id="completeness")]
+    show = "missing" if matrix.missing else "all"  # what needs chasing first
+    grid = [_matrix_filter(current, show, lang), matrix_grid(matrix, show, lang)] if matrix.rows else [C.empty(lang)]
+    return [_missing_section(matrix, lang),
+            C.section(_t("matrix", lang), html.P(_t("legend", lang)), *grid, id="completeness")]
 
 
-def _completeness_from_store(wanted: list[str]) -> pd.DataFrame:
-    """One expected return per agency and quarter; late when first accepted after the deadline."""
-    store = context.store()
-    pairs, subs = store.frame("submission_pairs"), store.frame("submissions")
-    accepted = subs[(subs["kind"] == "return") & (subs["status"] == "accepted")][["submission_id", "received_at"]]
-    got = pairs.merge(accepted, on="submission_id").groupby(["agency_code", "period"])["received_at"].min()
-    rows = []
-    for agency in sorted(a for a, submits in store.agencies().items() if submits):
-        for period in wanted:
-            first = got.get((agency, period))
-            late = first is not None and pd.Timestamp(first).date() > periods.deadline(period)
-            rows.append({"agency_code": agency, "period": period, "expected": 1, "received": int(first is not None),
-                         "on_time": int(first is not None and not late), "late": int(late), "missing_indicators": ""})
-    return pd.DataFrame(rows, columns=["agency_code", "period", "expected", "received", "on_time", "late",
-                                       "missing_indicators"])
+def completeness(current: str) -> lists.Matrix:
+    """The completeness of the last ``MATRIX_PERIODS`` quarters up to ``current``."""
+    return lists.completeness(context.warehouse(), context.store(), current, MATRIX_PERIODS)
 
 
-def _mark(row) -> str:
-    if not row.received:
-        return "✖"
-    if row.received < row.expected:
-        return "◐"
-    return "◷" if row.late else "✔"
+def _name(row: tuple, lang: str) -> str:
+    return (row[2] if lang == "ms" and row[2] else row[1]) or ""
 
 
-def matrix_table(frame: pd.DataFrame) -> html.Div:
-    if frame.empty:
-        return html.P("-")
-    cells = {(r.agency_code, r.period): f"{_mark(r)} {int(r.received)}/{int(r.expected)}"
-             for r in frame.itertuples(index=False)}
-    cols, agencies = sorted(frame["period"].unique()), sorted(frame["agency_code"].unique())
-    head = html.Thead(html.Tr([html.Th("Agency / Agensi", scope="col")] + [html.Th(p, scope="col") for p in cols]))
-    body = html.Tbody([html.Tr([html.Th(a, scope="row")] + [html.Td(cells.get((a, p), "")) for p in cols])
-                       for a in agencies])
-    return html.Div(className="table-wrap", children=html.Table([head, body], id="admin-matrix",
-                                                                className="data-table"))
+SHOW = ("all", "gaps", "missing")
 
 
-def _missing_section(frame: pd.DataFrame, current: str, lang: str) -> html.Section:
-    now = frame[frame["period"] == current]
-    missing = now[now["received"] == 0].sort_values("agency_code")
-    heading = _t("missing", lang, period=current, n=len(missing), m=len(now))
-    if missing.empty:
-        return C.section(heading, html.P(_t("none_missing", lang)), id="missing")
-    names = _agency_names(lang)
-    items = [html.Li([html.Strong(a), f" {names.get(a, '')}"], **{"data-agency": a}) for a in missing["agency_code"]]
-    return C.section(heading, html.Ul(items, id="admin-missing", style={"columns": "2 24em"}), id="missing")
+def matrix_rows(matrix: lists.Matrix, lang: str, show: str = "all") -> list[dict]:
+    """One plain row per agency (link, name, one mark per quarter), filtered on the server:
+    ``gaps`` keeps agencies with a quarter missing, partial or late; ``missing`` those without a
+    return for the current quarter."""
+    keep = {"all": matrix.rows, "gaps": [r for r in matrix.rows if r[3]], "missing": matrix.missing}[show]
+    return [{"agency": f"[{r[0]}]({C.href(f'/agency/{r[0]}', lang)})", "name": _name(r, lang),
+             **dict(zip(matrix.periods, (m or "" for m in r[5:]), strict=True))} for r in keep]
 
 
-def _agency_names(lang: str) -> dict[str, str]:
-    frame = context.store().table("agencies")
-    column = "name_ms" if lang == "ms" else "name_en"
-    return dict(zip(frame["agency_code"], frame[column].fillna(""), strict=True))
+def _matrix_columns(matrix: lists.Matrix, lang: str) -> list[dict]:
+    return [
+        {"field": "agency", "headerName": ui.tr("agency", lang), "cellRenderer": "markdown", "width": 130,
+         "suppressKeyboardEvent": lists.TAB_INTO_LINKS},
+        {"field": "name", "headerName": _t("name", lang), "flex": 2, "minWidth": 220},
+    ] + [{"field": p, "headerName": i18n.period_label(p, lang), "width": 130} for p in matrix.periods]
 
+
+def matrix_grid(matrix: lists.Matrix, show: str, lang: str) -> html.Div:
+    """The completeness matrix as a grid of plain JSON rows (sortable, filterable, 50 a page)."""
+    grid = dag.AgGrid(
+        id="admin-matrix",
+        rowData=matrix_rows(matrix, lang, show),
+        columnDefs=_matrix_columns(matrix, lang),
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": paging.PAGE_SIZE,
+                         "paginationPageSizeSelector": [25, 50, 100], "animateRows": False, "ensureDomOrder": True},
+        className="ag-theme-alpine grid",
+        style={"height": "560px"},
+    )
+    return html.Div(id="admin-matrix-wrap", children=grid)
+
+
+def _matrix_filter(current: str, show: str, lang: str) -> html.Div:
+    options = [{"label": _t(f"show_{k}", lang, period=current), "value": k} for k in SHOW]
+    return C.filters(ui.labelled(_t("show", lang), dcc.Dropdown(
+        id="admin-matrix-show", options=options, value=show, clearable=False, searchable=False,
+        className="filter-control"), "admin-matrix-show"))
+
+
+@callback(Output("admin-matrix", "rowData"), Input("admin-matrix-show", "value"), State("admin-lang", "data"),
+          prevent_initial_call=True)
+def filter_matrix(show: str | None, lang: str | None) -> list[dict]:
+    """Admins only: the matrix rows of every agency, of those with a gap, or of those missing now."""
+    auth.require(is_admin, "filter completeness")
+    matrix = completeness(ui.current_period(context.settings()))
+    return matrix_rows(matrix, i18n.lang_of(lang), show if show in SHOW else "all")
+
+
+def _missing_section(matrix: lists.Matrix, lang: str) -> html.Section:
+    missing = matrix.missing
+    heading = _t("missing", lang, period=matrix.current, n=len(missing), m=matrix.expected_now)
+    return C.section(heading, html.P(_t("missing_listed" if missing else "none_missing", lang)), id="missing")
+
+
+# ---- users --------------------------------------------------------------------------------------
 
 # ---- users --------------------------------------------------------------------------------------
 
@@ -145,7 +165,7 @@ def _users_section(lang: str) -> html.Section:
                      "admin-user-name"),
             ui.labelled(_t("role", lang), dcc.Dropdown(id="admin-user-role", options=list(ROLES), value="viewer",
                                                     clearable=False, className="filter-control"), "admin-user-role"),
-            ui.labelled(ui.tr("agency", lang), dcc.Dropdown(id="admin-user-agency", options=agencies,
+            ui.labelled(ui.tr("agency", lang), dcc.Dropdown(id="admin-user-agency", options=agencies, placeholder=_t("agency_hint", lang),
                                                          className="filter-control"), "admin-user-agency"),
             ui.labelled(_t("password", lang), dcc.Input(id="admin-user-password", type="password",
                                                      autoComplete="new-password"), "admin-user-password"),
@@ -164,7 +184,7 @@ def users_table(lang: str) -> html.Table:
         html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
         html.Tbody([html.Tr([html.Td(u["username"]), html.Td(u["role"]), html.Td(u["agency_code"] or "-"),
                              html.Td("yes / ya" if u["active"] else "no / tidak")])
-                    for u in list_users(context.store())])])
+                    for u in lists.accounts(context.store())])])
 
 
 @callback(Output("admin-user-message", "children"), Output("admin-users", "children"),

@@ -10,7 +10,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, callback, html
 
 from dashboard import components as C
-from dashboard import context, figures, i18n, queries
+from dashboard import context, figures, i18n, lists, queries
 from dashboard.i18n import t
 
 dash.register_page(__name__, path="/agencies", name="Ministries and agencies", title="Agencies · NAIO", order=2)
@@ -60,49 +60,48 @@ def _body(d: queries.Dimensions, period, ministry, peer, kpi, lang: str) -> list
     ]
 
 
-def ranking_rows(frame, d: queries.Dimensions, lang: str, period: str) -> list[dict]:
-    agencies = d.agencies.set_index("agency_code")
-    rows = []
-    for r in frame.to_dict("records"):
-        code = r["entity_code"]
-        a = agencies.loc[code].to_dict() if code in agencies.index else {}
-        change = (
-            None
-            if i18n.is_missing(r.get("previous")) or i18n.is_missing(r["index_value"])
-            else round(r["index_value"] - r["previous"], 1)
-        )
-        rows.append(
-            {
-                "rank": None if i18n.is_missing(r.get("rank")) else int(r["rank"]),
-                "agency": _agency_link(a, code, lang, period),
-                "ministry": a.get("ministry_code") or "–",
-                "peer": i18n.peer_word(r.get("peer_group"), lang),
-                "index": None if i18n.is_missing(r["index_value"]) else round(float(r["index_value"]), 1),
-                "change": change,
-                "range": _rank_range(r),
-                "pillars": _pillars(r.get("components_json"), lang),
-            }
-        )
-    return rows
+def ranking_rows(rows: list[tuple], lang: str, period: str) -> list[dict]:
+    """Plain JSON rows for the grid (no components): the agency cell is a Markdown link."""
+    query = C.href("", lang, period=period)  # the same for every row
+    peers: dict = {}
+    pillar_words: dict = {}
+    out = []
+    for code, rank, index, change, rank_min, rank_max, n_peers, group, name_en, name_ms, ministry, pillars in rows:
+        name = (name_ms if lang == "ms" and name_ms else name_en) or code
+        if group not in peers:
+            peers[group] = i18n.peer_word(group, lang)
+        out.append({
+            "rank": None if i18n.is_missing(rank) else int(rank),
+            "agency": f"[{name} ({code})](/agency/{code}{query})",
+            "ministry": ministry or "–",
+            "peer": peers[group],
+            "index": None if i18n.is_missing(index) else round(float(index), 1),
+            "change": None if i18n.is_missing(change) else round(float(change), 1),
+            "range": "–" if i18n.is_missing(rank_min) or i18n.is_missing(n_peers)
+            else f"{int(rank_min)}–{int(rank_max)} / {int(n_peers)}",
+            "pillars": _pillars(pillars, lang, pillar_words),
+        })
+    return out
 
 
-def _agency_link(agency: dict, code: str, lang: str, period: str) -> str:
-    """A Markdown link to the agency's profile (the grid renders it)."""
-    return f"[{i18n.name_of(agency, lang) or code} ({code})]({C.href(f'/agency/{code}', lang, period=period)})"
-
-
-def _rank_range(r: dict) -> str:
-    if i18n.is_missing(r.get("rank_min")) or i18n.is_missing(r.get("n_peers")):
-        return "–"
-    return f"{int(r['rank_min'])}–{int(r['rank_max'])} / {int(r['n_peers'])}"
-
-
-def _pillars(components_json, lang: str) -> str:
+def _pillars(pillars_json, lang: str, words: dict | None = None) -> str:
+    """``Talent 40; Adoption 12; ...`` from the index's pillar scores (``words``: a cache of
+    the pillar names in ``lang``)."""
     try:
-        pillars = json.loads(components_json or "{}").get("pillars") or {}
-    except (ValueError, AttributeError):
+        pillars = json.loads(pillars_json or "{}") or {}
+    except (ValueError, TypeError):
         return ""
-    return "; ".join(f"{i18n.pillar_word(k, lang)} {v:.0f}" for k, v in pillars.items() if v is not None)
+    if not isinstance(pillars, dict):
+        return ""
+    words = {} if words is None else words
+    parts = []
+    for key, value in pillars.items():
+        if value is None:
+            continue
+        if key not in words:
+            words[key] = i18n.pillar_word(key, lang)
+        parts.append(f"{words[key]} {value:.0f}")
+    return "; ".join(parts)
 
 
 def _column_defs(lang: str) -> list[dict]:
@@ -112,6 +111,7 @@ def _column_defs(lang: str) -> list[dict]:
             "field": "agency",
             "headerName": t("agency", lang),
             "cellRenderer": "markdown",
+            "suppressKeyboardEvent": lists.TAB_INTO_LINKS,
             "flex": 3,
             "minWidth": 280,
             "wrapText": True,
@@ -143,19 +143,13 @@ def _column_defs(lang: str) -> list[dict]:
 )
 @C.guarded
 def render_ranking(lang: str, period: str, ministry: str, peer: str) -> list:
-    wh = context.warehouse()
-    d = queries.dims(wh)
-    frame = queries.composite(wh, "agency", period)
-    if ministry and ministry != ALL:
-        codes = set(d.agencies.loc[d.agencies["ministry_code"] == ministry, "agency_code"])
-        frame = frame[frame["entity_code"].isin(codes)]
-    if peer and peer != ALL:
-        frame = frame[frame["peer_group"] == peer]
-    if not len(frame):
+    rows = lists.ranking(context.warehouse(), period, None if ministry == ALL else ministry,
+                         None if peer == ALL else peer)
+    if not rows:
         return C.empty(lang)
     grid = dag.AgGrid(
         id="ranking-grid",
-        rowData=ranking_rows(frame, d, lang, period),
+        rowData=ranking_rows(rows, lang, period),
         columnDefs=_column_defs(lang),
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         dashGridOptions={
@@ -169,7 +163,7 @@ def render_ranking(lang: str, period: str, ministry: str, peer: str) -> list:
         style={"height": "560px"},
     )
     return [
-        html.P(t("ranking_lead", lang, n=len(frame)), className="muted"),
+        html.P(t("ranking_lead", lang, n=len(rows)), className="muted"),
         grid,
         html.P(t("ranking_caption", lang), className="caption"),
     ]

@@ -1,7 +1,8 @@
 """Submission history: every submission of the analyst's agency (admins: any or all agencies).
 
 Each row gives status, who, when, reason, the count of problems, and downloads of the
-original file and of the error sheet (both routes check the agency again).
+original file and of the error sheet (both routes check the agency again). The list is
+paged on the server (``?page=N``, 50 a page, newest first): only one page is read and shown.
 """
 
 from __future__ import annotations
@@ -9,19 +10,19 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import auth, context, i18n
+from dashboard import auth, context, i18n, lists, paging
 from dashboard import components as C
 from dashboard import submissions_ui as ui
 from etl.accounts import User, can_use_returns, is_admin
 
 dash.register_page(__name__, path="/submissions", name="Submissions", title="Submissions - NAIO", order=61)
 
-SHOWN = 500  # most recent submissions listed
+PATH = "/submissions"
 ALL = "__all__"
 L = {
     "title": ("Submissions", "Penyerahan"),
-    "intro": ("Every file received for {who}, newest first (up to {n}).",
-              "Setiap fail yang diterima untuk {who}, terbaru dahulu (sehingga {n})."),
+    "intro": ("Every file received for {who}, newest first: {n} in all.",
+              "Setiap fail yang diterima untuk {who}, terbaru dahulu: {n} kesemuanya."),
     "all": ("all agencies", "semua agensi"),
     "empty": ("No submissions yet.", "Belum ada penyerahan."),
     "submit": ("Submit a return", "Hantar penyata"),
@@ -33,7 +34,7 @@ def _t(key: str, lang: str, **values) -> str:
     return (ms if lang == "ms" else en).format(**values)
 
 
-def layout(lang: str | None = None, agency: str | None = None, **_kwargs):
+def layout(lang: str | None = None, agency: str | None = None, page: str | None = None, **_kwargs):
     lang = i18n.lang_of(lang)
     user = auth.page_user(can_use_returns, "open /submissions")
     if user is None:
@@ -46,7 +47,7 @@ def layout(lang: str | None = None, agency: str | None = None, **_kwargs):
         C.page_header(_t("title", lang)),
         dcc.Store(id="history-lang", data=lang),
         _filter(user, wanted, lang),
-        html.Div(id="history-body", children=history_body(user, wanted, lang)),
+        html.Div(id="history-body", children=history_body(user, wanted, lang, paging.page_number(page))),
         html.P(html.A(_t("submit", lang), href=C.href("/submit", lang), className="btn btn-secondary")),
     ])
 
@@ -54,21 +55,24 @@ def layout(lang: str | None = None, agency: str | None = None, **_kwargs):
 def _filter(user: User, wanted: str | None, lang: str):
     if not user.is_admin:
         return dcc.Store(id="history-agency", data=user.agency_code)
-    codes = sorted(context.store().agencies())
-    options = [{"label": _t("all", lang), "value": ALL}] + [{"label": c, "value": c} for c in codes]
+    options = {ALL: _t("all", lang), **{c: c for c in sorted(context.store().agencies())}}
     return C.filters(ui.labelled(ui.tr("agency", lang), dcc.Dropdown(
         id="history-agency-filter", options=options, value=wanted or ALL, clearable=False, className="filter-control"),
         "history-agency-filter"))
 
 
-def history_body(user: User, agency: str | None, lang: str) -> list:
-    """The table of one agency's submissions (``None``: all agencies, admins only)."""
-    frame = context.store().submissions(agency_code=agency, limit=SHOWN)
+def history_body(user: User, agency: str | None, lang: str, page: int = 1) -> list:
+    """One page of one agency's submissions (``None``: all agencies, admins only)."""
+    if agency is None and not user.is_admin:
+        raise auth.Forbidden("all agencies' submissions")
+    rows, total, page = lists.submissions_page(context.store(), agency, page)
     who = agency or _t("all", lang)
-    if frame.empty:
-        return [html.P(_t("intro", lang, who=who, n=SHOWN)), html.P(_t("empty", lang), className="empty")]
-    rows = frame.drop(columns=["problems_json"], errors="ignore").to_dict("records")
-    return [html.P(_t("intro", lang, who=who, n=SHOWN)), ui.submissions_table(rows, lang)]
+    intro = html.P(_t("intro", lang, who=who, n=total))
+    if not rows:
+        return [intro, html.P(_t("empty", lang), className="empty", role="status")]
+    keep = {"agency": agency} if agency and user.is_admin else {}
+    return [intro, ui.submissions_table(rows, lang),
+            paging.pager(PATH, lang, page, total, pager_id="history-pager", **keep)]
 
 
 @callback(Output("history-body", "children"), Input("history-agency-filter", "value"), State("history-lang", "data"),

@@ -107,15 +107,15 @@ def _template_section(user: User, current: str, lang: str) -> html.Section:
     else:
         agency = dcc.Dropdown(id="submit-agency", options=[user.agency_code], value=user.agency_code,
                               clearable=False, disabled=True, className="filter-control")
-    formats = [{"label": " CSV", "value": "csv"}, {"label": " XLSX", "value": "xlsx"}]
+    formats = [{"label": "CSV", "value": "csv"}, {"label": "XLSX", "value": "xlsx"}]
     return C.section(
         _t("step1", lang),
         C.filters(
             ui.labelled(ui.tr("agency", lang), agency, "submit-agency"),
             ui.labelled(_t("period", lang), dcc.Dropdown(id="submit-period", options=options, value=current,
                                                       clearable=False, className="filter-control"), "submit-period"),
-            ui.labelled(_t("format", lang), dcc.RadioItems(id="submit-format", value="csv", inline=True, options=formats,
-                                                        inputStyle={"marginRight": "4px", "marginLeft": "8px"}),
+            ui.labelled(_t("format", lang), dcc.Dropdown(id="submit-format", value="csv", options=formats,
+                                                      clearable=False, searchable=False, className="filter-control"),
                      "submit-format"),
         ),
         html.A(_t("download", lang), id="submit-template-link", className="btn btn-primary", href="#"),
@@ -127,10 +127,13 @@ def _upload_section(limit_mb: float, lang: str) -> html.Section:
     return C.section(
         _t("step2", lang),
         html.P(_t("limit", lang, mb=limit_mb), id="submit-limit-text"),
-        dcc.Upload(id="submit-upload", className="upload-drop", multiple=False, style=DROP_STYLE,
-                   style_active={"borderColor": theme.PRIMARY, "backgroundColor": theme.WHITE},
-                   accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   children=html.Div([html.Span("⇪ ", **{"aria-hidden": "true"}), _t("drop", lang)])),
+        # The label names the file input inside the drop zone; a click on it opens the file
+        # chooser natively (once), and the drop zone still opens it from the keyboard.
+        html.Label(className="upload-label", children=dcc.Upload(
+            id="submit-upload", className="upload-drop", multiple=False, style=DROP_STYLE, disable_click=True,
+            style_active={"borderColor": theme.PRIMARY, "backgroundColor": theme.WHITE},
+            accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            children=html.Div([html.Span("⇪ ", **{"aria-hidden": "true"}), _t("drop", lang)]))),
         html.P(id="submit-file", className="muted", **{"aria-live": "polite"}),
         html.Label(_t("reason", lang), htmlFor="submit-reason"),
         dcc.Textarea(id="submit-reason", maxLength=1000, style={"width": "100%", "minHeight": "3em"}),

@@ -1,0 +1,239 @@
+"""National-scale lists: the submissions history paged on the server (URL-held page, 50 a
+page), the completeness matrix and the agency ranking as grids of plain JSON rows filtered on
+the server, and the role checks of each, on a contract warehouse with a store of many
+submissions."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from dash import dcc, html
+
+from dashboard import auth, lists, paging
+from etl.warehouse import Warehouse
+from tests.conftest import make_settings
+from tests.dashboard.conftest import _app
+from tests.dashboard.contract_warehouse import build
+from tests.dashboard.harness import request_as, text_of
+
+PERIOD = "2026Q3"
+N_AADK = 120  # rejected files of AADK, one a minute
+ACCEPTED_BNM = 1  # one accepted file holding BNM 2026Q2, whose own agency is not recorded
+
+
+def _meta(i: int, agency: str | None) -> dict:
+    return {"file_name": f"file-{i:04d}.csv", "sha256": f"{i:064x}", "size_bytes": 100, "source": "upload",
+            "submitted_by": "analyst.aadk" if agency == "AADK" else "admin", "agency_code": agency,
+            "periods": "2026Q2", "received_at": datetime(2026, 10, 1, tzinfo=UTC) + timedelta(minutes=i),
+            "n_rows": 0, "n_errors": 1, "n_warnings": 0}
+
+
+@pytest.fixture(scope="module")
+def lists_app(tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("lists"))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    build(settings.warehouse_path, n_agencies=12, n_quarters=6)
+    app, store = _app(settings)
+    for i in range(N_AADK):
+        store.record_other(_meta(i, "AADK"), "return", "rejected")
+    store.record_accepted(_meta(N_AADK, None), "return", [], {("BNM", "2026Q2")})
+    yield app, store
+    store.dispose()
+
+
+def _page(name: str):
+    return sys.modules[f"pages.{name}"]
+
+
+def _find(component, wanted_id: str):
+    """The component with id ``wanted_id`` in a layout (None when absent)."""
+    if isinstance(component, (list, tuple)):
+        for child in component:
+            found = _find(child, wanted_id)
+            if found is not None:
+                return found
+        return None
+    if getattr(component, "id", None) == wanted_id:
+        return component
+    children = getattr(component, "children", None)
+    return _find(children, wanted_id) if children is not None else None
+
+
+def _body_rows(table) -> list:
+    """The body rows of a table (or of the table inside a wrapper)."""
+    table = table if isinstance(table, html.Table) else table.children
+    return table.children[1].children
+
+
+# ---- paging helpers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("given,page", [(None, 1), ("", 1), ("3", 3), (" 2 ", 2), ("0", 1), ("-4", 1), ("x", 1),
+                                        (7, 7)])
+def test_the_page_in_the_url_is_read_safely(given, page):
+    assert paging.page_number(given) == page
+
+
+def test_pages_are_clamped_and_counted():
+    assert paging.page_count(0) == 1 and paging.page_count(50) == 1 and paging.page_count(51) == 2
+    assert paging.clamp(9, 120) == 3 and paging.clamp(0, 120) == 1 and paging.clamp(2, 0) == 1
+    assert paging.offset(3) == 100
+
+
+def test_the_pager_links_keep_the_filters_and_the_language():
+    assert paging.pager("/submissions", "en", 1, 50) is None
+    nav = paging.pager("/submissions", "ms", 2, 120, agency="AADK")
+    links = {c.children: c.href for c in nav.children if isinstance(c, dcc.Link)}
+    assert links == {"« Pertama": "/submissions?agency=AADK&lang=ms",
+                     "‹ Halaman sebelumnya": "/submissions?agency=AADK&lang=ms",
+                     "Halaman seterusnya ›": "/submissions?agency=AADK&page=3&lang=ms",
+                     "Terakhir »": "/submissions?agency=AADK&page=3&lang=ms"}
+    assert "baris 51–100 daripada 120" in text_of(nav)
+    last = paging.pager("/submissions", "en", 3, 120)
+    off = [c for c in last.children if isinstance(c, html.Span) and c.className == "pager-off"]
+    assert [text_of(c) for c in off] == ["Next page ›", "Last »"]
+
+
+# ---- one page of submissions -------------------------------------------------------------------
+
+def test_submissions_are_read_one_page_at_a_time_newest_first(lists_app):
+    _app_, store = lists_app
+    rows, total, page = lists.submissions_page(store, None, 1)
+    assert (len(rows), total, page) == (50, N_AADK + ACCEPTED_BNM, 1)
+    ids = [r["submission_id"] for r in rows]
+    assert ids == sorted(ids, reverse=True) and "problems_json" not in rows[0]
+    last, _, page = lists.submissions_page(store, None, 99)
+    assert page == 3 and len(last) == N_AADK + ACCEPTED_BNM - 100
+    assert min(r["submission_id"] for r in last) == 1
+
+
+def test_an_agencys_submissions_include_files_that_hold_its_pairs(lists_app):
+    _app_, store = lists_app
+    rows, total, _ = lists.submissions_page(store, "BNM", 1)
+    assert total == 1 and rows[0]["agency_code"] is None and rows[0]["status"] == "accepted"
+    rows, total, _ = lists.submissions_page(store, "AADK", 2)
+    assert total == N_AADK and {r["agency_code"] for r in rows} == {"AADK"}
+
+
+def test_the_history_page_shows_one_page_and_a_pager(lists_app):
+    app, _store = lists_app
+    history = _page("history")
+    with request_as(app, "admin"):
+        layout = history.layout(agency="AADK", page="2")
+    rows = _body_rows(_find(layout, "history-body").children[1])
+    assert len(rows) == 50
+    assert [int(r.children[0].children) for r in rows][0] == N_AADK - 50
+    pager = _find(layout, "history-pager")
+    assert pager is not None and "rows 51–100 of 120" in text_of(pager)
+    assert any(getattr(c, "href", "") == "/submissions?agency=AADK&page=3" for c in pager.children)
+
+
+def test_an_analyst_pages_through_their_own_agency_only(lists_app):
+    app, _store = lists_app
+    history = _page("history")
+    with request_as(app, "analyst"):
+        layout = history.layout(page="3")
+        rows = _body_rows(_find(layout, "history-body").children[1])
+        assert len(rows) == N_AADK - 100 and all(r.children[4].children == "AADK" for r in rows)
+        assert "Access denied" in text_of(history.layout(agency="BNM"))
+        with pytest.raises(auth.Forbidden):
+            history.filter_agency("BNM", "en")
+
+
+def test_an_empty_history_says_so(lists_app):
+    app, _store = lists_app
+    with request_as(app, "admin"):
+        body = _page("history").history_body(auth.current_user(), "JPN", "en")
+    assert "No submissions yet." in text_of(body) and _find(body, "history-pager") is None
+
+
+# ---- the completeness matrix -------------------------------------------------------------------
+
+def test_the_admin_matrix_is_a_grid_of_plain_rows(lists_app):
+    app, _store = lists_app
+    admin = _page("admin")
+    with request_as(app, "admin"):
+        layout = admin.layout(lang="ms")
+    grid = _find(layout, "admin-matrix")
+    with request_as(app, "admin"):
+        missing = admin.filter_matrix("missing", "ms")
+    # what needs chasing first: the agencies without a return for the current quarter
+    assert missing and grid.rowData == missing and _find(layout, "admin-matrix-show").value == "missing"
+    assert f"({len(missing)} daripada 12 agensi)" in text_of(_find(layout, "h-missing"))
+    with request_as(app, "admin"):
+        first = admin.filter_matrix("all", "ms")[0]
+    assert set(first) == {"agency", "name", "2025Q4", "2026Q1", "2026Q2", "2026Q3"}
+    assert all(isinstance(v, str) for v in first.values())
+    assert first["agency"].startswith("[") and "(/agency/" in first["agency"] and "lang=ms" in first["agency"]
+    assert [c["headerName"] for c in grid.columnDefs][:2] == ["Agensi", "Nama"]
+    recent = _find(layout, "admin-submissions")
+    assert len(_body_rows(recent)) == admin.RECENT
+
+
+def test_the_matrix_is_filtered_on_the_server_for_admins_only(lists_app):
+    app, _store = lists_app
+    admin = _page("admin")
+    with request_as(app, "admin"):
+        every = admin.filter_matrix("all", "en")
+        missing = admin.filter_matrix("missing", "en")
+        gaps = admin.filter_matrix("gaps", "en")
+        unknown = admin.filter_matrix("<script>", "en")
+    assert unknown == every and len(missing) <= len(gaps) <= len(every)
+    assert all(r[PERIOD].startswith("✖") for r in missing)
+    assert all(any(r[p][:1] in "✖◐◷" for p in ("2025Q4", "2026Q1", "2026Q2", PERIOD)) for r in gaps)
+    with request_as(app, "analyst"), pytest.raises(auth.Forbidden):
+        admin.filter_matrix("all", "en")
+
+
+def test_completeness_falls_back_to_the_system_of_record(lists_app, tmp_path):
+    _app_, store = lists_app
+    matrix = lists.completeness(Warehouse(Path(tmp_path) / "none.duckdb"), store, PERIOD)
+    assert matrix.periods == ["2025Q4", "2026Q1", "2026Q2", PERIOD]
+    bnm = next(r for r in matrix.rows if r[0] == "BNM")
+    assert bnm[5:] == ("✖ 0/1", "✖ 0/1", "◷ 1/1", "✖ 0/1") and bnm[3] and bnm[4]  # sent after the deadline
+    assert matrix.expected_now == len(matrix.rows) and "BNM" in {r[0] for r in matrix.missing}
+
+
+# ---- the agency ranking ------------------------------------------------------------------------
+
+def test_the_ranking_is_filtered_in_the_warehouse_and_sent_as_plain_rows(lists_app):
+    app, _store = lists_app
+    agencies = _page("agencies")
+    with request_as(app, "viewer"):
+        every = agencies.render_ranking("en", PERIOD, "all", "all")
+        departments = agencies.render_ranking("ms", PERIOD, "all", "department")
+    grid = _find(every, "ranking-grid")
+    assert len(grid.rowData) == 12
+    row = grid.rowData[0]
+    assert set(row) == {"rank", "agency", "ministry", "peer", "index", "change", "range", "pillars"}
+    assert "/agency/" in row["agency"] and f"period={PERIOD}" in row["agency"]
+    ms_rows = _find(departments, "ranking-grid").rowData
+    assert 0 < len(ms_rows) < 12 and {r["peer"] for r in ms_rows} == {"Jabatan"}
+    assert all("lang=ms" in r["agency"] for r in ms_rows)
+    one = ms_rows[0]["ministry"]
+    with request_as(app, "viewer"):
+        by_ministry = _find(agencies.render_ranking("en", PERIOD, one, "all"), "ranking-grid").rowData
+    assert by_ministry and {r["ministry"] for r in by_ministry} == {one}
+
+
+def test_a_ranking_with_no_rows_is_the_empty_state(lists_app):
+    app, _store = lists_app
+    with request_as(app, "viewer"):
+        out = _page("agencies").render_ranking("en", PERIOD, "NO-SUCH-MINISTRY", "all")
+    assert "state-empty" in str(out)
+
+
+def test_a_failed_completeness_read_shows_the_error_state_and_keeps_the_page(lists_app, monkeypatch, caplog):
+    app, _store = lists_app
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(lists, "completeness", broken)
+    with request_as(app, "admin"):
+        layout = _page("admin").layout()
+    assert "callout-danger" in str(layout) and "disk on fire" not in str(layout)
+    assert _find(layout, "admin-submissions") is not None and _find(layout, "admin-users") is not None
+    assert "disk on fire" in caplog.text
