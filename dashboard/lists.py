@@ -4,7 +4,7 @@ one page of submissions and the user accounts.
 Each read filters, orders and (where it can) pivots and pages in the database, fetches plain
 tuples (no DataFrame, no SQLAlchemy ``Row`` per cell) and only the columns shown, on one
 connection: warehouse reads go through ``etl.warehouse.Warehouse.connect`` and
-system-of-record reads use the ``Store``'s engine with the tables of ``etl.schema``.
+system-of-record reads through ``etl.store.Store``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pandas as pd
-from sqlalchemy import func, or_, select
 
 from dashboard import paging
 from etl import periods
-from etl import schema as T
 from etl.store import Store
 from etl.warehouse import Warehouse, WarehouseMissing
 
@@ -108,15 +106,8 @@ def _completeness_from_store(store: Store, current: str, wanted: list[str]) -> M
     Reads only the first receipt of an accepted return per (agency, period) of the wanted
     quarters, and the agencies that submit returns.
     """
-    s, p, a = T.submissions.c, T.submission_pairs.c, T.agencies.c
-    first = (select(p.agency_code, p.period, func.min(s.received_at))
-             .join(T.submissions, s.submission_id == p.submission_id)
-             .where(s.kind == "return", s.status == "accepted", p.period.in_(wanted))
-             .group_by(p.agency_code, p.period))
-    agencies = select(a.agency_code, a.name_en, a.name_ms).where(a.submits_returns.is_(True)).order_by(a.agency_code)
-    with store.engine.connect() as con:
-        got = {(agency, period): at for agency, period, at in con.execute(first)}
-        named = con.execute(agencies).all()
+    got = store.first_accepted_returns(wanted)
+    named = store.submitting_agencies()
     rows = []
     for agency, name_en, name_ms in named:
         cells = []
@@ -131,19 +122,6 @@ def _completeness_from_store(store: Store, current: str, wanted: list[str]) -> M
 
 # ---- submissions and accounts (system of record) -------------------------------------------------
 
-LIST_COLUMNS = ("submission_id", "received_at", "file_name", "kind", "agency_code", "periods", "status",
-                "submitted_by", "reason", "n_errors", "n_warnings")
-
-
-def _agency_filter(agency_code: str | None) -> list:
-    """Submissions of one agency: the file's own agency, or any (agency, period) pair it holds."""
-    if not agency_code:
-        return []
-    s, p = T.submissions.c, T.submission_pairs.c
-    in_pairs = select(p.submission_id).where(p.agency_code == agency_code)
-    return [or_(s.agency_code == agency_code, s.submission_id.in_(in_pairs))]
-
-
 def submissions_page(store: Store, agency_code: str | None = None, page: int = 1,
                      size: int = paging.PAGE_SIZE) -> tuple[list[dict], int, int]:
     """(rows, total, page): one page of submissions, newest first, of one agency or of all.
@@ -151,22 +129,11 @@ def submissions_page(store: Store, agency_code: str | None = None, page: int = 1
     Only the columns the list shows are read (never the stored problems), and only ``size``
     rows; ``page`` is clamped to the pages there are.
     """
-    s = T.submissions.c
-    where = _agency_filter(agency_code)
-    columns = [s[name] for name in LIST_COLUMNS]
-    with store.engine.connect() as con:
-        total = int(con.execute(select(func.count()).select_from(T.submissions).where(*where)).scalar() or 0)
-        page = paging.clamp(page, total, size)
-        result = con.execute(select(*columns).where(*where).order_by(s.submission_id.desc())
-                             .limit(size).offset(paging.offset(page, size)))
-        rows = [dict(zip(LIST_COLUMNS, r, strict=True)) for r in result]
-    return rows, total, page
+    total = store.submission_count(agency_code)
+    page = paging.clamp(page, total, size)
+    return store.submissions_page(agency_code, limit=size, offset=paging.offset(page, size)), total, page
 
 
 def accounts(store: Store) -> list[dict]:
-    """Every account's name, role, agency and whether it is active, sorted by name (a narrow
-    read: never the password hashes)."""
-    u = T.users.c
-    with store.engine.connect() as con:
-        rows = con.execute(select(u.username, u.role, u.agency_code, u.active).order_by(u.username)).all()
-    return [{"username": n, "role": r, "agency_code": a, "active": bool(on)} for n, r, a, on in rows]
+    """Every account's name, role, agency and whether it is active, sorted by name."""
+    return store.accounts()

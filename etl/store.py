@@ -288,6 +288,61 @@ class Store:
         with self.engine.connect() as con:
             return pd.read_sql(q, con)
 
+    SUBMISSION_LIST_COLUMNS = ("submission_id", "received_at", "file_name", "kind", "agency_code", "periods",
+                               "status", "submitted_by", "reason", "n_errors", "n_warnings")
+
+    @staticmethod
+    def _of_agency(agency_code: str | None) -> list:
+        """Submissions of one agency: the files it sent and the files holding any of its pairs."""
+        if not agency_code:
+            return []
+        s, p = t.submissions.c, t.submission_pairs.c
+        in_pairs = select(p.submission_id).where(p.agency_code == agency_code)
+        return [or_(s.agency_code == agency_code, s.submission_id.in_(in_pairs))]
+
+    def submission_count(self, agency_code: str | None = None) -> int:
+        """How many submissions there are, of one agency (see ``submissions_page``) or of all."""
+        with self.engine.connect() as con:
+            return int(con.execute(select(func.count()).select_from(t.submissions)
+                                   .where(*self._of_agency(agency_code))).scalar() or 0)
+
+    def submissions_page(self, agency_code: str | None = None, *, limit: int, offset: int = 0) -> list[dict]:
+        """``limit`` submissions from ``offset``, newest first, of one agency or of all.
+
+        An agency's submissions are the files it sent and the files holding any of its
+        (agency, period) pairs. Only the columns a list shows are read, never the problems.
+        """
+        s = t.submissions.c
+        columns = [s[name] for name in self.SUBMISSION_LIST_COLUMNS]
+        query = (select(*columns).where(*self._of_agency(agency_code)).order_by(s.submission_id.desc())
+                 .limit(limit).offset(offset))
+        with self.engine.connect() as con:
+            return [dict(zip(self.SUBMISSION_LIST_COLUMNS, r, strict=True)) for r in con.execute(query)]
+
+    def first_accepted_returns(self, periods: Sequence[str]) -> dict[tuple[str, str], datetime]:
+        """When each (agency, period) of ``periods`` was first received in an accepted return."""
+        s, p = t.submissions.c, t.submission_pairs.c
+        first = (select(p.agency_code, p.period, func.min(s.received_at))
+                 .join(t.submissions, s.submission_id == p.submission_id)
+                 .where(s.kind == "return", s.status == "accepted", p.period.in_(list(periods)))
+                 .group_by(p.agency_code, p.period))
+        with self.engine.connect() as con:
+            return {(agency, period): at for agency, period, at in con.execute(first)}
+
+    def submitting_agencies(self) -> list[tuple[str, str, str]]:
+        """(code, English name, Malay name) of every agency that submits returns, by code."""
+        a = t.agencies.c
+        with self.engine.connect() as con:
+            return [tuple(r) for r in con.execute(select(a.agency_code, a.name_en, a.name_ms)
+                                                  .where(a.submits_returns.is_(True)).order_by(a.agency_code))]
+
+    def accounts(self) -> list[dict]:
+        """Every account's name, role, agency and whether it is active, by name (never the hashes)."""
+        u = t.users.c
+        with self.engine.connect() as con:
+            rows = con.execute(select(u.username, u.role, u.agency_code, u.active).order_by(u.username)).all()
+        return [{"username": n, "role": r, "agency_code": a, "active": bool(on)} for n, r, a, on in rows]
+
     def submission(self, submission_id: int) -> dict | None:
         with self.engine.connect() as con:
             row = con.execute(select(t.submissions).where(t.submissions.c.submission_id == submission_id)).mappings().first()
