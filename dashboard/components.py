@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 from dash import dcc, html
 
@@ -21,6 +22,49 @@ log = logging.getLogger("naio.dashboard")
 
 LEVEL_CODES = ("national", "ministry", "agency", "sector", "state")
 FILTER = "url-filter"
+
+
+# ---- light components -----------------------------------------------------------------------
+def _light(cls: type) -> type:
+    """``cls`` built and serialised without Dash's per-property checks.
+
+    A Dash component checks every keyword against its ~40 possible properties when built and
+    looks each of them up again when sent, about 0.1 ms per element: a national-scale table
+    of a few thousand cells spent more time there than in its query. The light class is a
+    subclass (same type, namespace and JSON, so the browser sees no difference) for the
+    elements the shared builders make in bulk with fixed, known properties."""
+
+    def __init__(self: Any, children: Any = None, **props: Any) -> None:
+        self.children = children
+        for key, value in props.items():
+            setattr(self, key, value)
+
+    def to_plotly_json(self: Any) -> dict:
+        props = {k: v for k, v in self.__dict__.items() if k[0] != "_"}
+        return {"props": props, "type": self._type, "namespace": self._namespace}
+
+    proto = cls(href="/") if cls is dcc.Link else cls()  # the property lists each instance keeps: shared
+    shared = {k: v for k, v in vars(proto).items() if k not in ("children", "href")}
+    body = {
+        "__init__": __init__,
+        "to_plotly_json": to_plotly_json,
+        "__module__": __name__,
+        "__doc__": cls.__doc__,
+        "_children_props": list(getattr(cls, "_children_props", [])),
+    }
+    return type(cls)(cls.__name__, (cls,), {**shared, **body})
+
+
+class fast:  # a namespace, used like ``html``
+    """Light versions of the elements built in bulk (tables, lists, badges, links)."""
+
+    Table, Caption, Thead, Tbody, Tr, Th, Td = (
+        _light(c) for c in (html.Table, html.Caption, html.Thead, html.Tbody, html.Tr, html.Th, html.Td)
+    )
+    Div, Span, Strong, Code, P, Br = (_light(c) for c in (html.Div, html.Span, html.Strong, html.Code, html.P, html.Br))
+    Ul, Li, Dl, Dt, Dd = (_light(c) for c in (html.Ul, html.Li, html.Dl, html.Dt, html.Dd))
+    Article, Details, Summary = (_light(c) for c in (html.Article, html.Details, html.Summary))
+    Link = _light(dcc.Link)
 
 
 # ---- URL state ------------------------------------------------------------------------------
@@ -189,26 +233,26 @@ def status_badge(status: Any, lang: str) -> html.Span:
     """Status by icon and word (the colour only repeats what both already say)."""
     code = status if status in theme.STATUS_STYLE else "awaiting_data"
     _colour, icon = theme.STATUS_STYLE[code]
-    return html.Span(
-        [html.Span(icon, className="status-icon", **{"aria-hidden": "true"}), html.Span(i18n.status_word(code, lang))],
+    return fast.Span(
+        [fast.Span(icon, className="status-icon", **{"aria-hidden": "true"}), fast.Span(i18n.status_word(code, lang))],
         className=f"status status-{code}",
     )
 
 
 def run_badge(status: Any, lang: str) -> html.Span:
     icon = {"ok": "✔", "failed": "✖", "missed": "✖", "running": "…", "skipped": "–"}.get(str(status), "–")
-    return html.Span(
-        [html.Span(icon, className="status-icon", **{"aria-hidden": "true"}), html.Span(i18n.run_word(status, lang))],
+    return fast.Span(
+        [fast.Span(icon, className="status-icon", **{"aria-hidden": "true"}), fast.Span(i18n.run_word(status, lang))],
         className=f"status run-{status}",
     )
 
 
 def milestone_badge(status: Any, lang: str) -> html.Span:
     icon = {"done": "✔", "in_progress": "◆", "planned": "○", "overdue": "✖"}.get(str(status), "–")
-    return html.Span(
+    return fast.Span(
         [
-            html.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
-            html.Span(i18n.milestone_word(status, lang)),
+            fast.Span(icon, className="status-icon", **{"aria-hidden": "true"}),
+            fast.Span(i18n.milestone_word(status, lang)),
         ],
         className=f"status milestone-{status}",
     )
@@ -217,7 +261,7 @@ def milestone_badge(status: Any, lang: str) -> html.Span:
 def change(value: Any, previous: Any, direction: Any, fmt: Any, unit: Any, lang: str) -> html.Span:
     """Signed change against the previous quarter, marked better or worse by the KPI's direction."""
     if i18n.is_missing(value) or i18n.is_missing(previous):
-        return html.Span(t("no_previous", lang), className="change change-none")
+        return fast.Span(t("no_previous", lang), className="change change-none")
     delta = float(value) - float(previous)
     if i18n.fmt_number(abs(delta), fmt, unit).strip("0.,") == "":
         delta = 0.0
@@ -225,11 +269,11 @@ def change(value: Any, previous: Any, direction: Any, fmt: Any, unit: Any, lang:
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "■"
     verdict = t("better", lang) if good and delta else t("worse", lang) if delta else t("unchanged", lang)
     unit_text = " pp" if unit in i18n.PERCENT_UNITS else ""
-    return html.Span(
+    return fast.Span(
         [
-            html.Span(arrow, **{"aria-hidden": "true"}),
+            fast.Span(arrow, **{"aria-hidden": "true"}),
             f" {i18n.fmt_signed(delta, fmt, unit)}{unit_text} ",
-            html.Span(f"({verdict}) {t('vs_previous', lang)}", className="change-note"),
+            fast.Span(f"({verdict}) {t('vs_previous', lang)}", className="change-note"),
         ],
         className=f"change change-{'good' if good else 'bad'}",
     )
@@ -253,18 +297,18 @@ def value_text(row: Mapping[str, Any], lang: str) -> str:
 def kpi_tile(row: Mapping[str, Any], lang: str, spark: Any = None) -> html.Article:
     """A headline tile: name, value and unit, status word and icon, change, coverage, sparkline."""
     name = i18n.name_of(row, lang)
-    return html.Article(
+    return fast.Article(
         className="tile",
         **{"data-kpi": row["kpi_id"], "aria-label": f"{row['kpi_id']} {name}"},
         children=[
-            html.Div(
+            fast.Div(
                 [
-                    html.Span(row["kpi_id"], className="tile-id"),
-                    dcc.Link(name, href=href(f"/kpi/{row['kpi_id']}", lang), className="tile-name"),
+                    fast.Span(row["kpi_id"], className="tile-id"),
+                    fast.Link(name, href=href(f"/kpi/{row['kpi_id']}", lang), className="tile-name"),
                 ],
                 className="tile-head",
             ),
-            html.Div(value_text(row, lang), className="tile-value", **{"data-value": _raw(row.get("value"))}),
+            fast.Div(value_text(row, lang), className="tile-value", **{"data-value": _raw(row.get("value"))}),
             status_badge(row.get("status"), lang),
             change(
                 row.get("value"),
@@ -274,7 +318,7 @@ def kpi_tile(row: Mapping[str, Any], lang: str, spark: Any = None) -> html.Artic
                 row.get("unit"),
                 lang,
             ),
-            html.Div(coverage(row.get("reported"), row.get("expected"), lang), className="tile-coverage"),
+            fast.Div(coverage(row.get("reported"), row.get("expected"), lang), className="tile-coverage"),
             spark,
         ],
     )
@@ -287,16 +331,34 @@ def _raw(value: Any) -> str:
 # ---- figures with caption and data table ----------------------------------------------------
 def data_table(frame: pd.DataFrame, columns: Mapping[str, str], lang: str, max_rows: int = 500) -> html.Table:
     """An accessible table of ``frame``; ``columns`` maps column -> header text."""
-    head = html.Thead(html.Tr([html.Th(label, scope="col") for label in columns.values()]))
-    rows = [html.Tr([_td(r.get(c)) for c in columns]) for r in frame.head(max_rows).to_dict("records")]
-    note = [html.Caption(t("rows_shown", lang, n=max_rows, total=len(frame)))] if len(frame) > max_rows else []
-    return html.Table(note + [head, html.Tbody(rows)], className="data-table")
+    head = fast.Thead(fast.Tr([fast.Th(label, scope="col") for label in columns.values()]))
+    shown = frame.head(max_rows)
+    cells = [_cells(shown[c]) if c in shown.columns else [_td(None)] * len(shown) for c in columns]
+    rows = [fast.Tr(list(row)) for row in zip(*cells, strict=True)] if cells else []
+    note = [fast.Caption(t("rows_shown", lang, n=max_rows, total=len(frame)))] if len(frame) > max_rows else []
+    return fast.Table(note + [head, fast.Tbody(rows)], className="data-table")
+
+
+def _cells(column: pd.Series) -> list:
+    """The cells of one column (numbers, timestamps and dates right-aligned as ``num``)."""
+    return [_td(_native(v)) for v in column.astype(object).tolist()]
+
+
+def _native(value: Any) -> Any:
+    """A plain Python value, as ``DataFrame.to_dict`` gives (``pd.NA`` -> None, numpy scalars unboxed)."""
+    if value is pd.NA:
+        return None
+    if isinstance(value, (np.number, np.bool_)):
+        return value.item()
+    return value
 
 
 def _td(value: Any) -> html.Td:
+    if type(value) is str:  # the common case first: text, right-aligned when it is a date
+        return fast.Td(value, className="num") if _DATE.match(value) else fast.Td(value)
     text = _cell(value)
     plain = isinstance(value, (int, float, pd.Timestamp)) or (isinstance(text, str) and _DATE.match(text))
-    return html.Td(text, className="num") if plain else html.Td(text)
+    return fast.Td(text, className="num") if plain else fast.Td(text)
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -318,7 +380,9 @@ def figure_block(
     graph_id: str, figure: Any, caption: str, table: html.Table, lang: str, height: int | None = None
 ) -> html.Figure:
     """A chart with its caption and, behind a disclosure, the same numbers as a table."""
-    if height and hasattr(figure, "update_layout"):
+    if height and isinstance(figure, dict):
+        figure["layout"]["height"] = height
+    elif height and hasattr(figure, "update_layout"):
         figure.update_layout(height=height)
     return html.Figure(
         className="chart",
@@ -340,11 +404,11 @@ def short(text: Any, limit: int = 34) -> str:
 
 
 def link(text: str, path: str, lang: str, **params: Any) -> dcc.Link:
-    return dcc.Link(text, href=href(path, lang, **params))
+    return fast.Link(text, href=href(path, lang, **params))
 
 
 def definition_list(pairs: Iterable[tuple[str, Any]]) -> html.Dl:
     items: list = []
     for term, value in pairs:
-        items += [html.Dt(term), html.Dd(value if value not in (None, "") else "–")]
-    return html.Dl(items, className="deflist")
+        items += [fast.Dt(term), fast.Dd(value if value not in (None, "") else "–")]
+    return fast.Dl(items, className="deflist")

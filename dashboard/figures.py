@@ -1,5 +1,11 @@
 """Plotly figures from plain DataFrames (no SQL, no Dash): every colour comes from theme.
 
+Each chart is built as a plain figure dict (``*_spec``), the JSON plotly.js draws, with the
+MYDS template attached: pages send it as it is. Building a ``go.Figure`` validates every
+property and copies the template on each layout update, which cost more than the queries
+behind a chart; the functions without ``_spec`` return the same figure as a ``go.Figure``
+for callers that edit it (the PDF pack).
+
 Each function expects data to draw; callers show the empty state instead of an empty axis.
 Titles and axis labels arrive already translated.
 """
@@ -7,6 +13,7 @@ Titles and axis labels arrive already translated.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
@@ -15,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from dashboard import theme
 from etl import periods as P
@@ -22,34 +30,67 @@ from etl import periods as P
 TEMPLATE = theme.TEMPLATE_NAME
 
 
-def _layout(fig: go.Figure, title: str, height: int, **extra: Any) -> go.Figure:
-    fig.update_layout(template=TEMPLATE, title=dict(text=title), height=height, **extra)
-    return fig
+@lru_cache(maxsize=1)
+def template() -> dict:
+    """The MYDS template as plotly.js reads it (``layout.template``), built once; never mutate."""
+    return pio.templates[TEMPLATE].to_plotly_json()
+
+
+def _spec(data: list[dict], title: str | None, height: int, **layout: Any) -> dict:
+    """A figure dict with the template, a title and a height."""
+    out: dict[str, Any] = {"template": template(), "height": height}
+    if title is not None:
+        out["title"] = {"text": title}
+    out.update(layout)
+    return {"data": data, "layout": out}
+
+
+def _figure(spec: dict) -> go.Figure:
+    return go.Figure(spec)
+
+
+def _values(values: Any) -> list:
+    """Plain JSON values: NaN and NaT become null, numpy scalars Python numbers."""
+    out = []
+    for v in values.tolist() if hasattr(values, "tolist") else list(values):
+        if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+            out.append(None)
+        else:
+            out.append(v)
+    return out
+
+
+def _dates(values: Any) -> list:
+    """ISO dates (``YYYY-MM-DD``) of datetimes or dates; missing ones become null."""
+    return [None if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
+
+
+def sparkline_spec(periods: Sequence[str], values: Sequence[float]) -> dict:
+    trace = {
+        "type": "scatter",
+        "x": _values(periods),
+        "y": _values(values),
+        "mode": "lines+markers",
+        "line": {"color": theme.PRIMARY, "width": 2},
+        "marker": {"size": 4},
+        "hoverinfo": "skip",
+    }
+    return _spec(
+        [trace],
+        None,
+        44,
+        margin={"l": 2, "r": 2, "t": 2, "b": 2},
+        showlegend=False,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
 
 
 def sparkline(periods: Sequence[str], values: Sequence[float]) -> go.Figure:
-    fig = go.Figure(
-        go.Scatter(
-            x=list(periods),
-            y=list(values),
-            mode="lines+markers",
-            line=dict(color=theme.PRIMARY, width=2),
-            marker=dict(size=4),
-            hoverinfo="skip",
-        )
-    )
-    fig.update_layout(
-        template=TEMPLATE,
-        height=44,
-        margin=dict(l=2, r=2, t=2, b=2),
-        showlegend=False,
-        xaxis=dict(visible=False),
-        yaxis=dict(visible=False),
-    )
-    return fig
+    return _figure(sparkline_spec(periods, values))
 
 
-def trend(
+def trend_spec(
     series: pd.DataFrame,
     *,
     title: str,
@@ -60,39 +101,54 @@ def trend(
     projection: pd.DataFrame | None = None,
     projection_label: str = "",
     period_label: Callable[[str], str] | None = None,
-) -> go.Figure:
+) -> dict:
     """Lines of ``value`` by ``period`` per ``entity_code`` (labelled by ``names``), with the target
     trajectory of the first entity and an optional projection to the target date."""
-    fig = go.Figure()
-    for i, (code, part) in enumerate(series.groupby("entity_code", sort=False)):
-        fig.add_trace(
-            go.Scatter(
-                x=part["period"],
-                y=part["value"],
-                name=names.get(code, code),
-                mode="lines+markers",
-                line=dict(color=theme.SERIES[i % len(theme.SERIES)], width=2.5),
-            )
+    data: list[dict] = []
+    codes = list(dict.fromkeys(series["entity_code"]))
+    for i, code in enumerate(codes):
+        part = series[series["entity_code"] == code] if len(codes) > 1 else series
+        data.append(
+            {
+                "type": "scatter",
+                "x": _values(part["period"]),
+                "y": _values(part["value"]),
+                "name": names.get(code, code),
+                "mode": "lines+markers",
+                "line": {"color": theme.SERIES[i % len(theme.SERIES)], "width": 2.5},
+            }
         )
-    first = series[series["entity_code"] == series["entity_code"].iloc[0]]
+    first = series[series["entity_code"] == codes[0]] if len(codes) > 1 else series
     if target_label and "trajectory" in first and first["trajectory"].notna().any():
-        fig.add_trace(
-            go.Scatter(
-                x=first["period"],
-                y=first["trajectory"],
-                name=target_label,
-                mode="lines",
-                line=dict(color=theme.TARGET_LINE, width=1.5, dash="dot"),
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": _values(first["period"]),
+                "y": _values(first["trajectory"]),
+                "name": target_label,
+                "mode": "lines",
+                "line": {"color": theme.TARGET_LINE, "width": 1.5, "dash": "dot"},
+            }
         )
     if projection is not None and len(projection):
-        _add_projection(fig, first, projection, projection_label)
-    xaxis = dict(title=dict(text=x_title), type="category")
+        data += _projection(first, projection, projection_label)
+    xaxis: dict[str, Any] = {"title": {"text": x_title}, "type": "category"}
     if period_label:
-        xaxis.update(_quarter_axis({str(x) for trace in fig.data for x in trace.x if x is not None}, period_label))
-    return _layout(
-        fig, title, 340, xaxis=xaxis, yaxis=dict(title=dict(text=y_title), rangemode="tozero"), hovermode="x unified"
+        seen = {str(x) for trace in data for x in trace["x"] if x is not None}
+        xaxis.update(_quarter_axis(seen, period_label))
+    return _spec(
+        data,
+        title,
+        340,
+        xaxis=xaxis,
+        yaxis={"title": {"text": y_title}, "rangemode": "tozero"},
+        hovermode="x unified",
     )
+
+
+def trend(series: pd.DataFrame, **kwargs: Any) -> go.Figure:
+    """``trend_spec`` as a ``go.Figure`` (for callers that edit it)."""
+    return _figure(trend_spec(series, **kwargs))
 
 
 def _quarter_axis(seen: set[str], period_label: Callable[[str], str]) -> dict:
@@ -113,39 +169,40 @@ def _quarter_axis(seen: set[str], period_label: Callable[[str], str]) -> dict:
     )
 
 
-def _add_projection(fig: go.Figure, first: pd.DataFrame, projection: pd.DataFrame, label: str) -> None:
+def _projection(first: pd.DataFrame, projection: pd.DataFrame, label: str) -> list[dict]:
     known = first.dropna(subset=["value"])
     if not len(known):
-        return
+        return []
     row = projection.iloc[0]
     if pd.isna(row.get("projected_value")) or not row.get("target_period"):
-        return
-    xs = [known["period"].iloc[-1], row["target_period"]]
-    ys = [known["value"].iloc[-1], row["projected_value"]]
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            name=label,
-            mode="lines+markers",
-            line=dict(color=theme.CONTEXT_LINE, width=2, dash="dash"),
-            marker=dict(symbol="circle-open"),
-        )
-    )
+        return []
+    traces = [
+        {
+            "type": "scatter",
+            "x": _values([known["period"].iloc[-1], row["target_period"]]),
+            "y": _values([known["value"].iloc[-1], row["projected_value"]]),
+            "name": label,
+            "mode": "lines+markers",
+            "line": {"color": theme.CONTEXT_LINE, "width": 2, "dash": "dash"},
+            "marker": {"symbol": "circle-open"},
+        }
+    ]
     if not pd.isna(row.get("target_value")):
-        fig.add_trace(
-            go.Scatter(
-                x=[row["target_period"]],
-                y=[row["target_value"]],
-                mode="markers",
-                showlegend=False,
-                name=label,
-                marker=dict(symbol="star", size=12, color=theme.TARGET_LINE),
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": _values([row["target_period"]]),
+                "y": _values([row["target_value"]]),
+                "mode": "markers",
+                "showlegend": False,
+                "name": label,
+                "marker": {"symbol": "star", "size": 12, "color": theme.TARGET_LINE},
+            }
         )
+    return traces
 
 
-def heatmap(
+def heatmap_spec(
     z: pd.DataFrame,
     text: pd.DataFrame,
     *,
@@ -156,37 +213,40 @@ def heatmap(
     hover: str,
     zmin: float = 0,
     zmax: float = 100,
-) -> go.Figure:
+) -> dict:
     """A matrix (rows = y labels, columns = x labels) coloured by ``z``, annotated with ``text``."""
-    fig = go.Figure(
-        go.Heatmap(
-            z=z.values,
-            x=list(z.columns),
-            y=list(z.index),
-            text=text.values,
-            texttemplate="%{text}",
-            textfont=dict(size=11),
-            colorscale=theme.SEQUENTIAL,
-            zmin=zmin,
-            zmax=zmax,
-            xgap=2,
-            ygap=2,
-            hovertemplate=hover + "<extra></extra>",
-            colorbar=dict(title=dict(text=colorbar), thickness=12),
-        )
-    )
+    trace = {
+        "type": "heatmap",
+        "z": [_values(row) for row in z.to_numpy(dtype=float, na_value=float("nan"))],
+        "x": _values(z.columns),
+        "y": _values(z.index),
+        "text": [_values(row) for row in text.to_numpy()],
+        "texttemplate": "%{text}",
+        "textfont": {"size": 11},
+        "colorscale": theme.SEQUENTIAL,
+        "zmin": zmin,
+        "zmax": zmax,
+        "xgap": 2,
+        "ygap": 2,
+        "hovertemplate": hover + "<extra></extra>",
+        "colorbar": {"title": {"text": colorbar}, "thickness": 12},
+    }
     height = max(260, 28 * len(z.index) + 140)
-    return _layout(
-        fig,
+    return _spec(
+        [trace],
         title,
         height,
-        xaxis=dict(title=dict(text=x_title), side="top", type="category"),
-        yaxis=dict(title=dict(text=y_title), autorange="reversed", type="category"),
-        margin=dict(l=8, r=8, t=96, b=8),
+        xaxis={"title": {"text": x_title}, "side": "top", "type": "category"},
+        yaxis={"title": {"text": y_title}, "autorange": "reversed", "type": "category"},
+        margin={"l": 8, "r": 8, "t": 96, "b": 8},
     )
 
 
-def grouped_bars(
+def heatmap(z: pd.DataFrame, text: pd.DataFrame, **kwargs: Any) -> go.Figure:
+    return _figure(heatmap_spec(z, text, **kwargs))
+
+
+def grouped_bars_spec(
     categories: Sequence[str],
     series: dict[str, Sequence[float]],
     *,
@@ -194,22 +254,26 @@ def grouped_bars(
     x_title: str,
     y_title: str,
     horizontal: bool = False,
-) -> go.Figure:
-    fig = go.Figure()
+) -> dict:
+    data = []
+    cats = _values(categories)
     for i, (name, values) in enumerate(series.items()):
         colour = theme.PRIMARY if i == 0 else theme.SERIES[(i + 1) % len(theme.SERIES)] if i > 1 else theme.MUTED
-        kw = (
-            dict(y=list(categories), x=list(values), orientation="h")
-            if horizontal
-            else dict(x=list(categories), y=list(values))
-        )
-        fig.add_trace(go.Bar(name=name, marker_color=colour, **kw))
-    axes = dict(xaxis=dict(title=dict(text=x_title)), yaxis=dict(title=dict(text=y_title)))
+        kw = {"y": cats, "x": _values(values), "orientation": "h"} if horizontal else {"x": cats, "y": _values(values)}
+        data.append({"type": "bar", "name": name, "marker": {"color": colour}, **kw})
+    xaxis: dict[str, Any] = {"title": {"text": x_title}}
+    yaxis: dict[str, Any] = {"title": {"text": y_title}}
     if horizontal:
-        axes["yaxis"].update(autorange="reversed", type="category")
-    height = max(300, 24 * len(categories) + 120) if horizontal else 360
-    legend = dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom")
-    return _layout(fig, title, height, barmode="group", legend=legend, showlegend=len(series) > 1, **axes)
+        yaxis.update(autorange="reversed", type="category")
+    height = max(300, 24 * len(cats) + 120) if horizontal else 360
+    legend = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}
+    return _spec(
+        data, title, height, barmode="group", legend=legend, showlegend=len(series) > 1, xaxis=xaxis, yaxis=yaxis
+    )
+
+
+def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[float]], **kwargs: Any) -> go.Figure:
+    return _figure(grouped_bars_spec(categories, series, **kwargs))
 
 
 @lru_cache(maxsize=4)
@@ -245,30 +309,25 @@ def choropleth(
     title: str,
     colorbar: str,
 ) -> dict:
-    """A choropleth as a figure dict: the GeoJSON is attached after validation, so the cached
-    copy is neither deep-copied nor validated on every call."""
-    fig = go.Figure(
-        go.Choropleth(
-            featureidkey="properties.code_state",
-            locations=list(codes),
-            z=list(values),
-            text=list(labels),
-            customdata=list(texts),
-            colorscale=theme.SEQUENTIAL,
-            marker_line_color=theme.WHITE,
-            marker_line_width=0.8,
-            colorbar=dict(title=dict(text=colorbar), thickness=12),
-            hovertemplate="%{text}: %{customdata}<extra></extra>",
-        )
-    )
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    _layout(fig, title, 440, margin=dict(l=0, r=0, t=48, b=0))
-    figure = fig.to_plotly_json()
-    figure["data"][0]["geojson"] = geojson
-    return figure
+    """A choropleth as a figure dict (the cached GeoJSON is referenced, never copied)."""
+    trace = {
+        "type": "choropleth",
+        "geojson": geojson,
+        "featureidkey": "properties.code_state",
+        "locations": _values(codes),
+        "z": _values(values),
+        "text": _values(labels),
+        "customdata": _values(texts),
+        "colorscale": theme.SEQUENTIAL,
+        "marker": {"line": {"color": theme.WHITE, "width": 0.8}},
+        "colorbar": {"title": {"text": colorbar}, "thickness": 12},
+        "hovertemplate": "%{text}: %{customdata}<extra></extra>",
+    }
+    geo = {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"}}
+    return _spec([trace], title, 440, geo=geo, margin={"l": 0, "r": 0, "t": 48, "b": 0})
 
 
-def milestone_timeline(
+def milestone_timeline_spec(
     frame: pd.DataFrame,
     *,
     title: str,
@@ -277,69 +336,99 @@ def milestone_timeline(
     today: date,
     today_label: str,
     status_words: dict[str, str],
-) -> go.Figure:
+) -> dict:
     """Planned (open marker) and actual (filled, shape by status) dates of each milestone per deliverable."""
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=frame["planned_date"],
-            y=frame["deliverable_code"],
-            mode="markers",
-            name=planned,
-            marker=dict(symbol="line-ns-open", size=18, color=theme.MUTED, line=dict(width=3, color=theme.MUTED)),
-            text=frame["label"],
-            hovertemplate="%{text}<br>" + planned + ": %{x}<extra></extra>",
-        )
-    )
+    data = [
+        {
+            "type": "scatter",
+            "x": _dates(frame["planned_date"]),
+            "y": _values(frame["deliverable_code"]),
+            "mode": "markers",
+            "name": planned,
+            "marker": {
+                "symbol": "line-ns-open",
+                "size": 18,
+                "color": theme.MUTED,
+                "line": {"width": 3, "color": theme.MUTED},
+            },
+            "text": _values(frame["label"]),
+            "hovertemplate": "%{text}<br>" + planned + ": %{x}<extra></extra>",
+        }
+    ]
     for status, (colour, symbol) in theme.MILESTONE_STYLE.items():
         part = frame[frame["status"] == status]
         if not len(part):
             continue
         x = part["actual_date"].where(part["actual_date"].notna(), part["planned_date"])
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=part["deliverable_code"],
-                mode="markers",
-                name=status_words[status],
-                marker=dict(symbol=symbol, size=12, color=colour, line=dict(width=2, color=colour)),
-                text=part["label"],
-                hovertemplate="%{text}<br>" + actual + ": %{x}<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": _dates(x),
+                "y": _values(part["deliverable_code"]),
+                "mode": "markers",
+                "name": status_words[status],
+                "marker": {"symbol": symbol, "size": 12, "color": colour, "line": {"width": 2, "color": colour}},
+                "text": _values(part["label"]),
+                "hovertemplate": "%{text}<br>" + actual + ": %{x}<extra></extra>",
+            }
         )
-    fig.add_vline(x=today.isoformat(), line=dict(color=theme.HEADING, width=1, dash="dot"))
-    fig.add_annotation(
-        x=today.isoformat(),
-        y=1.02,
-        yref="paper",
-        text=today_label,
-        showarrow=False,
-        font=dict(size=11, color=theme.HEADING),
+    day = today.isoformat()
+    line = {
+        "type": "line",
+        "x0": day,
+        "x1": day,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+        "line": {"color": theme.HEADING, "width": 1, "dash": "dot"},
+    }
+    note = {
+        "x": day,
+        "y": 1.02,
+        "yref": "paper",
+        "text": today_label,
+        "showarrow": False,
+        "font": {"size": 11, "color": theme.HEADING},
+    }
+    return _spec(
+        data,
+        title,
+        360,
+        xaxis={"type": "date"},
+        yaxis={"type": "category", "autorange": "reversed"},
+        shapes=[line],
+        annotations=[note],
     )
-    return _layout(fig, title, 360, xaxis=dict(type="date"), yaxis=dict(type="category", autorange="reversed"))
 
 
-def runs_bars(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str) -> go.Figure:
+def milestone_timeline(frame: pd.DataFrame, **kwargs: Any) -> go.Figure:
+    return _figure(milestone_timeline_spec(frame, **kwargs))
+
+
+def runs_bars_spec(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str) -> dict:
     """Duration of recent runs by job; failed and missed runs drawn in the danger colour and marked ✖."""
-    colours = [theme.RUN_STYLE.get(s, theme.MUTED) for s in frame["status"]]
-    fig = go.Figure(
-        go.Bar(
-            x=frame["label"],
-            y=frame["seconds"],
-            marker_color=colours,
-            text=frame["mark"],
-            textposition="outside",
-            hovertext=frame["hover"],
-            hoverinfo="text",
-        )
-    )
-    return _layout(
-        fig,
+    trace = {
+        "type": "bar",
+        "x": _values(frame["label"]),
+        "y": _values(frame["seconds"]),
+        "marker": {"color": [theme.RUN_STYLE.get(s, theme.MUTED) for s in frame["status"]]},
+        "text": _values(frame["mark"]),
+        "textposition": "outside",
+        "hovertext": _values(frame["hover"]),
+        "hoverinfo": "text",
+    }
+    return _spec(
+        [trace],
         title,
         300,
-        xaxis=dict(title=dict(text=x_title), type="category"),
-        yaxis=dict(title=dict(text=y_title), rangemode="tozero"),
+        xaxis={"title": {"text": x_title}, "type": "category"},
+        yaxis={"title": {"text": y_title}, "rangemode": "tozero"},
     )
+
+
+def runs_bars(frame: pd.DataFrame, **kwargs: Any) -> go.Figure:
+    return _figure(runs_bars_spec(frame, **kwargs))
 
 
 def attainment(value: pd.Series, target: pd.Series, direction: pd.Series) -> pd.Series:

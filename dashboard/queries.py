@@ -1,22 +1,29 @@
 """Every warehouse read the pages make, with bound parameters only.
 
 Pages read materialised values (``kpi_value``, ``composite_index``, ``completeness`` ...)
-and never recompute a KPI. Each function opens the warehouse once (one read-only DuckDB
-connection per call, as the gateway does) and returns plain DataFrames, dicts or lists.
-Dimension lookups (agencies, ministries, sectors, states, periods, KPI definitions) are
-cached per snapshot id, so a publish (a new snapshot) refreshes them.
+and never recompute a KPI. Each function reads through one cursor of the gateway's shared
+connection and returns plain DataFrames, dicts or lists, which the caller may change.
+
+What every visitor reads and a snapshot never changes is read once per snapshot id (a
+publish, a new snapshot, refreshes it): the dimension lookups (agencies, ministries,
+sectors, states, periods, KPI definitions), the values of every KPI at the national and
+sector levels (a few thousand rows each, read by most pages; ``kpi_value`` holds millions
+of agency rows, so each of these questions would otherwise scan it), the sectors'
+composite index, the milestones, the sector benchmark and the freshness of sources. The
+agency, ministry and state levels are read from the warehouse on each call.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from dashboard.i18n import name_of
 from etl import periods as P
 from etl.warehouse import Warehouse, WarehouseMissing
 
@@ -67,13 +74,52 @@ class Dimensions:
     deliverables: pd.DataFrame
     state_kpis: tuple[str, ...]
 
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)  # lookups built on first use
+
     def kpi(self, kpi_id: str) -> dict | None:
-        rows = self.kpis[self.kpis["kpi_id"] == kpi_id]
-        return rows.iloc[0].to_dict() if len(rows) else None
+        row = self._records("kpis").get(kpi_id)
+        return dict(row) if row is not None else None
 
     def agency(self, code: str) -> dict | None:
-        rows = self.agencies[self.agencies["agency_code"] == code]
-        return rows.iloc[0].to_dict() if len(rows) else None
+        row = self._records("agencies").get(code)
+        return dict(row) if row is not None else None
+
+    def names(self, table: str, lang: str) -> dict[str, str]:
+        """Code (as text) -> name in ``lang`` of a dimension: ``agencies``, ``ministries``,
+        ``sectors``, ``states``, ``kpis`` or ``deliverables``. Never mutate the dict."""
+        key = ("names", table, lang)
+        if key not in self._memo:
+            self._memo[key] = {str(c): name_of(r, lang) for c, r in self._records(table).items()}
+        return self._memo[key]
+
+    def _records(self, table: str) -> dict:
+        key = ("records", table)
+        if key not in self._memo:
+            frame, code = getattr(self, table), _CODES[table]
+            self._memo[key] = {r[code]: r for r in frame.to_dict("records")}
+        return self._memo[key]
+
+
+_CODES = {
+    "agencies": "agency_code",
+    "ministries": "ministry_code",
+    "sectors": "section",
+    "states": "state_code",
+    "kpis": "kpi_id",
+    "deliverables": "deliverable_code",
+}
+
+
+def _per_snapshot(wh: Warehouse, sql: str, params: tuple = ()) -> pd.DataFrame:
+    """A small read that depends on nothing but the snapshot, run once per snapshot; the caller
+    gets its own frame."""
+    frame = _snapshot_read(str(wh.path), meta(wh).get("snapshot_id", ""), sql, params)
+    return frame.copy(deep=False)
+
+
+@lru_cache(maxsize=64)
+def _snapshot_read(path: str, snapshot_id: str, sql: str, params: tuple) -> pd.DataFrame:
+    return Warehouse(Path(path)).frame(sql, list(params))
 
 
 def dims(wh: Warehouse) -> Dimensions:
@@ -124,8 +170,87 @@ def window(all_periods: tuple[str, ...], period: str, n: int) -> list[str]:
 
 
 # ---- KPI values -----------------------------------------------------------------------------
+NATIONAL = "national"
+VALUE_NAMES = [c.strip() for c in VALUE_COLUMNS.split(",")]
+SNAPSHOT_DEFINITION = ["kpi_id", "name_en", "name_ms", "pillar", "unit", "display_format", "direction", "deliverables"]
+SNAPSHOT_VALUES = ["value", "status", "reported", "expected", "target", "trajectory"]
+
+
+SECTOR = "sector"
+CACHED_LEVELS = (NATIONAL, SECTOR)  # small levels read by most pages: kept per snapshot
+
+
+@lru_cache(maxsize=8)
+def _level_values(path: str, snapshot_id: str, level: str) -> pd.DataFrame:
+    """Every quarterly value of a small level, sorted by entity, KPI and period (never mutate).
+    The national level keeps its ``submission_ids`` (the lineage of the headline numbers)."""
+    extra = ", submission_ids" if level == NATIONAL else ""
+    sql = (
+        f"SELECT {VALUE_COLUMNS}{extra} FROM kpi_value WHERE level = ? AND period_type = 'quarter' "
+        "ORDER BY entity_code, kpi_id, period"
+    )
+    frame = Warehouse(Path(path)).frame(sql, [level])
+    for col in ("kpi_id", "period", "level", "entity_code", "status"):  # one string object per distinct value
+        frame[col] = frame[col].astype("category").astype(frame[col].dtype)
+    return frame
+
+
+def _level(wh: Warehouse, level: str) -> pd.DataFrame:
+    """The cached values of ``level`` (in ``CACHED_LEVELS``); never mutate, filter instead."""
+    return _level_values(str(wh.path), meta(wh).get("snapshot_id", ""), level)
+
+
+def _national(wh: Warehouse, entity: str) -> pd.DataFrame:
+    """The national values of ``entity`` (``MY``), read once per snapshot; a frame the caller may change."""
+    frame = _level(wh, NATIONAL)
+    return frame[frame["entity_code"] == entity]
+
+
+def _national_snapshot(wh: Warehouse, entity: str, period: str) -> pd.DataFrame:
+    """``kpi_snapshot`` of the national level, built once per snapshot and quarter (pandas costs
+    more than the few dozen rows are worth); the caller gets its own frame."""
+    return _national_snapshot_of(str(wh.path), meta(wh).get("snapshot_id", ""), entity, period).copy(deep=False)
+
+
+@lru_cache(maxsize=128)
+def _national_snapshot_of(path: str, snapshot_id: str, entity: str, period: str) -> pd.DataFrame:
+    wh = Warehouse(Path(path))
+    return _snapshot_from(dims(wh), _national(wh, entity), period)
+
+
+def _national_series(wh: Warehouse, entity: str, first: str, last: str, kpi_ids: list[str] | None) -> pd.DataFrame:
+    """Quarterly national values from ``first`` to ``last``, built once per snapshot and question."""
+    ids = tuple(kpi_ids) if kpi_ids is not None else None
+    return _national_series_of(str(wh.path), meta(wh).get("snapshot_id", ""), entity, first, last, ids).copy(deep=False)
+
+
+@lru_cache(maxsize=256)
+def _national_series_of(
+    path: str, snapshot_id: str, entity: str, first: str, last: str, kpi_ids: tuple[str, ...] | None
+) -> pd.DataFrame:
+    return _series_from(_national(Warehouse(Path(path)), entity), first, last, kpi_ids)
+
+
+def _snapshot_from(d: Dimensions, values: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Every KPI definition with its value in ``period`` and the previous quarter's value."""
+    current = values.loc[values["period"] == period, ["kpi_id", *SNAPSHOT_VALUES]]
+    previous = values.loc[values["period"] == P.previous(period), ["kpi_id", "value"]]
+    out = d.kpis[SNAPSHOT_DEFINITION].merge(current, on="kpi_id", how="left")
+    out = out.merge(previous.rename(columns={"value": "previous"}), on="kpi_id", how="left")
+    return out.sort_values("kpi_id", kind="stable", ignore_index=True)
+
+
+def _series_from(values: pd.DataFrame, first: str, last: str, kpi_ids: tuple[str, ...] | None) -> pd.DataFrame:
+    keep = (values["period"] >= first) & (values["period"] <= last)
+    if kpi_ids is not None:
+        keep &= values["kpi_id"].isin(list(kpi_ids))
+    return values.loc[keep, VALUE_NAMES].reset_index(drop=True)
+
+
 def kpi_snapshot(wh: Warehouse, level: str, entity: str, period: str) -> pd.DataFrame:
     """Every KPI at one level/entity/period with the previous quarter's value and the definition."""
+    if level == NATIONAL:
+        return _national_snapshot(wh, entity, period)
     sql, params = _snapshot_sql(level, entity, period)
     return wh.frame(sql, params)
 
@@ -147,6 +272,8 @@ def kpi_snapshot_and_series(
     wh: Warehouse, level: str, entity: str, period: str, first: str, kpi_ids: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``kpi_snapshot`` and the quarterly series of ``kpi_ids`` from ``first``, on one connection."""
+    if level == NATIONAL:
+        return _national_snapshot(wh, entity, period), _national_series(wh, entity, first, period, kpi_ids)
     snap_sql, snap_params = _snapshot_sql(level, entity, period)
     series_sql = (
         f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND entity_code = ? "
@@ -159,15 +286,26 @@ def kpi_snapshot_and_series(
 
 def kpi_series_for(wh: Warehouse, kpi_id: str, members: list[tuple[str, str]], first: str, last: str) -> pd.DataFrame:
     """One KPI's quarterly series for several (level, entity) pairs, in the order given."""
-    if not members:
-        return pd.DataFrame(columns=[c.strip() for c in VALUE_COLUMNS.split(",")])
-    cond = " OR ".join(["(level = ? AND entity_code = ?)"] * len(members))
-    params: list = [kpi_id, first, last] + [v for pair in members for v in pair]
-    sql = (
-        f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND period_type = 'quarter' "
-        f"AND period BETWEEN ? AND ? AND ({cond}) ORDER BY period"
-    )
-    frame = wh.frame(sql, params)
+    parts = []
+    others = [pair for pair in members if pair[0] not in CACHED_LEVELS]
+    if others:
+        cond = " OR ".join(["(level = ? AND entity_code = ?)"] * len(others))
+        params: list = [kpi_id, first, last] + [v for pair in others for v in pair]
+        sql = (
+            f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE kpi_id = ? AND period_type = 'quarter' "
+            f"AND period BETWEEN ? AND ? AND ({cond}) ORDER BY period"
+        )
+        parts.append(wh.frame(sql, params))
+    for level, entity in members:
+        if level == NATIONAL:
+            parts.append(_national_series(wh, entity, first, last, [kpi_id]))
+        elif level in CACHED_LEVELS:
+            values = _level(wh, level)
+            keep = (values["kpi_id"] == kpi_id) & (values["entity_code"] == entity)
+            parts.append(_series_from(values[keep], first, last, None))
+    if not parts:
+        return pd.DataFrame(columns=VALUE_NAMES)
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     order = {pair: i for i, pair in enumerate(members)}
     frame["_o"] = [order.get((lv, e), 0) for lv, e in zip(frame["level"], frame["entity_code"], strict=False)]
     return frame.sort_values(["_o", "period"], kind="stable").drop(columns="_o").reset_index(drop=True)
@@ -182,6 +320,9 @@ def kpi_trend(
         "AND period_type = 'quarter' AND period BETWEEN ? AND ? ORDER BY period"
     )
     proj_sql = "SELECT * FROM kpi_projection WHERE kpi_id = ? AND level = ? AND entity_code = ? ORDER BY target_period"
+    if level == NATIONAL:
+        series = _national_series(wh, entity, first, last, [kpi_id])
+        return series, wh.frame(proj_sql, [kpi_id, level, entity])
     series, proj = _frames(wh, (series_sql, [kpi_id, level, entity, first, last]), (proj_sql, [kpi_id, level, entity]))
     return series, proj
 
@@ -190,6 +331,8 @@ def kpi_series(
     wh: Warehouse, level: str, entity: str, first: str, last: str, kpi_ids: list[str] | None = None
 ) -> pd.DataFrame:
     """Quarterly values of one entity from ``first`` to ``last`` (all KPIs unless ``kpi_ids``)."""
+    if level == NATIONAL:
+        return _national_series(wh, entity, first, last, kpi_ids or None)
     sql = (
         f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND entity_code = ? AND period_type = 'quarter' "
         "AND period BETWEEN ? AND ?"
@@ -219,6 +362,10 @@ def kpi_level_values(wh: Warehouse, kpi_id: str, level: str, period: str) -> pd.
 
 
 def kpi_value_row(wh: Warehouse, kpi_id: str, level: str, entity: str, period: str) -> dict | None:
+    if level == NATIONAL:
+        values = _national(wh, entity)
+        frame = values[(values["kpi_id"] == kpi_id) & (values["period"] == period)]
+        return frame.iloc[0].to_dict() if len(frame) else None
     sql = (
         f"SELECT {VALUE_COLUMNS}, submission_ids FROM kpi_value WHERE kpi_id = ? AND level = ? "
         "AND entity_code = ? AND period = ? AND period_type = 'quarter'"
@@ -229,6 +376,9 @@ def kpi_value_row(wh: Warehouse, kpi_id: str, level: str, entity: str, period: s
 
 def level_matrix(wh: Warehouse, level: str, period: str) -> pd.DataFrame:
     """Every KPI x entity of a level in one quarter (sector heatmap)."""
+    if level in CACHED_LEVELS:
+        values = _level(wh, level)
+        return values.loc[values["period"] == period, VALUE_NAMES].reset_index(drop=True)
     sql = (
         f"SELECT {VALUE_COLUMNS} FROM kpi_value WHERE level = ? AND period = ? AND period_type = 'quarter' "
         "ORDER BY entity_code, kpi_id"
@@ -243,6 +393,10 @@ def projection(wh: Warehouse, kpi_id: str, level: str, entity: str) -> pd.DataFr
 
 def value_lineage(wh: Warehouse, kpi_id: str, level: str, entity: str, period: str) -> pd.DataFrame:
     """The submissions a materialised value was computed from (its ``submission_ids``)."""
+    if level == NATIONAL:
+        row = kpi_value_row(wh, kpi_id, level, entity, period)
+        ids = [int(s) for s in str((row or {}).get("submission_ids") or "").split(",") if s.strip().isdigit()]
+        return lineage(wh, sorted(set(ids)))
     sql = (
         "WITH v AS (SELECT unnest(string_split(coalesce(submission_ids, ''), ',')) AS sid FROM kpi_value "
         "WHERE kpi_id = ? AND level = ? AND entity_code = ? AND period = ? AND period_type = 'quarter') "
@@ -271,10 +425,14 @@ def composite(wh: Warehouse, level: str, period: str) -> pd.DataFrame:
     """Composite index of every entity of a level with the previous quarter's value."""
     sql = (
         "SELECT c.*, p.index_value AS previous FROM composite_index c "
-        "LEFT JOIN composite_index p ON p.level = c.level AND p.entity_code = c.entity_code AND p.period = ? "
+        "LEFT JOIN (SELECT entity_code, index_value FROM composite_index WHERE level = ? AND period = ?) p "
+        "ON p.entity_code = c.entity_code "
         "WHERE c.level = ? AND c.period = ? ORDER BY c.peer_group, c.rank NULLS LAST, c.entity_code"
     )
-    return wh.frame(sql, [P.previous(period), level, period])
+    params = [level, P.previous(period), level, period]
+    if level in CACHED_LEVELS:  # a few dozen rows, read on every overview
+        return _per_snapshot(wh, sql, tuple(params))
+    return wh.frame(sql, params)
 
 
 def composite_series(wh: Warehouse, level: str, entity: str, last: str) -> pd.DataFrame:
@@ -291,7 +449,7 @@ def milestones(wh: Warehouse) -> pd.DataFrame:
         "SELECT m.*, d.name_en AS deliverable_en, d.name_ms AS deliverable_ms FROM fact_milestone m "
         "LEFT JOIN dim_deliverable d USING (deliverable_code) ORDER BY m.deliverable_code, m.planned_date"
     )
-    return wh.frame(sql)
+    return _per_snapshot(wh, sql)
 
 
 # ---- sectors --------------------------------------------------------------------------------
@@ -310,7 +468,7 @@ def sector_vs_benchmark(wh: Warehouse) -> pd.DataFrame:
         "FROM my FULL OUTER JOIN eu ON my.sector_code = eu.sector_code "
         "WHERE coalesce(my.sector_code, eu.sector_code) IN (SELECT section FROM dim_sector) ORDER BY 1"
     )
-    return wh.frame(sql, [SECTOR_INDICATOR, BENCHMARK_SERIES])
+    return _per_snapshot(wh, sql, (SECTOR_INDICATOR, BENCHMARK_SERIES))
 
 
 def sector_agencies(wh: Warehouse, section: str, period: str) -> pd.DataFrame:
@@ -359,6 +517,29 @@ def completeness(wh: Warehouse, first: str, last: str, ministry: str | None = No
     return wh.frame(sql + " ORDER BY c.agency_code, c.period", params)
 
 
+def completeness_summary(
+    wh: Warehouse, first: str, last: str, ministry: str | None = None, max_agencies: int = 30
+) -> tuple[pd.DataFrame, bool]:
+    """Returns received per quarter, summed by agency when the quarters hold at most
+    ``max_agencies`` agencies, else by ministry: (frame keyed by ``agency_code`` or
+    ``ministry_code`` and ``period``, by agency?). Summed in the warehouse, not in pandas."""
+    where, params = "c.period BETWEEN ? AND ?", [first, last]
+    if ministry:
+        where += " AND a.ministry_code = ?"
+        params.append(ministry)
+    sums = ", ".join(f"CAST(coalesce(sum(c.{col}), 0) AS BIGINT) AS {col}" for col in ("expected", "received", "on_time", "late"))
+    sql = (
+        f"WITH c AS (SELECT c.*, a.ministry_code FROM completeness c LEFT JOIN dim_agency a USING (agency_code) "
+        f"WHERE {where}), n AS (SELECT count(DISTINCT agency_code) <= ? AS by_agency FROM c) "
+        "SELECT CASE WHEN n.by_agency THEN c.agency_code ELSE c.ministry_code END AS key, c.period, "
+        f"{sums}, any_value(n.by_agency) AS by_agency FROM c, n GROUP BY key, c.period ORDER BY 1 NULLS LAST, 2"
+    )
+    frame = wh.frame(sql, [*params, max_agencies])
+    by_agency = bool(frame["by_agency"].iloc[0]) if len(frame) else True
+    key = "agency_code" if by_agency else "ministry_code"
+    return frame.drop(columns="by_agency").rename(columns={"key": key}), by_agency
+
+
 def source_freshness(wh: Warehouse) -> pd.DataFrame:
     """Per kind and source of files: last received, counts accepted and rejected."""
     sql = (
@@ -367,7 +548,7 @@ def source_freshness(wh: Warehouse) -> pd.DataFrame:
         "count(*) FILTER (WHERE status = 'rejected') AS n_rejected FROM submissions GROUP BY kind, source "
         "ORDER BY last_received DESC"
     )
-    return wh.frame(sql)
+    return _per_snapshot(wh, sql)
 
 
 def warehouse_runs(wh: Warehouse, limit: int = 200) -> pd.DataFrame:

@@ -93,7 +93,7 @@ def render_index(lang: str, key: dict, period: str) -> list:
         else ""
     )
     frame = frame.assign(entity_code=_code(key))
-    fig = figures.trend(
+    fig = figures.trend_spec(
         frame.rename(columns={"index_value": "value"}),
         title=t("index", lang),
         x_title=t("quarter", lang),
@@ -133,9 +133,9 @@ def render_kpis(lang: str, key: dict, period: str) -> list:
     rows = []
     for r in snap.to_dict("records"):
         rows.append(
-            html.Tr(
+            C.fast.Tr(
                 [
-                    html.Td(
+                    C.fast.Td(
                         C.link(
                             f"{r['kpi_id']} {i18n.name_of(r, lang)}",
                             f"/kpi/{r['kpi_id']}",
@@ -145,10 +145,10 @@ def render_kpis(lang: str, key: dict, period: str) -> list:
                             period=period,
                         )
                     ),
-                    html.Td(C.value_text(r, lang), className="num"),
-                    html.Td(C.status_badge(r["status"], lang)),
-                    html.Td(C.change(r["value"], r["previous"], r["direction"], r["display_format"], r["unit"], lang)),
-                    html.Td(C.value_text({**r, "value": r["target"]}, lang), className="num"),
+                    C.fast.Td(C.value_text(r, lang), className="num"),
+                    C.fast.Td(C.status_badge(r["status"], lang)),
+                    C.fast.Td(C.change(r["value"], r["previous"], r["direction"], r["display_format"], r["unit"], lang)),
+                    C.fast.Td(C.value_text({**r, "value": r["target"]}, lang), className="num"),
                 ]
             )
         )
@@ -185,7 +185,7 @@ def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
     if frame["value"].notna().sum() == 0:
         return C.empty(lang)
     names = {code: code, agency.get("ministry_code") or "": t("ministry", lang), "MY": t("national", lang)}
-    fig = figures.trend(
+    fig = figures.trend_spec(
         frame,
         title=f"{kpi} {i18n.name_of(definition, lang)}",
         x_title=t("quarter", lang),

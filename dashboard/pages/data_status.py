@@ -132,13 +132,12 @@ def render_completeness(lang: str, period: str, ministry: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
     quarters = queries.window(d.periods, period, COMPLETENESS_QUARTERS)
-    frame = queries.completeness(wh, quarters[0], period, None if ministry in (None, ALL) else ministry)
-    if not len(frame):
+    grouped, by_agency = queries.completeness_summary(
+        wh, quarters[0], period, None if ministry in (None, ALL) else ministry, MAX_AGENCY_ROWS
+    )
+    if not len(grouped):
         return C.empty(lang)
-    by_agency = frame["agency_code"].nunique() <= MAX_AGENCY_ROWS
     key = "agency_code" if by_agency else "ministry_code"
-    grouped = frame.groupby([key, "period"], dropna=False)[["expected", "received", "on_time", "late"]].sum()
-    grouped = grouped.reset_index()
     grouped["pct"] = (100 * grouped["received"] / grouped["expected"].where(grouped["expected"] > 0)).round(0)
     grouped["text"] = grouped["received"].astype(int).astype(str) + "/" + grouped["expected"].astype(int).astype(str)
     grouped["period_label"] = grouped["period"].map(C.period_fn(lang))
@@ -146,7 +145,7 @@ def render_completeness(lang: str, period: str, ministry: str) -> list:
     text = grouped.pivot(index=key, columns="period", values="text").reindex_like(z).fillna("–")
     z.columns = text.columns = [i18n.period_label(p, lang) for p in z.columns]
     label = t("agency", lang) if by_agency else t("ministry", lang)
-    fig = figures.heatmap(
+    fig = figures.heatmap_spec(
         z,
         text,
         title=t("completeness_chart", lang),

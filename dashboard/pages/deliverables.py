@@ -60,7 +60,7 @@ def render_k27(lang: str, period: str) -> list:
         return C.empty(lang)
     out = [html.Div(C.kpi_tile(row.iloc[0].to_dict(), lang), className="tiles tiles-one")]
     if series["value"].notna().sum() > 1:
-        fig = figures.trend(
+        fig = figures.trend_spec(
             series,
             title=t("k27_trend", lang),
             x_title=t("quarter", lang),
@@ -91,20 +91,21 @@ def render_cards(lang: str) -> list:
         part = frame[frame["deliverable_code"] == r["deliverable_code"]]
         done, overdue = int((part["status"] == "done").sum()), int((part["status"] == "overdue").sum())
         items.append(
-            html.Li(
+            C.fast.Li(
                 [
-                    html.Strong(r["deliverable_code"]),
+                    C.fast.Strong(r["deliverable_code"]),
                     " ",
                     i18n.name_of(r, lang),
-                    html.Br(),
-                    html.Span(t("deliverable_progress", lang, done=done, total=len(part)), className="muted"),
-                    html.Span([" · ", C.milestone_badge("overdue", lang), f" {overdue}"]) if overdue else None,
-                    html.Details(
+                    C.fast.Br(),
+                    C.fast.Span(t("deliverable_progress", lang, done=done, total=len(part)), className="muted"),
+                    C.fast.Span([" · ", C.milestone_badge("overdue", lang), f" {overdue}"]) if overdue else None,
+                    C.fast.Details(
                         [
-                            html.Summary(t("description", lang)),
-                            html.P(r.get("description") or "–"),
-                            html.P(
-                                [html.Strong(t("evidence", lang) + ": "), r.get("evidence") or "–"], className="muted"
+                            C.fast.Summary(t("description", lang)),
+                            C.fast.P(r.get("description") or "–"),
+                            C.fast.P(
+                                [C.fast.Strong(t("evidence", lang) + ": "), r.get("evidence") or "–"],
+                                className="muted",
                             ),
                         ]
                     ),
@@ -116,7 +117,10 @@ def render_cards(lang: str) -> list:
 
 def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame = frame.copy()
-    frame["title"] = [i18n.name_of(r, lang, "title") for r in frame.to_dict("records")]
+    frame["title"] = [
+        i18n.name_of({"title_en": en, "title_ms": ms}, lang, "title")
+        for en, ms in zip(frame["title_en"].tolist(), frame["title_ms"].tolist(), strict=True)
+    ]
     frame["label"] = frame["milestone_id"] + " " + frame["title"]
     for col in ("planned_date", "actual_date"):
         frame[col] = pd.to_datetime(frame[col], errors="coerce")
@@ -131,7 +135,7 @@ def render_timeline(lang: str) -> list:
         return C.empty(lang)
     frame = _labelled(frame, lang)
     words = {s: i18n.milestone_word(s, lang) for s in i18n.MILESTONE_STATUS}
-    fig = figures.milestone_timeline(
+    fig = figures.milestone_timeline_spec(
         frame,
         title=t("timeline_chart", lang),
         planned=t("planned_date", lang),

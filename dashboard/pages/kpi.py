@@ -37,18 +37,22 @@ def layout(
     return C.page(lang, lambda d: _body(d, kpi_id, period, state, lang), kpi_id=kpi_id)
 
 
+ENTITY_TABLES = {"ministry": "ministries", "agency": "agencies", "sector": "sectors", "state": "states"}
+
+
 def entity_options(d: queries.Dimensions, level: str, lang: str) -> list[dict]:
-    if level == "ministry":
-        rows, code = d.ministries, "ministry_code"
-    elif level == "agency":
-        rows, code = d.agencies, "agency_code"
-    elif level == "sector":
-        rows, code = d.sectors, "section"
-    elif level == "state":
-        rows, code = d.states, "state_code"
-    else:
+    table = ENTITY_TABLES.get(level)
+    if table is None:
         return [{"label": t("national", lang), "value": "MY"}]
-    return [{"label": f"{r[code]} · {i18n.name_of(r, lang)}", "value": str(r[code])} for r in rows.to_dict("records")]
+    return [{"label": f"{code} · {name}", "value": code} for code, name in d.names(table, lang).items()]
+
+
+def entity_names(d: queries.Dimensions, level: str, lang: str) -> dict[str, str]:
+    """Code -> label of the entities of a level (as ``entity_options`` labels them)."""
+    table = ENTITY_TABLES.get(level)
+    if table is None:
+        return {"MY": t("national", lang)}
+    return {code: f"{code} · {name}" for code, name in d.names(table, lang).items()}
 
 
 def _body(d: queries.Dimensions, kpi_id: str, period, state: dict, lang: str) -> list:
@@ -164,8 +168,8 @@ def render_trend(lang: str, key: dict, period: str, level: str, entity: str) -> 
     frame, proj = queries.kpi_trend(wh, kpi_id, level, entity or "", d.periods[0] if d.periods else period, period)
     if definition is None or frame["value"].notna().sum() == 0:
         return C.empty(lang)
-    names = {o["value"]: o["label"] for o in entity_options(d, level, lang)}
-    fig = figures.trend(
+    names = entity_names(d, level, lang)
+    fig = figures.trend_spec(
         frame,
         title=f"{kpi_id} · {names.get(entity, entity)}",
         x_title=t("quarter", lang),
@@ -229,7 +233,7 @@ def render_levels(lang: str, key: dict, period: str, level: str) -> list:
     frame = queries.kpi_level_values(wh, _key(key), level, period)
     if definition is None or frame["value"].notna().sum() == 0:
         return C.empty(lang)
-    names = {o["value"]: o["label"] for o in entity_options(d, level, lang)}
+    names = entity_names(d, level, lang)
     frame["name"] = frame["entity_code"].map(names).fillna(frame["entity_code"]).str.slice(0, 60)
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
     frame["coverage"] = [C.coverage(r, e, lang) for r, e in zip(frame["reported"], frame["expected"], strict=False)]
@@ -239,7 +243,7 @@ def render_levels(lang: str, key: dict, period: str, level: str) -> list:
         if len(known) <= CHART_ENTITIES
         else pd.concat([known.head(CHART_ENTITIES // 2), known.tail(CHART_ENTITIES // 2)])
     )
-    fig = figures.grouped_bars(
+    fig = figures.grouped_bars_spec(
         shown["name"],
         {i18n.name_of(definition, lang): shown["value"]},
         horizontal=True,

@@ -58,16 +58,16 @@ def render_catalogue(lang: str, period: str, pillar: str) -> list:
         )
     )
     rows = [
-        html.Tr(
+        C.fast.Tr(
             [
-                html.Td([C.link(f"{r['kpi_id']} {i18n.name_of(r, lang)}", f"/kpi/{r['kpi_id']}", lang, period=period)]),
-                html.Td(i18n.pillar_word(r["pillar"], lang)),
-                html.Td(i18n.unit_word(r["unit"], lang) or "–"),
-                html.Td(t("direction_down" if r["direction"] == "down" else "direction_up", lang)),
-                html.Td(", ".join(i18n.parse_list(r["deliverables"])) or "–"),
-                html.Td(C.value_text(r, lang), className="num"),
-                html.Td(C.status_badge(r["status"], lang)),
-                html.Td(C.coverage(r["reported"], r["expected"], lang)),
+                C.fast.Td([C.link(f"{r['kpi_id']} {i18n.name_of(r, lang)}", f"/kpi/{r['kpi_id']}", lang, period=period)]),
+                C.fast.Td(i18n.pillar_word(r["pillar"], lang)),
+                C.fast.Td(i18n.unit_word(r["unit"], lang) or "–"),
+                C.fast.Td(t("direction_down" if r["direction"] == "down" else "direction_up", lang)),
+                C.fast.Td(", ".join(i18n.parse_list(r["deliverables"])) or "–"),
+                C.fast.Td(C.value_text(r, lang), className="num"),
+                C.fast.Td(C.status_badge(r["status"], lang)),
+                C.fast.Td(C.coverage(r["reported"], r["expected"], lang)),
             ]
         )
         for r in snap.to_dict("records")

@@ -49,11 +49,10 @@ def render_map(lang: str, period: str, kpi: str) -> list:
         return C.empty(lang)
     states = d.states.assign(entity_code=d.states["state_code"].astype(str))
     frame = states.merge(frame, on="entity_code", how="left")
-    frame["state"] = [i18n.name_of(r, lang) for r in frame.to_dict("records")]
-    frame["text"] = [
-        C.value_text({**r, "display_format": definition["display_format"], "unit": definition["unit"]}, lang)
-        for r in frame.to_dict("records")
-    ]
+    names = d.names("states", lang)
+    frame["state"] = [names.get(c, "") for c in frame["entity_code"]]
+    shown = {"display_format": definition["display_format"], "unit": definition["unit"]}
+    frame["text"] = [C.value_text({**shown, "value": v}, lang) for v in frame["value"].tolist()]
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
     geojson = figures.states_geojson(str(context.settings().reference_dir / GEOJSON))
     unit = i18n.unit_word(definition["unit"], lang) or t("value", lang)

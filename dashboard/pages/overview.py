@@ -4,6 +4,7 @@ deliverables, data freshness)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import dash
 import pandas as pd
@@ -69,10 +70,11 @@ def render_tiles(lang: str, period: str) -> list:
     if not _has_values(tiles):
         return C.empty(lang)
     out = [html.P(t("headline_lead", lang, period=i18n.period_label(period, lang)), className="muted")]
+    by_kpi = {k: part for k, part in series.groupby("kpi_id", sort=False)} if len(series) else {}
     out.append(
         html.Div(
             [
-                C.kpi_tile(row, lang, _spark(series[series["kpi_id"] == row["kpi_id"]], row, lang))
+                C.kpi_tile(row, lang, _spark(by_kpi.get(row["kpi_id"]), row, lang))
                 for row in tiles.to_dict("records")
             ],
             className="tiles",
@@ -82,20 +84,22 @@ def render_tiles(lang: str, period: str) -> list:
     return out
 
 
-def _spark(series: pd.DataFrame, row: dict, lang: str) -> html.Div | None:
-    known = series.dropna(subset=["value"])
+def _spark(series: pd.DataFrame | None, row: dict, lang: str) -> html.Div | None:
+    if series is None:
+        return None
+    known = [(p, v) for p, v in zip(series["period"].tolist(), series["value"].tolist(), strict=True) if not i18n.is_missing(v)]
     if len(known) < 2:
         return None
+    periods, values = [p for p, _ in known], [v for _, v in known]
     words = ", ".join(
-        f"{i18n.period_label(p, lang)} {i18n.fmt_number(v, row.get('display_format'), row.get('unit'))}"
-        for p, v in zip(known["period"], known["value"], strict=False)
+        f"{i18n.period_label(p, lang)} {i18n.fmt_number(v, row.get('display_format'), row.get('unit'))}" for p, v in known
     )
     graph = dcc.Graph(
-        figure=figures.sparkline(known["period"], known["value"]),
+        figure=figures.sparkline_spec(periods, values),
         className="spark",
         config={"staticPlot": True, "displayModeBar": False},
     )
-    return html.Div([graph, html.Span(t("sr_trend", lang, values=words), className="sr-only")], className="tile-spark")
+    return C.fast.Div([graph, C.fast.Span(t("sr_trend", lang, values=words), className="sr-only")], className="tile-spark")
 
 
 @callback(dash.Output("ov-pillars", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
@@ -104,27 +108,31 @@ def render_pillars(lang: str, period: str) -> list:
     snap = queries.kpi_snapshot(context.warehouse(), "national", "MY", period)
     if not _has_values(snap):
         return C.empty(lang)
+    by_pillar: dict[str, list[dict]] = {}
+    for r in snap.to_dict("records"):
+        if not i18n.is_missing(r["pillar"]):
+            by_pillar.setdefault(r["pillar"], []).append(r)
     cards = []
-    for pillar, part in snap.groupby("pillar", sort=False):
-        counts = part["status"].fillna("awaiting_data").value_counts()
-        summary = [html.Li([C.status_badge(s, lang), f" × {int(counts[s])}"]) for s in counts.index]
+    for pillar, part in by_pillar.items():
+        counts = Counter("awaiting_data" if i18n.is_missing(r["status"]) else r["status"] for r in part)
+        summary = [C.fast.Li([C.status_badge(s, lang), f" × {n}"]) for s, n in counts.most_common()]
         kpis = [
-            html.Li(
+            C.fast.Li(
                 [
                     C.link(f"{r['kpi_id']} {i18n.name_of(r, lang)}", f"/kpi/{r['kpi_id']}", lang, period=period),
                     " ",
                     C.status_badge(r["status"], lang),
                 ]
             )
-            for r in part.to_dict("records")
+            for r in part
         ]
         cards.append(
-            html.Div(
+            C.fast.Div(
                 [
                     html.H3(i18n.pillar_word(pillar, lang)),
-                    html.Ul(summary, className="status-counts"),
-                    html.Details(
-                        [html.Summary(t("pillar_kpis", lang, n=len(part))), html.Ul(kpis, className="kpi-list")]
+                    C.fast.Ul(summary, className="status-counts"),
+                    C.fast.Details(
+                        [C.fast.Summary(t("pillar_kpis", lang, n=len(part))), C.fast.Ul(kpis, className="kpi-list")]
                     ),
                 ],
                 className="pillar",
@@ -141,11 +149,11 @@ def render_composite(lang: str, period: str) -> list:
     frame = queries.composite(wh, "sector", period).dropna(subset=["index_value"])
     if not len(frame):
         return C.empty(lang)
-    names = {r["section"]: f"{r['section']} {i18n.name_of(r, lang)}" for r in d.sectors.to_dict("records")}
+    names = {code: f"{code} {name}" for code, name in d.names("sectors", lang).items()}
     frame = frame.sort_values("index_value", ascending=False)
     frame["name"] = frame["entity_code"].map(names).fillna(frame["entity_code"])
     frame["pillars"] = frame["components_json"].map(lambda j: _pillar_text(j, lang))
-    fig = figures.grouped_bars(
+    fig = figures.grouped_bars_spec(
         frame["name"],
         {t("index", lang): frame["index_value"]},
         horizontal=True,
@@ -191,14 +199,14 @@ def render_deliverables(lang: str, period: str) -> list:
         overdue = int((part["status"] == "overdue").sum())
         note = t("deliverable_progress", lang, done=done, total=len(part))
         rows.append(
-            html.Li(
+            C.fast.Li(
                 [
-                    html.Strong(code),
+                    C.fast.Strong(code),
                     " ",
                     C.link(i18n.name_of(first, lang, "deliverable"), "/deliverables", lang),
-                    html.Br(),
-                    html.Span(note, className="muted"),
-                    html.Span([" · ", C.milestone_badge("overdue", lang), " ", t("overdue_n", lang, n=overdue)])
+                    C.fast.Br(),
+                    C.fast.Span(note, className="muted"),
+                    C.fast.Span([" · ", C.milestone_badge("overdue", lang), " ", t("overdue_n", lang, n=overdue)])
                     if overdue
                     else None,
                 ]
@@ -222,13 +230,13 @@ def render_freshness(lang: str, period: str) -> list:
     )
     latest = runs.sort_values(["started_at", "run_id"]).groupby("job").tail(1) if len(runs) else runs
     items = [
-        html.Li(
+        C.fast.Li(
             [
-                html.Strong(r["job"]),
+                C.fast.Strong(r["job"]),
                 " ",
                 C.run_badge(r["status"], lang),
                 " ",
-                html.Span(str(r["started_at"])[:16], className="muted"),
+                C.fast.Span(str(r["started_at"])[:16], className="muted"),
             ]
         )
         for r in latest.to_dict("records")

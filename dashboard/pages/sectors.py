@@ -25,10 +25,7 @@ def _body(d: queries.Dimensions, period: str | None, kpi: str | None, entity: st
     kpi = C.pick(kpi, d.kpis["kpi_id"], d.kpis["kpi_id"].iloc[0] if len(d.kpis) else "")
     sections = list(d.sectors["section"])
     entity = C.pick(entity, sections, sections[0] if sections else "")
-    sector_opts = [
-        {"label": f"{r['section']} · {i18n.name_of(r, lang)}", "value": r["section"]}
-        for r in d.sectors.to_dict("records")
-    ]
+    sector_opts = [{"label": f"{code} · {name}", "value": code} for code, name in d.names("sectors", lang).items()]
     return [
         C.page_header(t("sectors_title", lang), t("sectors_lead", lang)),
         C.filters(
@@ -49,7 +46,7 @@ def _body(d: queries.Dimensions, period: str | None, kpi: str | None, entity: st
 
 
 def _sector_names(d: queries.Dimensions, lang: str) -> dict[str, str]:
-    return {r["section"]: f"{r['section']} {i18n.name_of(r, lang)}" for r in d.sectors.to_dict("records")}
+    return {code: f"{code} {name}" for code, name in d.names("sectors", lang).items()}
 
 
 @callback(Output("sec-heatmap", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
@@ -60,19 +57,21 @@ def render_heatmap(lang: str, period: str) -> list:
     frame = queries.level_matrix(wh, "sector", period)
     if not len(frame) or frame["value"].notna().sum() == 0:
         return C.empty(lang)
-    defs = d.kpis.set_index("kpi_id")
-    reported = frame.groupby("kpi_id")["value"].transform(lambda v: v.notna().any())
-    frame = frame[frame["kpi_id"].isin(defs.index) & reported].copy()
-    frame["score"] = figures.attainment(frame["value"], frame["target"], frame["kpi_id"].map(defs["direction"]))
+    defs = {k: d.kpi(k) for k in d.names("kpis", lang)}
+    reported = frame["value"].notna().groupby(frame["kpi_id"]).transform("any")
+    frame = frame[frame["kpi_id"].isin(list(defs)) & reported].copy()
+    frame["score"] = figures.attainment(
+        frame["value"], frame["target"], frame["kpi_id"].map({k: r["direction"] for k, r in defs.items()})
+    )
     frame["text"] = [
-        i18n.fmt_number(v, defs.at[k, "display_format"], defs.at[k, "unit"])
-        for k, v in zip(frame["kpi_id"], frame["value"], strict=False)
+        i18n.fmt_number(v, defs[k]["display_format"], defs[k]["unit"])
+        for k, v in zip(frame["kpi_id"].tolist(), frame["value"].tolist(), strict=True)
     ]
     names = {k: C.short(v) for k, v in _sector_names(d, lang).items()}
     frame["sector"] = frame["entity_code"].map(names).fillna(frame["entity_code"])
     z = frame.pivot(index="sector", columns="kpi_id", values="score")
     text = frame.pivot(index="sector", columns="kpi_id", values="text").reindex_like(z).fillna("–")
-    fig = figures.heatmap(
+    fig = figures.heatmap_spec(
         z,
         text,
         title=t("heatmap_chart", lang, period=i18n.period_label(period, lang)),
@@ -121,7 +120,7 @@ def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
         return C.empty(lang)
     names = {sector: _sector_names(d, lang).get(sector, sector), "MY": t("national", lang)}
     unit = i18n.unit_word(definition["unit"], lang)
-    fig = figures.trend(
+    fig = figures.trend_spec(
         frame,
         title=f"{kpi} {i18n.name_of(definition, lang)}",
         x_title=t("quarter", lang),
@@ -159,7 +158,7 @@ def render_agencies(lang: str, period: str, sector: str) -> list:
     frame = queries.sector_agencies(wh, sector or "", period)
     if not len(frame):
         return C.empty(lang)
-    names = {r["agency_code"]: i18n.name_of(r, lang) for r in d.agencies.to_dict("records")}
+    names = d.names("agencies", lang)
     frame["agency"] = [
         C.link(f"{names.get(c, c)} ({c})", f"/agency/{c}", lang, period=period) for c in frame["agency_code"]
     ]
@@ -189,7 +188,7 @@ def render_benchmark(lang: str) -> list:
         return C.empty(lang)
     names = {k: C.short(v) for k, v in _sector_names(d, lang).items()}
     frame["sector"] = frame["sector_code"].map(names).fillna(frame["sector_code"])
-    fig = figures.grouped_bars(
+    fig = figures.grouped_bars_spec(
         frame["sector"],
         {t("malaysia", lang): frame["my_value"], t("eu27", lang): frame["eu_value"]},
         title=t("benchmark_chart", lang),
