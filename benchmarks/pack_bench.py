@@ -1,4 +1,8 @@
-"""Build time of the PDF pack for a minister (``dashboard/pack.py``), when the product has one."""
+"""Build time of the PDF pack for a minister (``dashboard/pack.py``), when the product has one.
+
+The runs go one after another in one process, as a server builds packs: the first one also
+starts Chromium (the product keeps it for the next pack); each run's seconds by step are in
+the report's ``extra.steps``."""
 
 from __future__ import annotations
 
@@ -60,15 +64,28 @@ def measure_pack(ds: Dataset, repeat: int, lang: str = "en") -> Measure:
         if why:
             m.available, m.note = False, why
             return m
+        steps = []
         for n in range(repeat):
             out.unlink(missing_ok=True)
             seconds, pack = timed(lambda: fn(**kwargs))
             m.runs.append(seconds)
-            m.extra = {"pdf_bytes": _size(pack, out), "pages": getattr(pack, "pages", None)}
-            say(f"pack run {n + 1}/{repeat}: {seconds:.2f} s, {m.extra['pdf_bytes']} bytes")
+            steps.append(_steps(store))
+            m.extra = {"pdf_bytes": _size(pack, out), "pages": getattr(pack, "pages", None), "steps": steps}
+            say(f"pack run {n + 1}/{repeat}: {seconds:.2f} s, {m.extra['pdf_bytes']} bytes, seconds by step {steps[-1]}")
     finally:
         store.dispose()
     return m
+
+
+def _steps(store) -> dict | None:
+    """Seconds by step of the last pack build (data, html, print), from its run row."""
+    import json
+
+    try:
+        runs = store.runs(job="pack", limit=1)
+        return json.loads(runs["counts_json"].iloc[0] or "{}").get("timings") if len(runs) else None
+    except Exception:  # a product without run rows or step times
+        return None
 
 
 def _size(pack: Any, path: Path) -> int:

@@ -1,30 +1,34 @@
 """The ministers' PDF pack: one quarter, one language, from one frozen warehouse snapshot.
 
 ``build_pack`` pins the snapshot (``etl.publish.pin``: publish never prunes it), reads it
-read-only from ``data/snapshots/<id>.duckdb``, writes the printable HTML document, prints it
-with Chromium and checks it on the way (every chart drawn, every section present). The same
-snapshot, quarter and language always give the same content, so finished packs are kept in
-``data/packs/`` and served again. Every build leaves a run row (job ``pack``).
+read-only from ``data/snapshots/<id>.duckdb``, builds the printable HTML document, prints it
+with the process's Chromium (``dashboard.pack_print``: started while the data is read, kept
+for the next pack) and checks it on the way (every chart drawn, every section present). The
+same snapshot, quarter and language always give the same content, so finished packs are
+kept in ``data/packs/`` and served again; the scheduler builds the current quarter's packs
+after each publish (``etl.jobs.prebuild_packs``). One build of a pack runs at a time, across
+processes. Every build leaves a run row (job ``pack``) with its seconds by step.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import html
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-
-import plotly
 
 from dashboard import pack_html, pack_sections
 from dashboard.pack_data import gather, snapshot_periods
-from dashboard.pack_print import page_count, print_pdf
+from dashboard.pack_print import Document, page_count, print_pdf, warm_up
 from dashboard.pack_text import tr
 from etl import periods
 from etl.publish import pin, snapshot_path
@@ -34,12 +38,23 @@ from etl.warehouse import Warehouse
 
 LANGS = ("ms", "en")
 SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{6}$")
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-_build_lock = threading.Lock()  # one Chromium at a time per process
+MAX_BUILDS = 2  # packs built at once in a process (their printing takes turns in one Chromium)
+RETRY_AFTER_SECONDS = 10
+_builds = threading.BoundedSemaphore(MAX_BUILDS)
 
 
 class PackError(ValueError):
     """The request cannot make a pack (unknown language, quarter or snapshot)."""
+
+
+class PackBusy(RuntimeError):
+    """A build that was asked not to wait: this pack is being built already (``same``), or the
+    process is building as many packs as it may (``busy``)."""
+
+    def __init__(self, reason: str, retry_after: int = RETRY_AFTER_SECONDS):
+        super().__init__("this pack is being built" if reason == "same" else "other packs are being built")
+        self.reason = reason
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -58,11 +73,13 @@ class Pack:
         return f"naio-pack-{self.period}-{self.lang}.pdf"
 
 
+@lru_cache(maxsize=1)
 def _layout_version() -> str:
     """Changes whenever the pack's code, style or fonts change (finished packs are rebuilt)."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in sorted(here.glob("pack*.py")) + [here / "pack.css"] + sorted(pack_html.FONTS_DIR.glob("*")):
+    for path in (sorted(here.glob("pack*.py")) + [here / "pack.css"] + sorted(pack_html.FONTS_DIR.glob("*"))
+                 + sorted(here.glob("vendor/*.js"))):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -102,8 +119,13 @@ def check_request(wh: Warehouse, period: str | None, lang: str) -> str:
 
 
 def build_pack(settings: Settings, store: Store, *, period: str | None = None, lang: str = "en",
-               snapshot_id: str | None = None, trigger: str = "manual", use_cache: bool = True) -> Pack:
-    """The pack's PDF (built, or served from ``data/packs`` when already built)."""
+               snapshot_id: str | None = None, trigger: str = "manual", use_cache: bool = True,
+               wait: bool = True) -> Pack:
+    """The pack's PDF (built, or served from ``data/packs`` when already built).
+
+    One build of a given pack runs at a time, across processes (a file lock beside the packs):
+    a caller that finds it running waits and then takes the finished file, or, with
+    ``wait=False``, gets ``PackBusy`` at once (also when ``MAX_BUILDS`` packs are being built)."""
     snapshot_id, frozen = resolve_snapshot(settings, snapshot_id)
     pin(settings.snapshots_dir, snapshot_id)
     wh = Warehouse(frozen)
@@ -112,7 +134,7 @@ def build_pack(settings: Settings, store: Store, *, period: str | None = None, l
     target = settings.data_dir / "packs" / f"{snapshot_id}-{period}-{lang}-{_layout_version()}.pdf"
     if use_cache and target.exists():
         return _kept(target, snapshot_id, meta, period, lang)
-    with _build_lock:
+    with _one_build(target, wait):
         if use_cache and target.exists():  # built by another request while this one waited
             return _kept(target, snapshot_id, meta, period, lang)
         pdf = _recorded_build(settings, store, wh, period, lang, trigger)
@@ -121,6 +143,27 @@ def build_pack(settings: Settings, store: Store, *, period: str | None = None, l
         tmp.write_bytes(pdf)
         os.replace(tmp, target)
     return Pack(pdf, target, snapshot_id, meta["content_hash"], period, lang, page_count(pdf), False)
+
+
+@contextmanager
+def _one_build(target: Path, wait: bool) -> Iterator[None]:
+    """Hold the pack's build lock (``data/packs/.building/<pack>.lock``) and a build slot."""
+    path = target.parent / ".building" / f"{target.stem}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise PackBusy("same") from None
+        try:
+            if not _builds.acquire(blocking=wait):
+                raise PackBusy("busy")
+            try:
+                yield
+            finally:
+                _builds.release()
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _kept(target: Path, snapshot_id: str, meta: dict, period: str, lang: str) -> Pack:
@@ -132,19 +175,23 @@ def _recorded_build(settings: Settings, store: Store, wh: Warehouse, period: str
     run_id = store.start_run("pack", trigger)
     started = time.perf_counter()
     try:
-        pdf, n_charts, sections = render_pdf(settings, wh, period, lang)
+        pdf, n_charts, sections, timings = render_pdf(settings, wh, period, lang)
     except Exception as exc:
         store.finish_run(run_id, "failed", {"period": period, "lang": lang}, f"{type(exc).__name__}: {exc}")
         raise
     store.finish_run(run_id, "ok", {"snapshot_id": wh.meta()["snapshot_id"], "period": period, "lang": lang,
                                     "pages": page_count(pdf), "charts": n_charts, "sections": sections,
-                                    "bytes": len(pdf), "seconds": round(time.perf_counter() - started, 1)})
+                                    "bytes": len(pdf), "seconds": round(time.perf_counter() - started, 1),
+                                    "timings": timings})
     return pdf
 
 
-def render_html(wh: Warehouse, period: str, lang: str) -> tuple[str, list[str], int]:
-    """The pack's HTML document, its section ids and its number of charts."""
+def render_html(wh: Warehouse, period: str, lang: str, timings: dict | None = None) -> tuple[Document, list[str], int]:
+    """The pack's document, its section ids and its number of charts (``timings`` gets the
+    seconds spent reading the data and building the document)."""
+    started = time.perf_counter()
     data = gather(wh, period)
+    read = time.perf_counter()
     charts = pack_html.Charts()
     body = [pack_html.summary(data, lang)]
     body += [pack_sections.pillar(data, p, lang, charts) for p in data.pillars()]
@@ -153,19 +200,23 @@ def render_html(wh: Warehouse, period: str, lang: str) -> tuple[str, list[str], 
              pack_html.appendix(data, lang)]
     sections = [pack_html.cover(data, lang, body), *body]
     document = pack_html.document(sections, charts, lang, f"{tr('title', lang)} {period}")
+    if timings is not None:
+        timings.update(data=round(read - started, 2), html=round(time.perf_counter() - read, 2))
     return document, [s.id for s in sections], len(charts.figures)
 
 
-def render_pdf(settings: Settings, wh: Warehouse, period: str, lang: str) -> tuple[bytes, int, int]:
-    """Print the document from a temporary folder (no server involved); returns (pdf, charts, sections)."""
-    document, sections, n_charts = render_html(wh, period, lang)
-    with tempfile.TemporaryDirectory(prefix="naio-pack-") as tmp:
-        page = Path(tmp) / "pack.html"
-        page.write_text(document, encoding="utf-8")
-        shutil.copyfile(PLOTLY_JS, Path(tmp) / "plotly.min.js")
-        pdf = print_pdf(page, chromium=settings.chromium, sections=sections, charts=n_charts,
-                        footer=footer(wh.meta()["snapshot_id"], period, lang))
-    return pdf, n_charts, len(sections)
+def render_pdf(settings: Settings, wh: Warehouse, period: str, lang: str) -> tuple[bytes, int, int, dict]:
+    """Print the document (no server involved); returns (pdf, charts, sections, seconds by step).
+
+    The browser starts (or is found running) while the data is read and the document built."""
+    warm_up(settings.chromium)
+    timings: dict = {}
+    document, sections, n_charts = render_html(wh, period, lang, timings)
+    started = time.perf_counter()
+    pdf = print_pdf(document, chromium=settings.chromium, sections=sections, charts=n_charts,
+                    footer=footer(wh.meta()["snapshot_id"], period, lang))
+    timings["print"] = round(time.perf_counter() - started, 2)
+    return pdf, n_charts, len(sections), timings
 
 
 def footer(snapshot_id: str, period: str, lang: str) -> str:

@@ -1,7 +1,8 @@
 """The printable HTML document of the minister pack: shared parts, cover, summary, appendix.
 
-Charts are plotly figures drawn as SVG by the plotly.js shipped with the installed plotly
-package (copied beside the document, never from a CDN); fonts are embedded as data URLs from
+Charts are plotly figures drawn as SVG by plotly.js: the basic bundle in ``dashboard/vendor``
+when every chart is a scatter, bar or pie chart, else the one shipped with the installed plotly
+package (never from a CDN); fonts are embedded as data URLs from
 ``dashboard/assets/fonts`` (Inter, Poppins), with DejaVu Sans for symbols and as the fallback.
 The other sections are in ``dashboard/pack_sections.py``.
 """
@@ -15,13 +16,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
 
 from dashboard import i18n, theme
 from dashboard.pack_data import PackData, headline_ids
+from dashboard.pack_print import Document, plotly_bundle
 from dashboard.pack_text import long_date, methodology, rollup_word, tr
 from etl import periods as P
 
@@ -47,18 +51,35 @@ class Section:
 
 @dataclass
 class Charts:
-    """The figures of one document; ``add`` returns the placeholder the page script draws into."""
+    """The figures of one document (as JSON); ``add`` returns the placeholder the page script draws into."""
 
-    figures: list[dict] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    trace_types: set[str] = field(default_factory=set)
 
-    def add(self, fig: go.Figure, label: str, width: int = HALF_PX, height: int = 190) -> str:
-        fig.update_layout(width=width, height=height, autosize=False, title=dict(text=""), hovermode=False,
-                          font=dict(family=FONT_STACK, size=9), legend=dict(font=dict(size=8)),
-                          margin=dict(l=6, r=6, t=6, b=6))
-        self.figures.append(json.loads(fig.to_json()))
+    def add(self, fig: go.Figure | dict, label: str, width: int = HALF_PX, height: int = 190) -> str:
+        """``fig``: a ``go.Figure`` or a figure dict (``dashboard.figures.*_spec``, left as it is)."""
+        spec = fig.to_dict() if isinstance(fig, go.Figure) else {**fig}
+        spec["layout"] = merged(spec.get("layout") or {}, {
+            "width": width, "height": height, "autosize": False, "title": {"text": ""}, "hovermode": False,
+            "font": {"family": FONT_STACK, "size": 9}, "legend": {"font": {"size": 8}},
+            "margin": {"l": 6, "r": 6, "t": 6, "b": 6}})
+        self.figures.append(to_json_plotly(spec))
+        self.trace_types.update(trace.get("type", "scatter") for trace in spec.get("data", []))
         i = len(self.figures) - 1
         return (f'<div class="pack-chart" id="chart-{i}" role="img" aria-label="{esc(label)}" '
                 f'style="width:{width}px;height:{height}px"></div>')
+
+    def json(self) -> str:
+        return "[" + ",".join(self.figures) + "]"
+
+
+def merged(base: dict, update: dict) -> dict:
+    """A copy of ``base`` with ``update`` merged in as plotly's ``update_layout`` merges (nested
+    dicts key by key); ``base`` and the dicts in it are left as they were."""
+    out = dict(base)
+    for key, value in update.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 # ---- small parts ------------------------------------------------------------------------------
@@ -240,8 +261,9 @@ def _targets(raw: Any, row: dict, lang: str) -> str:
 
 
 # ---- the document -----------------------------------------------------------------------------
+@lru_cache(maxsize=1)
 def font_faces() -> str:
-    """@font-face rules with the fonts as data URLs (assets/fonts, else DejaVu Sans)."""
+    """@font-face rules with the fonts as data URLs (assets/fonts, else DejaVu Sans); read once."""
     rules = []
     for path in sorted(FONTS_DIR.glob("*")) if FONTS_DIR.is_dir() else []:
         m = FONT_FILE.match(path.name.lower())
@@ -273,13 +295,12 @@ try {
 """
 
 
-def document(sections: Sequence[Section], charts: Charts, lang: str, title: str) -> str:
+def document(sections: Sequence[Section], charts: Charts, lang: str, title: str) -> Document:
     css = (HERE / "pack.css").read_text(encoding="utf-8")
     body = "\n".join(f'<section class="pack-section" id="{s.id}">'
                      + (f"<h2>{esc(s.title)}</h2>" if s.id != "cover" else "") + s.body + "</section>"
                      for s in sections)
-    figures = json.dumps(charts.figures, separators=(",", ":")).replace("</", "<\\/")
-    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{esc(title)}</title>'
-            f"<style>{font_faces()}\n{css}</style></head><body>{body}"
-            f'<script id="pack-figures" type="application/json">{figures}</script>'
-            f'<script src="plotly.min.js"></script><script>{RENDER_SCRIPT}</script></body></html>')
+    figures = charts.json().replace("</", "<\\/")
+    return Document(lang=lang, title=title, style=f"{font_faces()}\n{css}",
+                    body=f'{body}<script id="pack-figures" type="application/json">{figures}</script>',
+                    script=RENDER_SCRIPT, plotly=plotly_bundle(charts.trace_types))

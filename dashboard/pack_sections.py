@@ -1,7 +1,8 @@
 """The minister pack's body sections: one per pillar, sectors, ministries, deliverables, completeness.
 
-Charts come from ``dashboard.figures`` (the pages' builders) and are sized for A4 by
-``pack_html.Charts``; every chart sits beside the numbers it draws.
+Charts come from ``dashboard.figures`` (the pages' builders, as figure dicts: no ``go.Figure``
+validation) and are sized for A4 by ``pack_html.Charts``; every chart sits beside the numbers
+it draws.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dashboard.pack_html import (
     empty,
     esc,
     kpi_label,
+    merged,
     proper,
     status_html,
     table,
@@ -34,6 +36,11 @@ MAX_MINISTRY_KPIS = 5
 
 def _label(period: str, lang: str) -> str:
     return i18n.period_label(period, lang)
+
+
+def _edit(spec: dict, **layout) -> dict:
+    """The figure dict with ``layout`` merged into its layout (the dict given is not changed)."""
+    return {**spec, "layout": merged(spec["layout"], layout)}
 
 
 # ---- pillars ----------------------------------------------------------------------------------
@@ -62,9 +69,9 @@ def _trend_chart(data: PackData, row: dict, lang: str, charts: Charts) -> str:
         return empty(lang)
     series["period"] = series["period"].map(lambda p: _label(p, lang))
     y_title = "%" if row.get("unit") in i18n.PERCENT_UNITS else ""
-    fig = figures.trend(series, title="", x_title="", y_title=y_title, names={"MY": tr("malaysia", lang)},
-                        target_label=tr("trajectory", lang))
-    fig.update_xaxes(range=[-0.4, len(series) - 0.6], tickangle=0, nticks=5, tickfont=dict(size=8))
+    fig = figures.trend_spec(series, title="", x_title="", y_title=y_title, names={"MY": tr("malaysia", lang)},
+                             target_label=tr("trajectory", lang))
+    fig = _edit(fig, xaxis={"range": [-0.4, len(series) - 0.6], "tickangle": 0, "nticks": 5, "tickfont": {"size": 8}})
     return charts.add(fig, f"{kpi_label(row, lang)}: {tr('national_trend', lang)}", HALF_PX, 180)
 
 
@@ -96,8 +103,9 @@ def _benchmark(data: PackData, names: dict[str, str], lang: str, charts: Charts)
     if not len(frame):
         return f"<h3>{esc(title)}</h3>{empty(lang)}"
     cats = [_short(c, names) for c in frame["sector_code"]]
-    fig = figures.grouped_bars(cats, {tr("malaysia", lang): list(frame["my_value"]), tr("eu27", lang): list(frame["eu_value"])},
-                               title="", x_title=tr("percent_enterprises", lang), y_title="", horizontal=True)
+    fig = figures.grouped_bars_spec(cats, {tr("malaysia", lang): list(frame["my_value"]),
+                                           tr("eu27", lang): list(frame["eu_value"])},
+                                    title="", x_title=tr("percent_enterprises", lang), y_title="", horizontal=True)
     chart = charts.add(fig, title, CONTENT_PX, 24 * len(cats) + 70)
     return f"<figure><h3>{esc(title)}</h3>{chart}</figure>"
 
@@ -141,9 +149,9 @@ def ministries(data: PackData, lang: str, charts: Charts) -> Section:
     index = data.ministry_index.dropna(subset=["index_value"]).sort_values("index_value", ascending=False)
     title = tr("ministry_index", lang, period=_label(data.period, lang))
     if len(index):
-        fig = figures.grouped_bars(list(index["entity_code"]), {tr("index", lang): list(index["index_value"])},
-                                   title="", x_title=tr("index_axis", lang), y_title="", horizontal=True)
-        fig.update_layout(showlegend=False, xaxis=dict(range=[0, 100]))
+        fig = figures.grouped_bars_spec(list(index["entity_code"]), {tr("index", lang): list(index["index_value"])},
+                                        title="", x_title=tr("index_axis", lang), y_title="", horizontal=True)
+        fig = _edit(fig, showlegend=False, xaxis={"range": [0, 100]})
         chart = charts.add(fig, title, CONTENT_PX, 15 * len(index) + 60)
     else:
         chart = empty(lang)
@@ -184,9 +192,9 @@ def deliverables(data: PackData, lang: str, charts: Charts) -> Section:
         frame[col] = pd.to_datetime(frame[col], errors="coerce")
     frame["label"] = [f"{r['milestone_id']} {i18n.name_of(r, lang, 'title')}" for r in frame.to_dict("records")]
     words = {s: i18n.milestone_word(s, lang) for s in i18n.MILESTONE_STATUS}
-    fig = figures.milestone_timeline(frame, title="", planned=tr("planned", lang), actual=tr("actual", lang),
-                                     today=P.quarter_end(data.period), today_label=tr("quarter_end", lang),
-                                     status_words=words)
+    fig = figures.milestone_timeline_spec(frame, title="", planned=tr("planned", lang), actual=tr("actual", lang),
+                                          today=P.quarter_end(data.period), today_label=tr("quarter_end", lang),
+                                          status_words=words)
     chart = charts.add(fig, tr("timeline", lang), CONTENT_PX, 250)
     body = (f'<figure><h3>{esc(tr("timeline", lang))}</h3>{chart}</figure>' + _deliverable_table(data, frame, lang)
             + _milestone_table(frame, lang))
@@ -225,10 +233,11 @@ def completeness(data: PackData, lang: str, charts: Charts) -> Section:
     lead = tr("completeness_lead", lang, received=f"{int(r['received']):,}", expected=f"{int(r['expected']):,}",
               pct=f"{r['pct']:.1f}%", late=f"{int(r['late']):,}")
     cats = [_label(p, lang) for p in by_period["period"]]
-    fig = figures.grouped_bars(cats, {tr("on_time", lang): list(by_period["on_time"]), tr("late", lang): list(by_period["late"]),
-                                      tr("missing", lang): list(by_period["missing"])},
-                               title="", x_title="", y_title=tr("values", lang))
-    fig.update_layout(barmode="stack")
+    fig = figures.grouped_bars_spec(cats, {tr("on_time", lang): list(by_period["on_time"]),
+                                           tr("late", lang): list(by_period["late"]),
+                                           tr("missing", lang): list(by_period["missing"])},
+                                    title="", x_title="", y_title=tr("values", lang))
+    fig = _edit(fig, barmode="stack")
     chart = charts.add(fig, tr("completeness_trend", lang), CONTENT_PX, 220)
     body = (f'<p class="lead">{esc(lead)}</p><figure><h3>{esc(tr("completeness_trend", lang))}</h3>{chart}</figure>'
             + _completeness_table(data, lang))

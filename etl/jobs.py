@@ -197,6 +197,31 @@ def resolve_pack_builder() -> PackBuilder:
     return importlib.import_module("dashboard.pack").render_pack
 
 
+def prebuild_packs(settings: Settings, store: Store, now: datetime, builder: PackBuilder | None = None) -> dict:
+    """Build the published snapshot's current-quarter pack in both languages, so that downloads
+    are served from ``data/packs``; a pack built before is kept and not printed again."""
+    from etl.warehouse import Warehouse
+
+    wh = Warehouse(settings.warehouse_path)
+    if not wh.exists():
+        raise JobSkipped("no warehouse has been published yet")
+    meta = wh.meta()
+    period = meta["current_period"]
+    build = builder or resolve_pack_builder()
+    snapshots, failures = set(), []
+    for lang in PACK_LANGS:
+        try:
+            _, snapshot_id = build(settings, store, period, lang, "schedule")
+        except Exception as exc:  # the other language is still built
+            failures.append(f"{lang}: {type(exc).__name__}: {exc}")
+            continue
+        snapshots.add(snapshot_id)
+    counts = {"period": period, "packs": len(PACK_LANGS) - len(failures), "snapshot_id": ",".join(sorted(snapshots))}
+    if failures:
+        raise JobFailed("; ".join(failures), counts)
+    return counts
+
+
 def mail_pack(settings: Settings, store: Store, now: datetime, builder: PackBuilder | None = None) -> dict:
     """Build the pack of the last complete quarter in both languages and e-mail it to the list."""
     mailer = Mailer(settings)
@@ -270,4 +295,4 @@ def _reminder(agency: str, to: list[str], period: str, today: date) -> Mail:
 
 
 __all__ = ["ACCEPTED", "DUPLICATE", "JobFailed", "JobSkipped", "JobStop", "mail_pack", "poll_inbox",
-           "publish_if_new", "pull_sources", "remind_missing"]
+           "prebuild_packs", "publish_if_new", "pull_sources", "remind_missing"]

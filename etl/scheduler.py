@@ -9,11 +9,15 @@ Every run leaves a row in ``etl_runs`` (start, end, status, counts, error): ``ok
 ``failed``, ``skipped`` (nothing to do, e-mail disabled, or the previous run still going) or
 ``missed``. Calendar jobs resume from their last run: a fire time that passed while no
 scheduler was running is run late within its grace time, or recorded as missed.
+
+When ``publish_if_new`` has published, ``prebuild_packs`` is run at once (it also runs hourly,
+for publishes started by hand), so the current quarter's packs are ready before anyone asks.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import signal
@@ -26,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -42,6 +46,7 @@ from etl.store import Store
 TZ = ZoneInfo("Asia/Kuala_Lumpur")
 log = logging.getLogger("naio.scheduler")
 JobFunc = Callable[[Settings, Store, datetime], dict]
+PUBLISH_JOB, PREBUILD_JOB = "publish_if_new", "prebuild_packs"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class JobSpec:
 def job_specs(pack_builder: jobs.PackBuilder | None = None) -> tuple[JobSpec, ...]:
     """The product's schedule (Asia/Kuala_Lumpur). Returns are due 30 days after a quarter ends."""
     mail_pack = partial(jobs.mail_pack, builder=pack_builder) if pack_builder else jobs.mail_pack
+    prebuild = partial(jobs.prebuild_packs, builder=pack_builder) if pack_builder else jobs.prebuild_packs
     reminders = OrTrigger([CronTrigger(month="1,4,7,10", day="15,25", hour=9, timezone=TZ),
                            CronTrigger(month="2,5,8,11", day=1, hour=9, timezone=TZ)])
     return (
@@ -66,6 +72,8 @@ def job_specs(pack_builder: jobs.PackBuilder | None = None) -> tuple[JobSpec, ..
                 "hourly at :15: pull the HTTP sources of the sources file"),
         JobSpec("publish_if_new", jobs.publish_if_new, IntervalTrigger(minutes=10, timezone=TZ), 540, False,
                 "every 10 minutes: publish when accepted or reference data changed"),
+        JobSpec("prebuild_packs", prebuild, CronTrigger(minute=40, timezone=TZ), 1800, False,
+                "after each scheduled publish, and hourly at :40: build the current quarter's packs (BM and EN)"),
         JobSpec("mail_pack", mail_pack, CronTrigger(month="2,5,8,11", day=10, hour=8, timezone=TZ), 3 * 86400, True,
                 "10 Feb/May/Aug/Nov 08:00: e-mail the last quarter's minister pack (BM and EN)"),
         JobSpec("remind_missing", jobs.remind_missing, reminders, 12 * 3600, True,
@@ -154,6 +162,16 @@ def _on_missed(store: Store, event: JobEvent) -> None:
                      error=f"missed: due {when.astimezone(TZ):%Y-%m-%d %H:%M %Z} and not run within its grace time")
 
 
+def _after_publish(sched: BaseScheduler, store: Store, event: JobEvent) -> None:
+    """Run ``prebuild_packs`` now when ``publish_if_new`` has just published a snapshot."""
+    if event.job_id != PUBLISH_JOB or event.retval != "ok" or sched.get_job(PREBUILD_JOB) is None:
+        return
+    last = store.runs(limit=1, job=PUBLISH_JOB)
+    if last.empty or not json.loads(last["counts_json"].iloc[0] or "{}").get("published"):
+        return
+    sched.modify_job(PREBUILD_JOB, next_run_time=datetime.now(TZ))
+
+
 def _on_max_instances(store: Store, event: JobEvent) -> None:
     when = event.scheduled_run_times[-1] if event.scheduled_run_times else datetime.now(TZ)
     store.record_run(event.job_id, "skipped", "schedule", when.astimezone(UTC),
@@ -186,6 +204,7 @@ def build_scheduler(settings: Settings, store: Store, *, blocking: bool = False,
                       replace_existing=True, **options)
     sched.add_listener(partial(_on_missed, store), EVENT_JOB_MISSED)
     sched.add_listener(partial(_on_max_instances, store), EVENT_JOB_MAX_INSTANCES)
+    sched.add_listener(partial(_after_publish, sched, store), EVENT_JOB_EXECUTED)
     return sched
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -267,3 +268,119 @@ def test_pack_route_refuses_a_disabled_account(server, published):
     set_active(published[1], "leaving.viewer", False)
     answer = c.get("/pack?period=2026Q3&lang=en")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+
+
+def test_the_warm_page_prints_what_a_fresh_page_prints(published, tmp_path):
+    """The printer draws each document in a page that already has plotly.js; the same document
+    opened on its own in a fresh page gives the same text."""
+    from dashboard import pack
+    from dashboard.pack_print import PLOTLY_JS, print_pdf
+    from etl.warehouse import Warehouse
+
+    settings, _ = published
+    wh = Warehouse(settings.warehouse_path)
+    document, sections, charts = pack.render_html(wh, "2026Q3", "ms")
+    page = tmp_path / "pack.html"
+    page.write_text(document.html(), encoding="utf-8")
+    (tmp_path / "plotly.min.js").write_bytes(PLOTLY_JS.read_bytes())
+    options = dict(chromium=CHROMIUM, sections=sections, charts=charts, footer=pack.footer("x", "2026Q3", "ms"))
+    texts = []
+    for doc in (page, document, document):
+        out = tmp_path / f"{len(texts)}.pdf"
+        out.write_bytes(print_pdf(doc, **options))
+        texts.append(poppler("pdftotext", "-layout", str(out), "-"))
+    assert texts[0] == texts[1] == texts[2]
+
+
+def test_the_printer_starts_again_when_chromium_died(published):
+    from dashboard import pack
+    from dashboard.pack_print import printer
+
+    settings, store = published
+    browser = printer(CHROMIUM).call(lambda session: session.browser_ready())
+    printer(CHROMIUM).call(lambda session: session.browser.close())
+    again = pack.build_pack(settings, store, period="2026Q3", lang="en", use_cache=False)
+    assert again.pdf.startswith(b"%PDF-") and again.pages >= 14
+    assert printer(CHROMIUM).call(lambda session: session.browser) is not browser
+
+
+def test_prebuild_job_builds_both_languages_once(packs, published):
+    from datetime import datetime
+
+    from dashboard.pack import build_pack, render_pack
+    from etl import jobs
+    from etl.scheduler import TZ, run_job
+
+    settings, store = published
+    for old in (settings.data_dir / "packs").glob("*.pdf"):
+        old.unlink()
+    now = datetime(2026, 11, 26, 10, tzinfo=TZ)
+    before = len(store.runs(job="pack", limit=100))
+    assert run_job("prebuild_packs", lambda *a: jobs.prebuild_packs(*a, builder=render_pack), settings, store,
+                   now=now) == "ok"
+    assert len(store.runs(job="pack", limit=100)) == before + 2
+    for lang in ("ms", "en"):
+        assert build_pack(settings, store, period="2026Q3", lang=lang).cached
+    assert run_job("prebuild_packs", lambda *a: jobs.prebuild_packs(*a, builder=render_pack), settings, store,
+                   now=now) == "ok"
+    assert len(store.runs(job="pack", limit=100)) == before + 2  # kept, not printed again
+    counts = json.loads(store.runs(job="prebuild_packs", limit=1).iloc[0]["counts_json"])
+    assert counts["period"] == "2026Q3" and counts["packs"] == 2
+
+
+def test_a_pack_being_built_is_answered_503_at_once(server, packs, published):
+    import fcntl
+
+    from dashboard import pack
+
+    settings, store = published
+    built = pack.build_pack(settings, store, period="2026Q3", lang="en")
+    built.path.unlink()
+    lock = built.path.parent / ".building" / f"{built.path.stem}.lock"
+    c = signed_in(server, "viewer", "viewer-demo-2026")
+    with open(lock, "a+b") as held:  # another request or process is building this pack
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        answer = c.get("/pack?period=2026Q3&lang=en")
+    assert answer.status_code == 503 and int(answer.headers["Retry-After"]) > 0
+    text = answer.get_data(as_text=True)
+    assert "This pack is being built" in text and "Pek ini sedang dibina" in text
+    for _ in range(pack.MAX_BUILDS):  # the server is building as many packs as it may
+        pack._builds.acquire()
+    try:
+        busy = c.get("/pack?period=2026Q3&lang=en")
+        cached = c.get("/pack?period=2026Q3&lang=ms")  # a finished pack is still served
+    finally:
+        for _ in range(pack.MAX_BUILDS):
+            pack._builds.release()
+    assert busy.status_code == 503 and "other packs" in busy.get_data(as_text=True)
+    assert cached.status_code == 200 and cached.data.startswith(b"%PDF-")
+    answer = c.get("/pack?period=2026Q3&lang=en")
+    assert answer.status_code == 200 and answer.data == built.path.read_bytes()
+
+
+def test_the_vendored_plotly_bundle_matches_the_installed_plotly():
+    from dashboard.pack_print import BASIC_TRACES, PLOTLY_BASIC, PLOTLY_JS, plotly_bundle
+
+    def version(path):
+        return re.search(rb"plotly\.js (?:\(basic - minified\) )?v(\d+\.\d+\.\d+)", path.read_bytes()[:400]).group(1)
+
+    assert version(PLOTLY_BASIC) == version(PLOTLY_JS)
+    assert plotly_bundle({"scatter", "bar"}) == PLOTLY_BASIC and plotly_bundle({"choropleth"}) == PLOTLY_JS
+    assert BASIC_TRACES == {"scatter", "bar", "pie"}
+
+
+def test_an_idle_printer_stops_its_thread_and_starts_again_when_asked():
+    import time
+
+    from dashboard.pack_print import Printer
+
+    p = Printer(CHROMIUM, idle_seconds=0.2)
+    assert p.call(lambda session: session.browser, timeout=30) is None  # no browser started for nothing
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and p._thread is not None:
+        time.sleep(0.05)
+    assert p._thread is None
+    assert p.call(lambda session: 42, timeout=30) == 42
+    p.close()
+    assert p.call(lambda session: "after close", timeout=30) == "after close"
+    p.close()

@@ -66,7 +66,8 @@ def test_calendar_triggers_in_kuala_lumpur_time(job, now, expected):
 def test_interval_jobs_and_options(settings, sqlite_store):
     sched = build_scheduler(settings, sqlite_store, now=kl(2026, 11, 26, 10))
     jobs_by_id = {j.id: j for j in sched.get_jobs()}
-    assert set(jobs_by_id) == {"poll_inbox", "pull_sources", "publish_if_new", "mail_pack", "remind_missing"}
+    assert set(jobs_by_id) == {"poll_inbox", "pull_sources", "publish_if_new", "prebuild_packs", "mail_pack",
+                              "remind_missing"}
     for job in jobs_by_id.values():
         assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time > 0
     assert str(sched.timezone) == "Asia/Kuala_Lumpur"
@@ -236,3 +237,32 @@ def test_scheduler_command_lists_and_runs_jobs(settings):
     runs = subprocess.run([sys.executable, "app.py", "runs", "--job", "poll_inbox"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert "poll_inbox" in runs.stdout and " ok " in runs.stdout
+
+
+def test_packs_are_prebuilt_right_after_a_publish(settings, sqlite_store):
+    """When the publish job has published, the prebuild job runs at once (not at its next hour);
+    a publish run that published nothing starts no prebuild."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    built: list[int] = []
+    published = iter([0, 1, 0, 0, 0, 0, 0, 0, 0, 0] + [0] * 100)
+    specs = (JobSpec("publish_if_new", lambda *_: {"published": next(published)},
+                     IntervalTrigger(seconds=0.4, timezone=TZ), 60, False, "test"),
+             JobSpec("prebuild_packs",
+                     lambda *_: built.append(len(sqlite_store.runs(job="publish_if_new"))) or {"packs": 2},
+                     DateTrigger(run_date=datetime.now(TZ) + timedelta(days=1), timezone=TZ), 60, False, "test"))
+    sched = build_scheduler(settings, sqlite_store, specs=specs)
+    sched.start()
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and len(sqlite_store.runs(job="publish_if_new")) < 4:
+            time.sleep(0.05)
+    finally:
+        sched.shutdown(wait=False)
+    assert len(built) == 1 and built[0] >= 2  # once, after the second publish run (the one that published)
+    assert last_run(sqlite_store, "prebuild_packs")["counts"] == {"packs": 2}
+
+
+def test_prebuild_is_skipped_without_a_warehouse(settings, sqlite_store):
+    assert run_job("prebuild_packs", jobs.prebuild_packs, settings, sqlite_store, now=kl(2026, 11, 26, 10)) == "skipped"
+    assert "no warehouse" in last_run(sqlite_store, "prebuild_packs")["error"]
