@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from etl.demo import first_period_for, generate
 from etl.ingest import Ingestor

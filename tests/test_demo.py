@@ -179,7 +179,7 @@ class ReturnChecker:
                     series[(agency, key)].append((P.index(period), v))
         for (agency, key), points in series.items():
             points.sort()
-            for (_, a), (_, b) in zip(points, points[1:]):
+            for (_, a), (_, b) in zip(points, points[1:], strict=False):
                 if b < a:
                     self.error(agency, f"cumulative {key} falls: {a} -> {b}")
 
@@ -237,7 +237,8 @@ def test_different_seed_gives_different_data(tmp_path):
     a = demo.generate(tmp_path / "a", reference_dir=REF, n_agencies=8, first_period="2025Q1", seed=7)
     b = demo.generate(tmp_path / "b", reference_dir=REF, n_agencies=8, first_period="2025Q1", seed=8)
     assert a.agency_codes == b.agency_codes
-    digest = lambda folder: {hashlib.sha256(v).hexdigest() for v in file_bytes(folder).values()}
+    def digest(folder):
+        return {hashlib.sha256(v).hexdigest() for v in file_bytes(folder).values()}
     assert digest(tmp_path / "a") != digest(tmp_path / "b")
 
 
@@ -268,7 +269,7 @@ def test_every_return_satisfies_the_rules(default_checked):
 
 def test_breakdowns_by_state_and_sector_exist(default_checked):
     kinds: dict[str, set[str]] = defaultdict(set)
-    for (agency, _period), values in default_checked.accepted.items():
+    for (_agency, _period), values in default_checked.accepted.items():
         for bt, bc, _ind in values:
             if bt:
                 kinds[bt].add(bc)
@@ -359,7 +360,7 @@ def test_register_snapshots_are_complete_and_consistent(default_run):
     returned = {(i.agency_code, i.period) for i in manifest.items if i.kind == "return"}
     assert returned <= set(snapshots)
     history: dict[str, list[tuple[int, dict]]] = defaultdict(list)
-    for (agency, period), rows in snapshots.items():
+    for (_agency, period), rows in snapshots.items():
         ids = [r["system_id"] for r in rows]
         assert len(ids) == len(set(ids)) and rows
         for r in rows:
@@ -455,7 +456,7 @@ def test_national_story(default_checked):
     for agency in {a for a, _ in c.accepted}:
         shares = [v[("", "", "HC_GENAI_ACCESS")] / v[("", "", "HC_TOTAL")]
                   for (a, p), v in sorted(c.accepted.items(), key=lambda kv: P.index(kv[0][1])) if a == agency]
-        jumps += any(b - a >= 0.2 for a, b in zip(shares, shares[1:]))
+        jumps += any(b - a >= 0.2 for a, b in zip(shares, shares[1:], strict=False))
     assert jumps >= 0.5 * len({a for a, _ in c.accepted})
     # Uneven adoption: some agencies well ahead, some far behind, in the last quarter.
     last = [v[("", "", "HC_AI_LIT")] / v[("", "", "HC_TOTAL")] for (a, p), v in c.accepted.items() if p == "2026Q3"]
