@@ -16,11 +16,11 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -99,10 +99,13 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
     snap_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(snap_dir, settings.data_dir)
     today = date.fromisoformat(settings.today) if settings.today else date.today()
-    snapshot_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = snap_dir / f".{snapshot_id}.duckdb.building"
     con = duckdb.connect(str(tmp))
     try:
+        # The file is written once, by the CHECKPOINT below: it only becomes visible after
+        # the rename, so checkpoints while it is being built would only write it again.
+        con.execute("SET checkpoint_threshold = '1TB'")
         create_input_tables(con)
         _crash_point("after-create", crash_at)
         counts = _fill_inputs(con, store, settings, today, say)
@@ -151,14 +154,23 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dic
     load("dim_deliverable", store.frame("deliverables"))
     load("fact_milestone", _dates(store.frame("milestones"), "planned_date", "actual_date"))
     say("copying accepted returns")
-    history = store.accepted_return_frame(with_history=True)
-    load("fact_return_history", history)
-    load("fact_return", history[history["superseded_by"].isna()])
+    # received_at comes from the submissions, read after the rows (so every row finds its own)
+    history = store.accepted_return_frame(with_history=True, received_at=False)
     load("fact_register", store.frame("register_systems", current_only=True))
     load("fact_sector", store.frame("sector_rows", current_only=True))
     load("fact_benchmark", _benchmarks(ref))
     subs = store.frame("submissions")
     load("submissions", subs)
+    con.register("_frame", history)
+    con.execute("INSERT INTO fact_return_history "
+                "SELECT f.* EXCLUDE (superseded_by), s.received_at, f.superseded_by "
+                "FROM _frame AS f JOIN submissions AS s USING (submission_id)")
+    con.unregister("_frame")
+    del history
+    con.execute("INSERT INTO fact_return SELECT * EXCLUDE (superseded_by) FROM fact_return_history "
+                "WHERE superseded_by IS NULL")
+    for name in ("fact_return_history", "fact_return"):
+        counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     pairs = store.frame("submission_pairs")
     accepted = set(subs.loc[subs["status"] == "accepted", "submission_id"]) if len(subs) else set()
     load("submission_pairs", pairs[pairs["submission_id"].isin(accepted)])
@@ -234,7 +246,7 @@ def _content_hash(con) -> str:
 
 def _write_meta(con, snapshot_id: str, content_hash: str, today: date) -> None:
     rows = {"snapshot_id": snapshot_id, "content_hash": content_hash,
-            "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "current_period": periods.last_complete(today), "today": today.isoformat()}
     con.executemany("INSERT INTO meta VALUES (?, ?)", list(rows.items()))
 

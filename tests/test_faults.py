@@ -165,10 +165,15 @@ def loaded(tmp_path_factory):
 def test_killed_publish_keeps_a_whole_warehouse(loaded):
     settings, store = loaded
     env = cli_env(settings)
-    started = time.monotonic()
-    assert subprocess.run([sys.executable, "app.py", "publish"], cwd=ROOT, env=env, capture_output=True,
-                          timeout=300).returncode == 0
-    full = time.monotonic() - started
+    # The kills are spread over the quickest of three publishes: one slowed down by a busy
+    # machine would put the later kills after the end of a normal publish.
+    durations = []
+    for _ in range(3):
+        started = time.monotonic()
+        assert subprocess.run([sys.executable, "app.py", "publish"], cwd=ROOT, env=env, capture_output=True,
+                              timeout=300).returncode == 0
+        durations.append(time.monotonic() - started)
+    full = min(durations)
     rng, landed, seen = random.Random(7), 0, {Warehouse(settings.warehouse_path).meta()["snapshot_id"]}
     for k in range(PUBLISH_KILLS):
         delay = full * (0.05 + 0.8 * k / PUBLISH_KILLS) + rng.uniform(0.0, 0.05)

@@ -49,15 +49,16 @@ by_pillar AS (
     SELECT level, entity_code, period, count(*) AS n_pillars,
            exp(avg(ln(greatest(score, {PILLAR_FLOOR})))) AS geometric,
            avg(score) AS arithmetic,
-           to_json(map(list(pillar ORDER BY pillar), list(round(score, 2) ORDER BY pillar))) AS pillar_scores
+           to_json(map_from_entries(list_sort(list((pillar, round(score, 2)))))) AS pillar_scores
     FROM pillars
     GROUP BY level, entity_code, period
 ),
 by_component AS (
     SELECT level, entity_code, period, avg(score) AS equal_weights,
-           '{{' || string_agg('"' || kpi_id || '":{{"pillar":"' || pillar || '","value":' || round(value, 4)
-                              || ',"target":' || target || ',"score":' || round(score, 2) || '}}', ','
-                              ORDER BY kpi_id) || '}}'
+           -- each entry starts with its "kpi_id": sorting the entries sorts them by KPI
+           '{{' || array_to_string(list_sort(list('"' || kpi_id || '":{{"pillar":"' || pillar || '","value":'
+                                                  || round(value, 4) || ',"target":' || target || ',"score":'
+                                                  || round(score, 2) || '}}')), ',') || '}}'
                AS component_scores
     FROM components
     GROUP BY level, entity_code, period

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
+
 from etl.kpi import staging, targets
 from etl.kpi.compile import compile_kpi, explain
 from etl.kpi.completeness import COMPLETENESS_SQL
@@ -56,6 +58,10 @@ WORK_TABLES: dict[str, str] = {
         "end_value DOUBLE, start_qidx INTEGER, start_value DOUBLE, growth DOUBLE, fixed DOUBLE"
     ),
     "_kpi_target_point": "kpi_id VARCHAR, kind VARCHAR, period VARCHAR, qidx INTEGER, value DOUBLE",
+    "_kpi_result": (
+        "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, level VARCHAR, entity_code VARCHAR, value DOUBLE, "
+        "numerator DOUBLE, denominator DOUBLE, reported BIGINT, submission_ids INTEGER[]"
+    ),
 }
 
 
@@ -73,7 +79,8 @@ def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str,
         _load_definitions(con, definitions)
         con.execute(EXPECTED_SQL)
         for d in definitions:
-            _materialise_kpi(con, d)
+            _compute_kpi(con, d)
+        con.execute(targets.STATUS_SQL)
         con.execute(targets.PROJECTION_SQL)
         con.execute(COMPOSITE_SQL)
         con.execute(COMPLETENESS_SQL)
@@ -84,28 +91,33 @@ def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str,
     return {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in OUTPUT_TABLES}
 
 
-def _materialise_kpi(con, d: KpiDefinition) -> None:
-    """Insert the ``kpi_value`` rows of one KPI: its values on the grid of expected entities, judged."""
+def _compute_kpi(con, d: KpiDefinition) -> None:
+    """Keep the values of one KPI (its compiled query) in ``_kpi_result``; STATUS_SQL judges them all."""
     compiled = compile_kpi(d)
-    milestones = "milestones" in compiled.scopes
-    rows = targets.MILESTONE_ROWS if milestones else targets.ENTITY_ROWS
-    params = {**compiled.params, **targets.status_params(d)}
-    if milestones:
-        params.pop("levels")  # milestone KPIs are national only: no grid of entities
-    con.execute(targets.STATUS_SQL.format(rows=rows.format(sql=compiled.sql)), params)
+    con.execute(f"INSERT INTO _kpi_result {compiled.sql}", compiled.params)
 
 
 def _load_definitions(con, definitions: list[KpiDefinition]) -> None:
     period_list = [r[0] for r in con.execute("SELECT period FROM dim_period ORDER BY period").fetchall()]
-    con.executemany(f"INSERT INTO kpi_definition VALUES ({', '.join(['?'] * 21)})",
-                    [definition_row(d) for d in definitions])
-    con.executemany(f"INSERT INTO _kpi_def VALUES ({', '.join(['?'] * 12)})", [_def_row(d) for d in definitions])
-    segments = [row for d in definitions for row in targets.segment_rows(d, period_list)]
-    if segments:
-        con.executemany(f"INSERT INTO _kpi_segment VALUES ({', '.join(['?'] * 11)})", segments)
-    points = [row for d in definitions for row in targets.target_point_rows(d)]
-    if points:
-        con.executemany("INSERT INTO _kpi_target_point VALUES (?, ?, ?, ?, ?)", points)
+    _insert_rows(con, "kpi_definition", OUTPUT_TABLES, [definition_row(d) for d in definitions])
+    _insert_rows(con, "_kpi_def", WORK_TABLES, [_def_row(d) for d in definitions])
+    _insert_rows(con, "_kpi_segment", WORK_TABLES,
+                 [row for d in definitions for row in targets.segment_rows(d, period_list)])
+    _insert_rows(con, "_kpi_target_point", WORK_TABLES,
+                 [row for d in definitions for row in targets.target_point_rows(d)])
+
+
+def _insert_rows(con, table: str, specs: dict[str, str], rows: list[tuple]) -> None:
+    """Insert Python rows in one statement (``executemany`` runs one statement per row)."""
+    if not rows:
+        return
+    columns = [c.strip().split()[0] for c in specs[table].split(", ")]
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    con.register("_rows", frame)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
 
 
 def definition_row(d: KpiDefinition) -> tuple:

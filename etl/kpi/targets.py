@@ -81,46 +81,47 @@ def target_point_rows(d: KpiDefinition) -> list[tuple]:
     return rows
 
 
-# The rows of one KPI on the grid of its expected entities (``{sql}`` is the compiled KPI):
-# an entity without data still gets a row, whose status is then awaiting_data.
-ENTITY_ROWS = """
-    SELECT e.period, t.period_type, e.level, e.entity_code, e.qidx, e.expected,
-           v.value, v.numerator, v.denominator, coalesce(v.reported, 0) AS reported, v.submission_ids
-    FROM _kpi_expected AS e
-    CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
-    LEFT JOIN (
-{sql}
-    ) AS v
-      ON v.level = e.level AND v.entity_code = e.entity_code AND v.period = e.period
-     AND v.period_type = t.period_type
-    WHERE list_contains($levels, e.level)
-"""
-# KPIs that are not about agencies (milestones): national only, no coverage.
-MILESTONE_ROWS = """
-    SELECT v.period, v.period_type, v.level, v.entity_code, p.qidx, CAST(NULL AS INTEGER) AS expected,
-           v.value, v.numerator, v.denominator, v.reported, v.submission_ids
-    FROM (
-{sql}
-    ) AS v
-    JOIN kpi_periods AS p ON p.period = v.period
-"""
-
+# The rows of every KPI on the grid of its expected entities (``_kpi_result`` holds the
+# values of the compiled KPIs): an entity without data still gets a row, whose status is then
+# awaiting_data. KPIs that are not about agencies (milestones) are national only, with no
+# coverage. What each definition decides comes from ``_kpi_def``, so one statement judges
+# every KPI.
 STATUS_SQL = f"""
 INSERT INTO kpi_value
 WITH
-kpi_rows AS ({{rows}}),
+kpi_rows AS (
+    SELECT d.kpi_id, e.period, t.period_type, e.level, e.entity_code, e.qidx, e.expected,
+           v.value, v.numerator, v.denominator, coalesce(v.reported, 0) AS reported, v.submission_ids
+    FROM _kpi_def AS d
+    JOIN _kpi_expected AS e ON list_contains(d.levels, e.level)
+    CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
+    LEFT JOIN _kpi_result AS v
+      ON v.kpi_id = d.kpi_id AND v.level = e.level AND v.entity_code = e.entity_code AND v.period = e.period
+     AND v.period_type = t.period_type
+    WHERE NOT d.milestones
+    UNION ALL
+    SELECT v.kpi_id, v.period, v.period_type, v.level, v.entity_code, p.qidx, CAST(NULL AS INTEGER) AS expected,
+           v.value, v.numerator, v.denominator, v.reported, v.submission_ids
+    FROM _kpi_result AS v
+    JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id AND d.milestones
+    JOIN kpi_periods AS p ON p.period = v.period
+),
 covered AS (
-    SELECT *,
-           value IS NOT NULL AND isfinite(value)
-           AND (expected IS NULL OR (reported > 0 AND reported >= $min_coverage * expected)) AS enough
-    FROM kpi_rows
+    SELECT r.*, d.direction, d.target_levels,
+           coalesce(d.threshold_mode, 'relative') AS threshold_mode,
+           coalesce(d.on_track_within, 0) AS on_track_within,
+           coalesce(d.at_risk_within, 0) AS at_risk_within,
+           r.value IS NOT NULL AND isfinite(r.value)
+           AND (r.expected IS NULL OR (r.reported > 0 AND r.reported >= d.min_coverage * r.expected)) AS enough
+    FROM kpi_rows AS r
+    JOIN _kpi_def AS d USING (kpi_id)
 ),
 first_data AS (
     -- each entity's first quarter with enough data: the baseline when the definition has none
-    SELECT level, entity_code, min(qidx) AS first_qidx, arg_min(value, qidx) AS first_value
+    SELECT kpi_id, level, entity_code, min(qidx) AS first_qidx, arg_min(value, qidx) AS first_value
     FROM covered
     WHERE enough AND period_type = 'quarter'
-    GROUP BY level, entity_code
+    GROUP BY kpi_id, level, entity_code
 ),
 segments AS (
     SELECT c.*, s.kind, s.target, s.end_qidx, s.end_value, s.growth, s.fixed,
@@ -128,9 +129,9 @@ segments AS (
            coalesce(s.start_value, f.first_value) AS start_value
     FROM covered AS c
     LEFT JOIN _kpi_segment AS s
-           ON s.kpi_id = $kpi_id AND list_contains($target_levels, c.level)
+           ON s.kpi_id = c.kpi_id AND list_contains(c.target_levels, c.level)
           AND s.period = c.period AND s.period_type = c.period_type
-    LEFT JOIN first_data AS f ON f.level = c.level AND f.entity_code = c.entity_code
+    LEFT JOIN first_data AS f ON f.kpi_id = c.kpi_id AND f.level = c.level AND f.entity_code = c.entity_code
 ),
 tracked AS (
     SELECT *,
@@ -150,35 +151,28 @@ tracked AS (
 gapped AS (
     -- shortfall: how far the value is behind the trajectory, in the direction that is bad
     SELECT *,
-           CASE WHEN $threshold_mode = 'absolute' THEN shortfall
+           CASE WHEN threshold_mode = 'absolute' THEN shortfall
                 WHEN trajectory = 0 THEN CASE WHEN shortfall <= 0 THEN 0 ELSE 'Infinity'::DOUBLE END
                 ELSE 100 * shortfall / abs(trajectory) END AS gap
-    FROM (SELECT *, CASE WHEN $direction = 'up' THEN trajectory - value ELSE value - trajectory END AS shortfall
+    FROM (SELECT *, CASE WHEN direction = 'up' THEN trajectory - value ELSE value - trajectory END AS shortfall
           FROM tracked)
 )
-SELECT $kpi_id, period, period_type, level, entity_code,
+SELECT kpi_id, period, period_type, level, entity_code,
        CASE WHEN isfinite(value) THEN value END AS value, numerator, denominator,
        CASE WHEN kind = 'growth' THEN trajectory ELSE target END AS target,
        trajectory,
        CASE
            WHEN kind IS NULL THEN 'no_target'
            WHEN NOT enough OR trajectory IS NULL THEN 'awaiting_data'
-           WHEN gap <= $on_track_within + {EPSILON} THEN 'on_track'
-           WHEN gap <= $at_risk_within + {EPSILON} THEN 'at_risk'
+           WHEN gap <= on_track_within + {EPSILON} THEN 'on_track'
+           WHEN gap <= at_risk_within + {EPSILON} THEN 'at_risk'
            ELSE 'off_track'
        END AS status,
        reported, expected,
        coalesce(array_to_string(submission_ids, ','), '') AS submission_ids
 FROM gapped
+ORDER BY kpi_id  -- one KPI's rows together: readers filter by KPI
 """
-
-
-def status_params(d: KpiDefinition) -> dict[str, object]:
-    """The parameters of ``STATUS_SQL`` (and of the row grid) for ``d``."""
-    th = d.thresholds
-    return {"levels": list(d.levels), "target_levels": list(d.target_levels), "min_coverage": d.min_coverage,
-            "direction": d.direction, "threshold_mode": th.mode if th else "relative",
-            "on_track_within": th.on_track_within if th else 0.0, "at_risk_within": th.at_risk_within if th else 0.0}
 
 
 PROJECTION_SQL = f"""
