@@ -143,8 +143,9 @@ def test_killed_ingest_loses_no_accepted_file(tmp_path, demo_files):
     runs = store.runs(job="ingest", limit=500)
     store.dispose()
     # the runs the kills interrupted were closed by the next ingest, none is left "running"
+    # (a kill during start-up lands before the run row is written, so not every kill has one)
     assert "running" not in set(runs["status"])
-    assert (runs["error"].fillna("").str.startswith("interrupted")).sum() >= 20
+    assert (runs["error"].fillna("").str.startswith("interrupted")).sum() >= 10
 
 
 @pytest.fixture(scope="module")
