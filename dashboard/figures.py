@@ -12,6 +12,7 @@ Titles and axis labels arrive already translated.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -290,6 +291,24 @@ def states_geojson(path: str) -> dict:
     return data
 
 
+@lru_cache(maxsize=4)
+def states_geojson_body(path: str) -> tuple[bytes, str]:
+    """The simplified GeoJSON of ``states_geojson`` as compact JSON bytes, and a short digest of
+    them (the asset's version: its URL changes when the boundaries do)."""
+    body = json.dumps(states_geojson(path), separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()[:16]
+
+
+STATES_GEOJSON = "my_states.geojson"  # in the reference folder
+GEOJSON_ROUTE = "/geo/states-<digest>.geojson"
+
+
+def states_geojson_url(path: str) -> str:
+    """Where the browser fetches the boundaries once (served by ``dashboard.server``, cached by
+    the browser for good: the digest in the name changes with the file)."""
+    return GEOJSON_ROUTE.replace("<digest>", states_geojson_body(path)[1])
+
+
 def _ring(ring: list) -> list:
     out: list = []
     for lon, lat, *_ in ring:
@@ -300,7 +319,7 @@ def _ring(ring: list) -> list:
 
 
 def choropleth(
-    geojson: dict,
+    geojson: dict | str,
     codes: Sequence[int],
     values: Sequence[float],
     labels: Sequence[str],
@@ -309,7 +328,8 @@ def choropleth(
     title: str,
     colorbar: str,
 ) -> dict:
-    """A choropleth as a figure dict (the cached GeoJSON is referenced, never copied)."""
+    """A choropleth as a figure dict. ``geojson`` is the boundaries themselves or the URL plotly.js
+    fetches them from (the dashboard sends the URL, so each response carries only the values)."""
     trace = {
         "type": "choropleth",
         "geojson": geojson,

@@ -11,12 +11,16 @@ sector levels (a few thousand rows each, read by most pages; ``kpi_value`` holds
 of agency rows, so each of these questions would otherwise scan it), the sectors'
 composite index, the milestones, the sector benchmark and the freshness of sources. The
 agency, ministry and state levels are read from the warehouse on each call.
+
+The run log (banner, data status, freshness) comes live from the system of record; it is
+read again only when a cheap fingerprint of it (``runs_version``) changes.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -557,7 +561,29 @@ def warehouse_runs(wh: Warehouse, limit: int = 200) -> pd.DataFrame:
 
 def runs(store, wh: Warehouse, limit: int = 200) -> pd.DataFrame:
     """ETL and job runs, live from the system of record's run log (through its gateway): the
-    warehouse's copy stops at its snapshot, so it can never show the publish that failed."""
+    warehouse's copy stops at its snapshot, so it can never show the publish that failed.
+    Read again only when the run log has changed (``runs_version``); the caller gets its own frame."""
+    return _runs_of(store, wh, limit, "frame").copy()
+
+
+def _runs_of(store, wh: Warehouse, limit: int, what: str):
+    """The run log's last ``limit`` runs (``frame``, never mutate) or their ``loud`` runs, kept
+    until the run log changes."""
+    version = runs_version(store)
+    if version is not None:
+        with _runs_lock:
+            hit = _runs_cache.get(store, {}).get(limit)
+            if hit is not None and hit[0] == version:
+                return hit[1][what]
+    frame = _runs_uncached(store, wh, limit)
+    entry = {"frame": frame, "loud": loud_runs(frame)}
+    if version is not None and runs_version(store) == version:  # nothing changed while reading
+        with _runs_lock:
+            _runs_cache.setdefault(store, {})[limit] = (version, entry)
+    return entry[what]
+
+
+def _runs_uncached(store, wh: Warehouse, limit: int) -> pd.DataFrame:
     try:
         return store.runs(limit=limit)
     except Exception:
@@ -565,6 +591,26 @@ def runs(store, wh: Warehouse, limit: int = 200) -> pd.DataFrame:
 
 
 LOUD_RUNS = ("failed", "missed")
+
+# Rows of the run log only ever change by a new run (a higher run_id) or by a running run
+# ending: (max run_id, number running) changes with every change of what the pages show.
+_runs_lock = threading.Lock()
+# store -> {limit: (run-log version, {"frame": runs, "loud": loud runs})}; gone with the store
+_runs_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def runs_version(store) -> tuple | None:
+    """A cheap fingerprint of the run log (one aggregate, no frame); None when unreadable."""
+    try:
+        return store.runs_version()
+    except Exception:
+        return None
+
+
+def loud_runs_now(store, wh: Warehouse, limit: int = 200) -> list[dict]:
+    """``loud_runs`` of the live run log. Shown on every page, so it must cost next to nothing:
+    the run log is read again only when it has changed."""
+    return [dict(r) for r in _runs_of(store, wh, limit, "loud")]
 
 
 def loud_runs(runs: pd.DataFrame | None) -> list[dict]:

@@ -161,7 +161,7 @@ def footer(lang: str) -> list:
 def run_banner(pathname: str | None, search: str | None) -> list:
     lang = _lang_from(search)
     try:
-        bad = queries.loud_runs(queries.runs(context.store(), context.warehouse()))
+        bad = queries.loud_runs_now(context.store(), context.warehouse())
     except Exception:
         log.exception("reading the runs for the banner failed")
         return []

@@ -471,6 +471,14 @@ class Store:
         with self.engine.connect() as con:
             return pd.read_sql(q, con)
 
+    def runs_version(self) -> tuple:
+        """A cheap fingerprint of the run log: it changes whenever a run starts, ends or is added
+        (the highest run id, how many are running, how many there are)."""
+        r = t.etl_runs.c
+        query = select(func.max(r.run_id), func.count().filter(r.status == "running"), func.count())
+        with self.engine.connect() as con:
+            return tuple(con.execute(query).one())
+
     def close_abandoned_runs(self) -> int:
         """Mark as failed the runs left 'running' by a process of this machine that is gone.
 

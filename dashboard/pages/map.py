@@ -11,8 +11,6 @@ from dashboard.i18n import t
 
 dash.register_page(__name__, path="/map", name="Map", title="Map · NAIO", order=4)
 
-GEOJSON = "my_states.geojson"
-
 
 def layout(period: str | None = None, kpi: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
     lang = i18n.lang_of(lang)
@@ -54,7 +52,7 @@ def render_map(lang: str, period: str, kpi: str) -> list:
     shown = {"display_format": definition["display_format"], "unit": definition["unit"]}
     frame["text"] = [C.value_text({**shown, "value": v}, lang) for v in frame["value"].tolist()]
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
-    geojson = figures.states_geojson(str(context.settings().reference_dir / GEOJSON))
+    geojson = figures.states_geojson_url(str(context.settings().reference_dir / figures.STATES_GEOJSON))
     unit = i18n.unit_word(definition["unit"], lang) or t("value", lang)
     fig = figures.choropleth(
         geojson,

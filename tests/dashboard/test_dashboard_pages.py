@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -167,7 +168,28 @@ def test_map_draws_sixteen_states(viewer):
     out = map_page.render_map("en", PERIOD, "K01")
     figure = out[0].children[0].figure
     assert len(figure["data"][0]["locations"]) == 16
-    assert len(figure["data"][0]["geojson"]["features"]) == 16
+    url = figure["data"][0]["geojson"]  # the boundaries are fetched once, not sent in every response
+    assert isinstance(url, str) and url.startswith("/geo/states-") and url.endswith(".geojson")
+    server = viewer.server
+    adapter = server.url_map.bind("localhost")
+    endpoint, args = adapter.match(url)
+    with server.test_request_context(url):
+        response = server.view_functions[endpoint](**args)
+    assert response.status_code == 200 and "immutable" in response.headers["Cache-Control"]
+    body = json.loads(response.get_data())
+    assert sorted(f["properties"]["code_state"] for f in body["features"]) == list(range(1, 17))
+    with server.test_request_context(url, headers={"If-None-Match": f'"{response.headers["ETag"].strip(chr(34))}"'}):
+        assert server.view_functions[endpoint](**args).status_code == 304
+    stale = url.replace("/geo/states-", "/geo/states-0")
+    with server.test_request_context(stale):
+        assert server.view_functions[endpoint](**adapter.match(stale)[1]).status_code == 404
+
+
+def test_the_state_boundaries_need_a_signed_in_user(contract_app):
+    from dashboard import figures
+
+    url = figures.GEOJSON_ROUTE.replace("<digest>", "x")
+    assert contract_app.server.test_client().get(url).status_code in (302, 401)
 
 
 def test_agency_submissions_follow_the_roles(contract_app):

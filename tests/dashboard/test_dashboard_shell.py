@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard import components as C
-from dashboard import figures, i18n, shell
+from dashboard import figures, i18n, queries, shell
 from tests.dashboard.harness import request_as, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +57,31 @@ def test_banner_is_loud_when_the_latest_run_of_a_job_failed(contract_app):
         cleared = shell.run_banner("/", "")
     assert "role='alert'" in str(banner) and "Terlepas" in text_of(banner) and "server was down" in text_of(banner)
     assert cleared == []
+
+
+def test_banner_follows_a_run_that_ends_after_it_was_shown(contract_app):
+    store = contract_app.server.config["NAIO_STORE"]
+    with request_as(contract_app):
+        run_id = store.start_run("publish", "schedule")
+        while_running = shell.run_banner("/", "")
+        store.finish_run(run_id, "failed", error="disk full")
+        failed = shell.run_banner("/", "")
+        again = shell.run_banner("/", "")  # read from the cache: the run log has not changed
+        store.record_run("publish", "ok", "schedule", datetime(2030, 1, 1))
+        cleared = shell.run_banner("/", "")
+    assert while_running == [] and cleared == []
+    assert "disk full" in text_of(failed) and text_of(again) == text_of(failed)
+
+
+def test_run_log_is_read_again_only_when_it_changes(contract_app):
+    store = contract_app.server.config["NAIO_STORE"]
+    wh = contract_app.server.config["NAIO_WAREHOUSE"]
+    first = queries.runs(store, wh)
+    first.loc[:, "status"] = "changed by the caller"
+    again = queries.runs(store, wh)
+    assert "changed by the caller" not in set(again["status"])  # each caller gets its own frame
+    run_id = store.record_run("inbox", "ok", "schedule", datetime(2030, 1, 2))
+    assert queries.runs(store, wh)["run_id"].iloc[0] == run_id
 
 
 def test_every_string_has_both_languages():
@@ -150,3 +175,12 @@ def test_pages_hold_no_sql_and_no_colours(path):
     text = path.read_text()
     assert not re.search(r"#[0-9A-Fa-f]{6}\b", text), path.name
     assert not re.search(r"\b(SELECT|FROM kpi_|JOIN)\b", text), path.name
+
+
+def test_the_server_caps_malloc_arenas_unless_the_environment_does(monkeypatch):
+    from dashboard import server
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert server.limit_malloc_arenas() is False  # the environment's choice stands
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert server.limit_malloc_arenas() in (True, False)  # False where the C library is not glibc
