@@ -226,17 +226,18 @@ def _benchmarks(ref: Path) -> pd.DataFrame:
 def _content_hash(con) -> str:
     """A hash of the published content, independent of when or where it was built.
 
-    Doubles are rounded to 9 decimals first: parallel aggregation may change the last bits
-    of a float between two builds of the same data.
+    Every value is hashed as stored, doubles included: the KPI layer sums and averages
+    exactly (``etl.kpi.exact``), so two builds of the same data give the same bits, and any
+    change of a value changes the hash. (Rounding would only hide a difference, and a value
+    near a rounding boundary would still flip.)
     """
     digest = hashlib.sha256()
     columns = con.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "SELECT table_name, column_name FROM information_schema.columns "
         "WHERE table_name NOT IN ('meta', 'etl_runs') ORDER BY table_name, ordinal_position").fetchall()
     by_table: dict[str, list[str]] = {}
-    for table, column, dtype in columns:
-        expr = f'round("{column}", 9)' if dtype in ("DOUBLE", "FLOAT") else f'"{column}"'
-        by_table.setdefault(table, []).append(expr)
+    for table, column in columns:
+        by_table.setdefault(table, []).append(f'"{column}"')
     for name, exprs in by_table.items():
         n, h = con.execute(
             f"SELECT count(*), coalesce(sum(hash({', '.join(exprs)}) % 1000000007), 0) FROM {name}").fetchall()[0]

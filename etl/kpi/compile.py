@@ -5,8 +5,9 @@ tables (``etl.kpi.staging``); ``standalone`` and ``explain`` inline that staging
 The query returns, for every period, period type (``quarter``, ``ytd``), level and entity:
 ``kpi_id, period, period_type, level, entity_code, value, numerator, denominator, reported,
 submission_ids``. Values travel as bound parameters (``$p1``...); column and table names
-come only from the fixed tables of ``etl.kpi.render``. ``explain`` shows the SQL with its
-parameters, as ``python app.py kpis explain K01`` prints it.
+come only from the fixed tables of ``etl.kpi.render``. Sums over units are exact
+(``etl.kpi.exact``), so a value does not depend on the order of the rows. ``explain`` shows
+the SQL with its parameters, as ``python app.py kpis explain K01`` prints it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date
 
 from etl.kpi import staging
 from etl.kpi.definitions import KpiDefinition
+from etl.kpi.exact import exact_sum
 from etl.kpi.formula import parse
 from etl.kpi.render import Atoms, Params, Renderer
 
@@ -209,28 +211,38 @@ def _placed(levels: tuple[str, ...], milestones: bool) -> str:
 @dataclass(frozen=True)
 class Rollup:
     reported: str  # which units count
-    value: str  # "{S}" is sum over units, or nothing for one agency
+    value: str  # "{S[x]}" is the sum of x over the units, or x for one agency; "{N}" the number of units
     numerator: str
     denominator: str
 
 
 ROLLUPS = {
     "ratio_of_sums": Rollup("numerator IS NOT NULL AND denominator IS NOT NULL",
-                            "{scale} * {S}(numerator) / nullif({S}(denominator), 0)", "{S}(numerator)",
-                            "{S}(denominator)"),
-    "sum": Rollup("value IS NOT NULL", "{scale} * {S}(value)", "{S}(value)", "CAST(NULL AS DOUBLE)"),
-    "share_of_agencies": Rollup("holds IS NOT NULL", "{scale} * {S}(holds) / {N}", "{S}(holds)", "{N}"),
+                            "{scale} * {S[numerator]} / nullif({S[denominator]}, 0)", "{S[numerator]}",
+                            "{S[denominator]}"),
+    "sum": Rollup("value IS NOT NULL", "{scale} * {S[value]}", "{S[value]}", "CAST(NULL AS DOUBLE)"),
+    "share_of_agencies": Rollup("holds IS NOT NULL", "{scale} * {S[holds]} / {N}", "{S[holds]}", "{N}"),
     "weighted_mean": Rollup("value IS NOT NULL AND weight IS NOT NULL",
-                            "{scale} * {S}(value * weight) / nullif({S}(weight), 0)", "{S}(value * weight)",
-                            "{S}(weight)"),
+                            "{scale} * {S[value * weight]} / nullif({S[weight]}, 0)", "{S[value * weight]}",
+                            "{S[weight]}"),
 }
+
+
+class _Sums:
+    """``{S[x]}`` in a rollup: the exact sum of ``x`` over the units, or ``(x)`` for one unit."""
+
+    def __init__(self, grouped: bool):
+        self.grouped = grouped
+
+    def __getitem__(self, expr: str) -> str:
+        return exact_sum(expr) if self.grouped else f"({expr})"
 
 
 def _select(d: KpiDefinition, params: Params, milestones: bool) -> str:
     r = ROLLUPS[d.rollup]
     scale = params.named("scale", d.formula.scale)
-    grouped = {"S": "sum", "N": "count(*)", "scale": scale}
-    single = {"S": "", "N": "1", "scale": scale}
+    grouped = {"S": _Sums(True), "N": "count(*)", "scale": scale}
+    single = {"S": _Sums(False), "N": "1", "scale": scale}
     reported = "CAST(NULL AS INTEGER)" if milestones else "count(*)"
     sql = f"""-- {d.rollup} over the units that reported every part in the period
 SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,

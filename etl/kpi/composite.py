@@ -15,10 +15,13 @@ Built as the OECD/JRC Handbook on Constructing Composite Indicators recommends:
   pillars, and equal weights for every component); ``rank_min``/``rank_max`` are the best
   and worst of the three ranks.
 
-Components, pillar scores and both alternatives are kept in ``components_json``.
+Components, pillar scores and both alternatives are kept in ``components_json``. Means are
+exact (``etl.kpi.exact``): an index, and so a rank, does not depend on the order of the rows.
 """
 
 from __future__ import annotations
+
+from etl.kpi.exact import exact_mean
 
 MIN_PILLARS = 2
 PILLAR_FLOOR = 1.0
@@ -41,20 +44,20 @@ components AS (
       AND v.status IN ('on_track', 'at_risk', 'off_track')  -- a value with enough data, judged
 ),
 pillars AS (
-    SELECT level, entity_code, period, pillar, avg(score) AS score
+    SELECT level, entity_code, period, pillar, {exact_mean('score')} AS score
     FROM components
     GROUP BY level, entity_code, period, pillar
 ),
 by_pillar AS (
     SELECT level, entity_code, period, count(*) AS n_pillars,
-           exp(avg(ln(greatest(score, {PILLAR_FLOOR})))) AS geometric,
-           avg(score) AS arithmetic,
+           exp({exact_mean(f'ln(greatest(score, {PILLAR_FLOOR}))')}) AS geometric,
+           {exact_mean('score')} AS arithmetic,
            to_json(map_from_entries(list_sort(list((pillar, round(score, 2)))))) AS pillar_scores
     FROM pillars
     GROUP BY level, entity_code, period
 ),
 by_component AS (
-    SELECT level, entity_code, period, avg(score) AS equal_weights,
+    SELECT level, entity_code, period, {exact_mean('score')} AS equal_weights,
            -- each entry starts with its "kpi_id": sorting the entries sorts them by KPI
            '{{' || array_to_string(list_sort(list('"' || kpi_id || '":{{"pillar":"' || pillar || '","value":'
                                                   || round(value, 4) || ',"target":' || target || ',"score":'

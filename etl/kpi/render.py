@@ -10,6 +10,7 @@ Three scopes:
 
 Every literal is bound as a parameter (``$p1``...). Column names come only from the fixed
 tables below; indicator codes become column aliases only after matching ``CODE_PATTERN``.
+Sums of numbers are exact (``etl.kpi.exact``), so they do not depend on the order of the rows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from etl import periods
+from etl.kpi.exact import exact_sum
 from etl.kpi.formula import Binary, Bool, Call, FormulaError, InList, IsNull, Name, Neg, Not, Num, Str
 
 CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
@@ -176,17 +178,18 @@ class Renderer:
         if node.func == "count":
             if source.attr:
                 raise FormulaError("count() takes the table, not a column", source.pos)
-            value = f"count({row})"
         else:
             column = REGISTER_COLUMNS.get(source.attr) if scope == "register" else None
             if column is None or column[0] != "number":
                 numeric = sorted(k for k, v in REGISTER_COLUMNS.items() if v[0] == "number")
                 raise FormulaError(f"sum() needs register.<column> with a number: {', '.join(numeric)}", source.pos)
-            value = f"sum({column[1]})"
+        where = ""
         if len(node.args) == 2:
             cond = self.expect(node.args[1], scope, "boolean", "the filter must be a condition")
-            value = f"{value} FILTER (WHERE {cond})"
-        return value if node.func == "count" else f"coalesce({value}, 0)"
+            where = f"FILTER (WHERE {cond})"
+        if node.func == "count":
+            return f"count({row}) {where}".rstrip()
+        return f"coalesce({exact_sum(column[1], where)}, 0)"
 
     def literal(self, node: object, kind: str, allowed: tuple[str, ...] | None) -> str:
         """Bind a literal compared with a column of type ``kind``."""

@@ -8,6 +8,8 @@ Only ``kpi_periods`` takes a parameter (``$today``).
 
 from __future__ import annotations
 
+from etl.kpi.exact import exact_sum
+
 
 def quarter_index_sql(column: str) -> str:
     """SQL turning a ``YYYYQn`` text into quarters since year 0 (NULL when not a quarter)."""
@@ -31,11 +33,15 @@ KPI_AGENCIES = """
     WHERE submits_returns
 """
 
-KPI_OBSERVATIONS = """
+_YEAR_TO_DATE = """OVER (
+               PARTITION BY agency_code, breakdown_type, breakdown_code, indicator_code, year
+               ORDER BY qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"""
+
+KPI_OBSERVATIONS = f"""
     -- accepted return values per agency (or breakdown), period and indicator; ytd_value is
-    -- the year-to-date value: flows summed over the quarters of the year to date, stocks and
-    -- cumulative indicators as reported in the quarter. Sorted by indicator, so that each KPI
-    -- reads only the row groups of its own indicators.
+    -- the year-to-date value: flows summed (exactly) over the quarters of the year to date,
+    -- stocks and cumulative indicators as reported in the quarter. Sorted by indicator, so
+    -- that each KPI reads only the row groups of its own indicators.
     WITH reported AS (
         SELECT f.agency_code,
                coalesce(f.breakdown_type, '') AS breakdown_type,
@@ -52,9 +58,7 @@ KPI_OBSERVATIONS = """
     WHERE temporal <> 'flow'
     UNION ALL
     SELECT agency_code, breakdown_type, breakdown_code, period, indicator_code, value,
-           sum(value) OVER (
-               PARTITION BY agency_code, breakdown_type, breakdown_code, indicator_code, year
-               ORDER BY qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+           {exact_sum("value", _YEAR_TO_DATE)}
     FROM reported
     WHERE temporal = 'flow'
     ORDER BY indicator_code

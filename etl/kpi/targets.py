@@ -16,18 +16,22 @@ there is no value or fewer than ``min_coverage`` x expected agencies reported.
 
 Projection: least-squares line through the last ``PROJECTION_QUARTERS`` quarters with
 enough data (at least ``MIN_POINTS``), carried to each upcoming dated target (or to a
-standing target), with the first quarter in which the line meets the target.
+standing target), with the first quarter in which the line meets the target. The line comes
+from exact sums (``etl.kpi.exact``); a slope within ``SLOPE_TOLERANCE`` x the largest |value|
+of the points per quarter is 0: the series is flat and heads towards no target.
 """
 
 from __future__ import annotations
 
 from etl import periods
 from etl.kpi.definitions import KpiDefinition
+from etl.kpi.exact import EXACT
 
 PROJECTION_QUARTERS = 8  # two years of quarters
 MIN_POINTS = 3
 LATE_HORIZON = 20  # quarters after a dated target (or after the last data, for a standing target)
 EPSILON = 1e-9  # absorbs floating-point noise when a value sits exactly on the trajectory
+SLOPE_TOLERANCE = 1e-9  # a projection line moving less than this x the largest |value| a quarter is flat
 
 
 def segment_rows(d: KpiDefinition, period_list: list[str]) -> list[tuple]:
@@ -193,14 +197,31 @@ latest AS (
     FROM points
     GROUP BY kpi_id, level, entity_code
 ),
-fit AS (
-    -- least squares over the last {PROJECTION_QUARTERS} quarters
-    SELECT p.kpi_id, p.level, p.entity_code, l.last_qidx, l.last_value, count(*) AS points,
-           regr_slope(p.value, p.qidx) AS slope, regr_intercept(p.value, p.qidx) AS intercept
+recent AS (
+    -- the last {PROJECTION_QUARTERS} quarters; x counts quarters back from the latest (0, -1, ...)
+    SELECT p.kpi_id, p.level, p.entity_code, l.last_qidx, l.last_value, p.qidx - l.last_qidx AS x,
+           CAST(p.value AS {EXACT}) AS y
     FROM points AS p
     JOIN latest AS l USING (kpi_id, level, entity_code)
     WHERE p.qidx > l.last_qidx - {PROJECTION_QUARTERS}
-    GROUP BY p.kpi_id, p.level, p.entity_code, l.last_qidx, l.last_value
+),
+sums AS (
+    -- exact sums (etl.kpi.exact): the line does not depend on the order of the points
+    SELECT kpi_id, level, entity_code, last_qidx, last_value, count(*) AS points,
+           CAST(sum(x) AS BIGINT) AS sx, CAST(sum(x * x) AS BIGINT) AS sxx, sum(y) AS sy, sum(x * y) AS sxy,
+           CAST(max(abs(y)) AS DOUBLE) AS scale
+    FROM recent
+    GROUP BY kpi_id, level, entity_code, last_qidx, last_value
+),
+fit AS (
+    -- least squares through (mean qidx, mean value); slope = (n Sxy - Sx Sy) / (n Sxx - Sx^2),
+    -- its numerator exact, so a flat series has slope 0; a slope within {SLOPE_TOLERANCE} x the
+    -- largest |value| per quarter counts as flat
+    SELECT kpi_id, level, entity_code, last_qidx, last_value, points,
+           last_qidx + sx / points AS centre, CAST(sy AS DOUBLE) / points AS mean,
+           CASE WHEN abs(raw_slope) <= {SLOPE_TOLERANCE} * scale THEN 0 ELSE raw_slope END AS slope
+    FROM (SELECT *, CAST(points * sxy - sx * sy AS DOUBLE) / nullif(points * sxx - sx * sx, 0) AS raw_slope
+          FROM sums)
 ),
 goals AS (
     -- upcoming dated targets, and standing targets
@@ -217,12 +238,12 @@ goals AS (
 solved AS (
     SELECT *,
            CASE WHEN heading_there AND NOT reached
-                THEN greatest(ceil((target_value - intercept) / slope - {EPSILON}), last_qidx + 1)
+                THEN greatest(ceil(centre + (target_value - mean) / slope - {EPSILON}), last_qidx + 1)
            END AS attainment_qidx
     FROM goals
 )
 SELECT kpi_id, level, entity_code, target_period, target_value,
-       CASE WHEN points >= {MIN_POINTS} AND target_qidx IS NOT NULL THEN intercept + slope * target_qidx END
+       CASE WHEN points >= {MIN_POINTS} AND target_qidx IS NOT NULL THEN mean + slope * (target_qidx - centre) END
            AS projected_value,
        CASE WHEN reached THEN (last_qidx // 4) || 'Q' || (last_qidx % 4 + 1)
             WHEN attainment_qidx <= horizon_qidx

@@ -54,7 +54,8 @@ def test_milestone_dates_and_sums():
     _, _, params, atoms = render("count(milestones, planned_date <= '2025-06-30')")
     assert str(params.values["p1"]) == "2025-06-30"
     _, _, _, atoms = render("sum(register.est_hours_saved, stage = 'production')")
-    assert next(iter(atoms.register.values()))[1].startswith("coalesce(sum(u.est_hours_saved) FILTER")
+    assert next(iter(atoms.register.values()))[1].startswith(
+        "coalesce(CAST(sum(CAST(u.est_hours_saved AS DECIMAL(38, 12))) FILTER (WHERE")
 
 
 @pytest.mark.parametrize("text, fragment", [

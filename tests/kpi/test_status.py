@@ -118,6 +118,20 @@ def test_projection_gives_the_quarter_the_target_is_reached(two_agencies, run):
     assert falling["points"] == 4 and falling["slope_per_quarter"] == pytest.approx(-2)
 
 
+def test_a_flat_series_has_no_slope(two_agencies, run):
+    # A1 exactly flat; A2 flat but for 1e-8, far below 1e-9 x its value a quarter
+    headcount(two_agencies, "A1", {"2025Q1": 30, "2025Q2": 30, "2025Q3": 30, "2025Q4": 30})
+    headcount(two_agencies, "A2", {"2025Q1": 30, "2025Q2": 30.00000001, "2025Q3": 30, "2025Q4": 30.00000001},
+              total=100)
+    run(two_agencies, "K01")
+    found = projection(two_agencies)
+    for agency in ("A1", "A2"):
+        row = found[("K01", agency, "2026Q4")]
+        assert row["slope_per_quarter"] == 0.0, agency
+        assert (row["attainment_period"], row["note"]) == (None, "not_at_this_pace"), agency
+        assert row["projected_value"] == pytest.approx(30), agency
+
+
 def test_projection_needs_three_quarters(two_agencies, run):
     headcount(two_agencies, "A1", {"2025Q3": 20, "2025Q4": 25})
     run(two_agencies, "K01")

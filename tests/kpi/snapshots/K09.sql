@@ -124,8 +124,8 @@ placed AS (
 )
 -- share_of_agencies over the units that reported every part in the period
 SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
-       $scale * sum(holds) / count(*) AS value,
-       sum(holds) AS numerator,
+       $scale * CAST(sum(CAST(holds AS DECIMAL(38, 12))) AS DOUBLE) / count(*) AS value,
+       CAST(sum(CAST(holds AS DECIMAL(38, 12))) AS DOUBLE) AS numerator,
        count(*) AS denominator,
        count(*) AS reported,
        list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids

@@ -130,9 +130,9 @@ placed AS (
 )
 -- ratio_of_sums over the units that reported every part in the period
 SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
-       $scale * sum(numerator) / nullif(sum(denominator), 0) AS value,
-       sum(numerator) AS numerator,
-       sum(denominator) AS denominator,
+       $scale * CAST(sum(CAST(numerator AS DECIMAL(38, 12))) AS DOUBLE) / nullif(CAST(sum(CAST(denominator AS DECIMAL(38, 12))) AS DOUBLE), 0) AS value,
+       CAST(sum(CAST(numerator AS DECIMAL(38, 12))) AS DOUBLE) AS numerator,
+       CAST(sum(CAST(denominator AS DECIMAL(38, 12))) AS DOUBLE) AS denominator,
        count(*) AS reported,
        list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids
 FROM placed

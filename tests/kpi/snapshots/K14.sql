@@ -124,8 +124,8 @@ placed AS (
 )
 -- sum over the units that reported every part in the period
 SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
-       $scale * sum(value) AS value,
-       sum(value) AS numerator,
+       $scale * CAST(sum(CAST(value AS DECIMAL(38, 12))) AS DOUBLE) AS value,
+       CAST(sum(CAST(value AS DECIMAL(38, 12))) AS DOUBLE) AS numerator,
        CAST(NULL AS DOUBLE) AS denominator,
        count(*) AS reported,
        list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids

@@ -85,7 +85,7 @@ kpi_register_lineage AS (
 register_by_period AS (
     -- one row per agency (or breakdown) and period, from the register in force
     SELECT u.agency_code, u.breakdown_type, u.breakdown_code, u.period,
-           coalesce(sum(u.est_hours_saved) FILTER (WHERE u.stage = $p1), 0) AS register_1
+           coalesce(CAST(sum(CAST(u.est_hours_saved AS DECIMAL(38, 12))) FILTER (WHERE u.stage = $p1) AS DOUBLE), 0) AS register_1
     FROM kpi_register_units AS u
     GROUP BY u.agency_code, u.breakdown_type, u.breakdown_code, u.period
 ),
@@ -123,8 +123,8 @@ placed AS (
 )
 -- sum over the units that reported every part in the period
 SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
-       $scale * sum(value) AS value,
-       sum(value) AS numerator,
+       $scale * CAST(sum(CAST(value AS DECIMAL(38, 12))) AS DOUBLE) AS value,
+       CAST(sum(CAST(value AS DECIMAL(38, 12))) AS DOUBLE) AS numerator,
        CAST(NULL AS DOUBLE) AS denominator,
        count(*) AS reported,
        list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids

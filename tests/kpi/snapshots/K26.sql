@@ -23,9 +23,9 @@ kpi_agencies AS (
 ),
 kpi_observations AS (
     -- accepted return values per agency (or breakdown), period and indicator; ytd_value is
-    -- the year-to-date value: flows summed over the quarters of the year to date, stocks and
-    -- cumulative indicators as reported in the quarter. Sorted by indicator, so that each KPI
-    -- reads only the row groups of its own indicators.
+    -- the year-to-date value: flows summed (exactly) over the quarters of the year to date,
+    -- stocks and cumulative indicators as reported in the quarter. Sorted by indicator, so
+    -- that each KPI reads only the row groups of its own indicators.
     WITH reported AS (
         SELECT f.agency_code,
                coalesce(f.breakdown_type, '') AS breakdown_type,
@@ -42,9 +42,9 @@ kpi_observations AS (
     WHERE temporal <> 'flow'
     UNION ALL
     SELECT agency_code, breakdown_type, breakdown_code, period, indicator_code, value,
-           sum(value) OVER (
+           CAST(sum(CAST(value AS DECIMAL(38, 12))) OVER (
                PARTITION BY agency_code, breakdown_type, breakdown_code, indicator_code, year
-               ORDER BY qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+               ORDER BY qidx ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS DOUBLE)
     FROM reported
     WHERE temporal = 'flow'
     ORDER BY indicator_code
@@ -115,8 +115,8 @@ placed AS (
 )
 -- sum over the units that reported every part in the period
 SELECT $kpi_id AS kpi_id, period, period_type, level, entity_code,
-       $scale * sum(value) AS value,
-       sum(value) AS numerator,
+       $scale * CAST(sum(CAST(value AS DECIMAL(38, 12))) AS DOUBLE) AS value,
+       CAST(sum(CAST(value AS DECIMAL(38, 12))) AS DOUBLE) AS numerator,
        CAST(NULL AS DOUBLE) AS denominator,
        count(*) AS reported,
        list_sort(list_distinct(flatten(list(submission_ids)))) AS submission_ids
