@@ -176,9 +176,14 @@ def test_killed_publish_keeps_a_whole_warehouse(loaded):
         durations.append(time.monotonic() - started)
     full = min(durations)
     rng, landed, seen = random.Random(7), 0, {Warehouse(settings.warehouse_path).meta()["snapshot_id"]}
-    for k in range(PUBLISH_KILLS):
+    k = attempts = 0
+    while k < PUBLISH_KILLS and attempts < 3 * PUBLISH_KILLS:
+        attempts += 1
         delay = full * (0.05 + 0.8 * k / PUBLISH_KILLS) + rng.uniform(0.0, 0.05)
-        landed += run_and_kill(["publish"], env, 0, delay)
+        if run_and_kill(["publish"], env, 0, delay):
+            landed, k = landed + 1, k + 1
+        else:  # that publish was quicker than the measured one: aim the next kills earlier
+            full *= 0.85
         meta = Warehouse(settings.warehouse_path).meta()
         assert META_KEYS <= set(meta)
         assert Warehouse(settings.warehouse_path).rows("SELECT count(*) FROM kpi_value")[0][0] > 0
