@@ -9,11 +9,13 @@ system-of-record reads through ``etl.store.Store``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
-from dashboard import paging
+from dashboard import paging, queries
 from etl import periods
 from etl.store import Store
 from etl.warehouse import Warehouse, WarehouseMissing
@@ -80,24 +82,36 @@ def completeness(wh: Warehouse, store: Store, current: str, n: int = MATRIX_PERI
     wanted = periods.span(periods.shift(current, 1 - n), current)
     try:
         if wh.exists():
-            with wh.connect() as con:
-                has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                  ["completeness"]).fetchone()[0]
-                if has:
-                    marks = ", ".join("?" for _ in wanted)
-                    cells = ", ".join("max(mark) FILTER (WHERE period = ?)" for _ in wanted)
-                    rows = con.execute(
-                        f"WITH c AS (SELECT agency_code, period, received, expected, late, {_MARK_SQL} AS mark "
-                        f"FROM completeness WHERE period IN ({marks})) "
-                        "SELECT c.agency_code, any_value(a.name_en), any_value(a.name_ms), "
-                        "bool_or(received <= 0 OR received < expected OR late > 0), "
-                        f"bool_or(period = ? AND received <= 0), {cells} "
-                        "FROM c LEFT JOIN dim_agency a USING (agency_code) GROUP BY c.agency_code "
-                        "ORDER BY c.agency_code", [*wanted, current, *wanted]).fetchall()
-                    return Matrix(current, wanted, rows)
+            snapshot = queries.meta(wh).get("snapshot_id", "")
+            rows = (_warehouse_matrix(str(wh.path), snapshot, current, tuple(wanted)) if snapshot
+                    else _warehouse_matrix.__wrapped__(str(wh.path), snapshot, current, tuple(wanted)))
+            if rows is not None:
+                return Matrix(current, wanted, rows)
     except WarehouseMissing:
         pass
     return _completeness_from_store(store, current, wanted)
+
+
+@lru_cache(maxsize=16)
+def _warehouse_matrix(path: str, snapshot: str, current: str, wanted: tuple[str, ...]) -> list[tuple] | None:
+    """The matrix rows marked and pivoted by the warehouse, once per snapshot (``None`` when the
+    snapshot has no completeness table); the rows are tuples, never changed by the callers."""
+    with Warehouse(Path(path)).connect() as con:
+        has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                          ["completeness"]).fetchone()[0]
+        if has:
+            marks = ", ".join("?" for _ in wanted)
+            cells = ", ".join("max(mark) FILTER (WHERE period = ?)" for _ in wanted)
+            rows = con.execute(
+                f"WITH c AS (SELECT agency_code, period, received, expected, late, {_MARK_SQL} AS mark "
+                f"FROM completeness WHERE period IN ({marks})) "
+                "SELECT c.agency_code, any_value(a.name_en), any_value(a.name_ms), "
+                "bool_or(received <= 0 OR received < expected OR late > 0), "
+                f"bool_or(period = ? AND received <= 0), {cells} "
+                "FROM c LEFT JOIN dim_agency a USING (agency_code) GROUP BY c.agency_code "
+                "ORDER BY c.agency_code", [*wanted, current, *wanted]).fetchall()
+            return rows
+    return None
 
 
 def _completeness_from_store(store: Store, current: str, wanted: list[str]) -> Matrix:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dash import dcc, html
+from dash import html
 
 from dashboard import components as C
 
@@ -64,14 +64,14 @@ def pager(path: str, lang: str, page: int, total: int, size: int = PAGE_SIZE, pa
 
     def link(key: str, target: int) -> Any:
         if target == page or not 1 <= target <= pages:
-            return html.Span(tr(key, lang), className="pager-off", **{"aria-disabled": "true"})
-        return dcc.Link(tr(key, lang), href=C.href(path, lang, **params, page=target if target > 1 else None),
+            return C.fast.Span(tr(key, lang), className="pager-off", **{"aria-disabled": "true"})
+        return C.fast.Link(tr(key, lang), href=C.href(path, lang, **params, page=target if target > 1 else None),
                         className="pager-link")
 
-    return html.Nav(id=pager_id, className="pager", **{"aria-label": tr("pages", lang), "data-page": str(page),
+    return C.fast.Nav(id=pager_id, className="pager", **{"aria-label": tr("pages", lang), "data-page": str(page),
                                                          "data-pages": str(pages)}, children=[
         link("first", 1), " ", link("previous", page - 1), " ",
-        html.Span(tr("page_of", lang, page=page, pages=pages, first=first, last=last, total=total),
+        C.fast.Span(tr("page_of", lang, page=page, pages=pages, first=first, last=last, total=total),
                   className="pager-status", **{"aria-current": "page"}),
         " ", link("next", page + 1), " ", link("last", pages),
     ])

@@ -15,9 +15,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dash import html
 
+from dashboard import components as C
 from dashboard import context, i18n
 from etl import periods
 from etl.accounts import User
@@ -287,19 +289,18 @@ HISTORY_COLUMNS = (("id", "Submission", "Penyerahan"), ("received", "Received", 
                    ("file", "File", "Fail"), ("kind", "Kind", "Jenis"), ("agency", "Agency", "Agensi"), ("periods", "Periods", "Tempoh"),
                    ("status", "Status", "Status"), ("by", "By", "Oleh"), ("reason", "Reason", "Sebab"),
                    ("problems", "Errors / warnings", "Ralat / amaran"), ("files", "Download", "Muat turun"))
+_MYT = ZoneInfo("Asia/Kuala_Lumpur")
 STATUS_ICON = {"accepted": "✔", "rejected": "✖", "duplicate": "=", "checked": "✔"}
 
 
 def local_time(value: Any) -> str:
     """A stored UTC time shown in Malaysian time."""
-    from zoneinfo import ZoneInfo
-
     if value is None or str(value) in ("NaT", "None", ""):
         return ""
     stamp = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
-    return stamp.astimezone(ZoneInfo("Asia/Kuala_Lumpur")).strftime("%Y-%m-%d %H:%M")
+    return stamp.astimezone(_MYT).strftime("%Y-%m-%d %H:%M")
 
 
 def _links(row: dict, lang: str) -> list:
@@ -307,23 +308,23 @@ def _links(row: dict, lang: str) -> list:
     # the accessible name holds the visible words, in the page's language
     original, sheet = (("asal", "fail asal penyerahan"), ("helaian ralat", "helaian ralat penyerahan")) \
         if lang == "ms" else (("original", "original file of submission"), ("error sheet", "error sheet of submission"))
-    links: list = [html.A(original[0], href=f"/download/original/{sid}", **{"aria-label": f"{original[1]} {sid}"})]
+    links: list = [C.fast.A(original[0], href=f"/download/original/{sid}", **{"aria-label": f"{original[1]} {sid}"})]
     if row.get("n_errors") or row.get("n_warnings"):
-        links += [" · ", html.A(sheet[0], href=f"/download/errors/{sid}", **{"aria-label": f"{sheet[1]} {sid}"})]
+        links += [" · ", C.fast.A(sheet[0], href=f"/download/errors/{sid}", **{"aria-label": f"{sheet[1]} {sid}"})]
     return links
 
 
 def submissions_table(rows: list[dict], lang: str, table_id: str = "history-table") -> html.Div:
     """One row per submission: status (icon and word), who, when, reason, problems, downloads."""
     header = [ms if lang == "ms" else en for _, en, ms in HISTORY_COLUMNS]
-    body = [html.Tr([
-        html.Td(int(r["submission_id"])), html.Td(local_time(r.get("received_at"))), html.Td(r.get("file_name")),
-        html.Td(r.get("kind")),
-        html.Td(r.get("agency_code") or "-"), html.Td(r.get("periods") or "-"),
-        html.Td(html.Span(f"{STATUS_ICON.get(r['status'], '')} {i18n.submission_word(r['status'], lang)}",
+    body = [C.fast.Tr([
+        C.fast.Td(int(r["submission_id"])), C.fast.Td(local_time(r.get("received_at"))), C.fast.Td(r.get("file_name")),
+        C.fast.Td(r.get("kind")),
+        C.fast.Td(r.get("agency_code") or "-"), C.fast.Td(r.get("periods") or "-"),
+        C.fast.Td(C.fast.Span(f"{STATUS_ICON.get(r['status'], '')} {i18n.submission_word(r['status'], lang)}",
                           className="status")),
-        html.Td(r.get("submitted_by")), html.Td(r.get("reason") or ""),
-        html.Td(f"{int(r.get('n_errors') or 0)} / {int(r.get('n_warnings') or 0)}"), html.Td(_links(r, lang)),
+        C.fast.Td(r.get("submitted_by")), C.fast.Td(r.get("reason") or ""),
+        C.fast.Td(f"{int(r.get('n_errors') or 0)} / {int(r.get('n_warnings') or 0)}"), C.fast.Td(_links(r, lang)),
     ], **{"data-submission": str(int(r["submission_id"]))}) for r in rows]
-    return html.Div(className="table-wrap", children=html.Table(id=table_id, className="data-table", children=[
-        html.Thead(html.Tr([html.Th(h, scope="col") for h in header])), html.Tbody(body)]))
+    return C.fast.Div(className="table-wrap", children=C.fast.Table(id=table_id, className="data-table", children=[
+        C.fast.Thead(C.fast.Tr([C.fast.Th(h, scope="col") for h in header])), C.fast.Tbody(body)]))

@@ -102,7 +102,8 @@ def matrix_rows(matrix: lists.Matrix, lang: str, show: str = "all") -> list[dict
     ``gaps`` keeps agencies with a quarter missing, partial or late; ``missing`` those without a
     return for the current quarter."""
     keep = {"all": matrix.rows, "gaps": [r for r in matrix.rows if r[3]], "missing": matrix.missing}[show]
-    return [{"agency": f"[{r[0]}]({C.href(f'/agency/{r[0]}', lang)})", "name": _name(r, lang),
+    query = C.href("", lang)  # the same for every row
+    return [{"agency": f"[{r[0]}](/agency/{r[0]}{query})", "name": _name(r, lang),
              **dict(zip(matrix.periods, (m or "" for m in r[5:]), strict=True))} for r in keep]
 
 

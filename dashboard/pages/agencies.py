@@ -142,6 +142,7 @@ def _column_defs(lang: str) -> list[dict]:
     Input(C.filter_id("peer"), "value"),
 )
 @C.guarded
+@C.per_snapshot
 def render_ranking(lang: str, period: str, ministry: str, peer: str) -> list:
     rows = lists.ranking(context.warehouse(), period, None if ministry == ALL else ministry,
                          None if peer == ALL else peer)
@@ -176,6 +177,7 @@ def render_ranking(lang: str, period: str, ministry: str, peer: str) -> list:
     Input(C.filter_id("kpi"), "value"),
 )
 @C.guarded
+@C.per_snapshot
 def render_ministries(lang: str, period: str, kpi: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)

@@ -128,6 +128,7 @@ def render_runs(lang: str) -> list:
     Input(C.filter_id("ministry"), "value"),
 )
 @C.guarded
+@C.per_snapshot
 def render_completeness(lang: str, period: str, ministry: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
@@ -172,6 +173,7 @@ def render_completeness(lang: str, period: str, ministry: str) -> list:
 
 @callback(Output("ds-sources", "children"), Input("page-lang", "data"))
 @C.guarded
+@C.per_snapshot
 def render_sources(lang: str) -> list:
     frame = queries.source_freshness(context.warehouse())
     if not len(frame):

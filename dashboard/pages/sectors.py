@@ -51,6 +51,7 @@ def _sector_names(d: queries.Dimensions, lang: str) -> dict[str, str]:
 
 @callback(Output("sec-heatmap", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
+@C.per_snapshot
 def render_heatmap(lang: str, period: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
@@ -108,6 +109,7 @@ def pick_cell(click: dict | None) -> tuple:
     Input(C.filter_id("kpi"), "value"),
 )
 @C.guarded
+@C.per_snapshot
 def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
@@ -152,6 +154,7 @@ def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
     Input(C.filter_id("entity"), "value"),
 )
 @C.guarded
+@C.per_snapshot
 def render_agencies(lang: str, period: str, sector: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
@@ -179,6 +182,7 @@ def render_agencies(lang: str, period: str, sector: str) -> list:
 
 @callback(Output("sec-benchmark", "children"), Input("page-lang", "data"))
 @C.guarded
+@C.per_snapshot
 def render_benchmark(lang: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)

@@ -237,3 +237,58 @@ def test_a_failed_completeness_read_shows_the_error_state_and_keeps_the_page(lis
     assert "callout-danger" in str(layout) and "disk on fire" not in str(layout)
     assert _find(layout, "admin-submissions") is not None and _find(layout, "admin-users") is not None
     assert "disk on fire" in caplog.text
+
+
+def test_per_snapshot_keeps_results_of_one_snapshot_only(monkeypatch, tmp_path):
+    """A render kept per snapshot is built once per snapshot and arguments; a new snapshot or
+    other arguments build it again, and a failure is never kept."""
+    from dashboard import components as C
+    from dashboard import context, queries
+
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(b"")
+    snapshot = {"snapshot_id": "s1"}
+    monkeypatch.setattr(context, "warehouse", lambda: Warehouse(path))
+    monkeypatch.setattr(queries, "meta", lambda wh: dict(snapshot))
+    built: list[tuple] = []
+    fail = {"now": False}
+
+    @C.per_snapshot
+    def render(lang, period):
+        if fail["now"]:
+            raise RuntimeError("boom")
+        built.append((lang, period))
+        return [html.P(f"{lang} {period}")]
+
+    first = render("en", "2026Q3")
+    assert render("en", "2026Q3") is first and built == [("en", "2026Q3")]
+    render("ms", "2026Q3")
+    assert len(built) == 2
+    snapshot["snapshot_id"] = "s2"
+    fail["now"] = True
+    with pytest.raises(RuntimeError):
+        render("en", "2026Q3")
+    fail["now"] = False
+    assert render("en", "2026Q3") is not first and len(built) == 3
+    snapshot["snapshot_id"] = ""  # no snapshot id: never kept
+    render("en", "2026Q3")
+    render("en", "2026Q3")
+    assert len(built) == 5
+
+
+def test_light_submission_rows_serialise_like_dash_components():
+    """The submissions table is built from light elements that send the same JSON as Dash's."""
+    from dashboard import submissions_ui as ui
+
+    row = {"submission_id": 7, "received_at": datetime(2026, 11, 1, 2, 0, tzinfo=UTC), "file_name": "a.csv",
+           "kind": "return", "agency_code": "A01", "periods": "2026Q3", "status": "accepted",
+           "submitted_by": "x", "reason": None, "n_errors": 1, "n_warnings": 0}
+    table = ui.submissions_table([row], "en", "t")
+    assert isinstance(table, html.Div)
+    tr = table.children.children[1].children[0]
+    assert tr.to_plotly_json()["props"]["data-submission"] == "7"
+    links = tr.children[-1].children
+    assert isinstance(links[-1], html.A) and links[-1].href == "/download/errors/7"
+    assert links[-1].to_plotly_json() == html.A("error sheet", href="/download/errors/7",
+                                                **{"aria-label": "error sheet of submission 7"}).to_plotly_json()
+    assert tr.children[1].children == "2026-11-01 10:00"
