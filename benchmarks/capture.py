@@ -1,18 +1,22 @@
 """What each page sends and which warehouse queries answer it.
 
 The real app is built in this process and driven through Flask's test client with the
-small Dash client (``dash_client``), once to warm its caches and once recording: every
-callback request body, and every statement each callback ran on the warehouse (the
-gateway ``Warehouse.connect`` is wrapped while recording) and on the system of record (a
-SQLAlchemy cursor event). The bodies are replayed by the load clients; the reading
+small Dash client (``dash_client``), once to warm its caches and once recording, with
+the caches of what views read emptied first (``forget_views``): every callback request
+body, and every statement each callback ran on the warehouse (the gateway
+``Warehouse.connect`` is wrapped while recording) and on the system of record (a
+SQLAlchemy cursor event). A view answered from a cache is so compared with the statements
+that view needs, not with nothing. The bodies are replayed by the load clients; the reading
 statements, run bare on a DuckDB or sqlite3 connection, are the baseline.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import sqlite3
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,6 +157,30 @@ def pages(warehouse_path: Path) -> list[tuple[str, str]]:
     return out
 
 
+# Kept while recording: the snapshot's dimension lookups (agencies, ministries, KPIs ...), read
+# once per snapshot and shared by every page, and the snapshot's meta.
+KEEP_CACHED = ("dashboard.queries._dims",)
+
+
+def forget_views() -> None:
+    """Empty the dashboard's caches of what views read (values, series, rendered tables ...),
+    so the statements recorded for a view are all it needs from the stores."""
+    from dashboard import queries
+
+    loaded = [(name, module) for name, module in list(sys.modules.items())
+              if name.startswith("dashboard.") and module is not None]
+    for module_name, module in loaded:
+        for attr, value in list(vars(module).items()):
+            # functions of that module only (not imported names such as Flask's proxies)
+            if getattr(value, "__module__", None) != module_name or not inspect.isroutine(
+                    getattr(value, "__wrapped__", value)):
+                continue
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and f"{module_name}.{attr}" not in KEEP_CACHED:
+                clear()
+    queries._runs_cache.clear()
+
+
 def capture(settings: Any, store: Any) -> list[PageScript]:
     """Every page's callback requests (bodies and the statements behind each)."""
     app = app_for(settings, store)
@@ -163,6 +191,7 @@ def capture(settings: Any, store: Any) -> list[PageScript]:
     for name, path in pages(settings.warehouse_path):
         page_view(transport, path)  # warm the app's caches, as a running server's are
         transport.per_post.clear()
+        forget_views()  # record what the view needs, not what the caches already hold
         with recording(transport.log, store.engine):
             calls = page_view(transport, path)
         for call, queries in zip(calls, transport.per_post, strict=True):
