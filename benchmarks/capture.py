@@ -159,16 +159,18 @@ def pages(warehouse_path: Path) -> list[tuple[str, str]]:
 
 # Kept while recording: the snapshot's dimension lookups (agencies, ministries, KPIs ...), read
 # once per snapshot and shared by every page, and the snapshot's meta.
-KEEP_CACHED = ("dashboard.queries._dims",)
+KEEP_CACHED = ("dashboard.queries._dims",)  # module name.function name
 
 
 def forget_views() -> None:
     """Empty the dashboard's caches of what views read (values, series, rendered tables ...),
     so the statements recorded for a view are all it needs from the stores."""
+    import dashboard
     from dashboard import queries
 
+    home = str(Path(dashboard.__file__).parent)  # Dash imports the page modules as ``pages.<name>``
     loaded = [(name, module) for name, module in list(sys.modules.items())
-              if name.startswith("dashboard.") and module is not None]
+              if str(getattr(module, "__file__", None) or "").startswith(home)]
     for module_name, module in loaded:
         for attr, value in list(vars(module).items()):
             # functions of that module only (not imported names such as Flask's proxies)
