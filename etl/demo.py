@@ -34,10 +34,10 @@ import csv
 import json
 import math
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -330,7 +330,7 @@ class _Reference:
     indicators: list[dict]
 
     @classmethod
-    def load(cls, folder: Path) -> "_Reference":
+    def load(cls, folder: Path) -> _Reference:
         return cls(folder=folder, agencies=_read_csv(folder / "agencies.csv"),
                    ministries=_read_csv(folder / "ministries.csv"),
                    indicators=_read_csv(folder / "indicators.csv"))
@@ -388,7 +388,7 @@ def _synthetic_agencies(ref: _Reference, submitters: list[dict], k: int, seed: i
     alloc = [int(math.floor(x)) for x in exact]
     for i in sorted(range(len(groups)), key=lambda i: (-(exact[i] - alloc[i]), groups[i]))[: k - sum(alloc)]:
         alloc[i] += 1
-    peers = [g for g, c in zip(groups, alloc) for _ in range(c)]
+    peers = [g for g, c in zip(groups, alloc, strict=False) for _ in range(c)]
     peers = [peers[i] for i in rng.permutation(len(peers))]
     ministry_order = [ministries[i] for i in rng.permutation(len(ministries))]
     width = max(4, len(str(k)))
@@ -501,7 +501,7 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int, systems_factor: float
     lit = np.zeros(n, dtype=np.int64)
     adv = np.zeros(n, dtype=np.int64)
     prev_lit = prev_adv = 0
-    for i, (h_raw, l_sh, a_sh) in enumerate(zip(hc_raw.tolist(), lit_share.tolist(), adv_share.tolist())):
+    for i, (h_raw, l_sh, a_sh) in enumerate(zip(hc_raw.tolist(), lit_share.tolist(), adv_share.tolist(), strict=False)):
         h = max(20, int(round(h_raw)), prev_lit, prev_adv)
         prev_lit = max(prev_lit, int(round(min(l_sh, 0.97) * h)))
         prev_adv = max(prev_adv, int(round(min(a_sh, 0.2) * h)))
@@ -565,7 +565,7 @@ def _simulate(ag: _Agency, quarters: list[str], seed: int, systems_factor: float
     txn_level = rng.normal(0.9 * math.log(hc0) + 1.0, 0.5)
     txn = np.round(svc_ai * np.exp(txn_level + rng.normal(0.0, 0.15, n)))
     base_days = float(_round_to(rng.uniform(3.0, 30.0), 0.5))
-    first_ai = next((int(ti) for ti, k in zip(t, svc_ai) if k > 0), int(t[-1]))
+    first_ai = next((int(ti) for ti, k in zip(t, svc_ai, strict=False) if k > 0), int(t[-1]))
     reduction = np.clip(0.1 + 0.05 * (tf - first_ai) + rng.normal(0.0, 0.03, n), 0.02, 0.6)
     cur_days = np.maximum(0.1, np.round(base_days * (1.0 - reduction), 1))
     csat_n = np.round(txn * rng.uniform(0.005, 0.03) * np.exp(rng.normal(0.0, 0.15, n)))
@@ -737,7 +737,7 @@ def _wrong_value(values: dict[str, np.ndarray], breakdowns: dict, i: int,
     # The licence audit is the commonest correction once GenAI licences are out.
     weights = [3.0 if c[0] == "HC_GENAI_ACTIVE" else 1.0 for c in candidates]
     pick = u * sum(weights)
-    for c, w in zip(candidates, weights):
+    for c, w in zip(candidates, weights, strict=False):
         if pick < w:
             return c
         pick -= w
@@ -749,18 +749,18 @@ def _alloc(total: int, weights: list[float], lo: list[int], hi: list[int]) -> li
     Plain lists: for the 16 states this is several times faster than NumPy."""
     x = list(lo)
     rem = int(total) - sum(x)
-    if rem < 0 or rem > sum(h - v for h, v in zip(hi, x)):
+    if rem < 0 or rem > sum(h - v for h, v in zip(hi, x, strict=False)):
         raise ValueError("infeasible allocation")
     k_all = range(len(x))
     while rem > 0:
-        cap = [h - v for h, v in zip(hi, x)]
-        w = [wi if c > 0 else 0.0 for wi, c in zip(weights, cap)]
+        cap = [h - v for h, v in zip(hi, x, strict=False)]
+        w = [wi if c > 0 else 0.0 for wi, c in zip(weights, cap, strict=False)]
         sw = sum(w)
         if sw <= 0:
             w = [1.0 if c > 0 else 0.0 for c in cap]
             sw = sum(w)
         share = [rem * wi / sw for wi in w]
-        add = [min(int(sh), c) for sh, c in zip(share, cap)]
+        add = [min(int(sh), c) for sh, c in zip(share, cap, strict=False)]
         added = sum(add)
         if added == 0 or added > rem:  # the last few units, largest share first
             for k in sorted(k_all, key=lambda k: -share[k]):
@@ -770,7 +770,7 @@ def _alloc(total: int, weights: list[float], lo: list[int], hi: list[int]) -> li
                     x[k] += 1
                     rem -= 1
             continue
-        x = [v + a for v, a in zip(x, add)]
+        x = [v + a for v, a in zip(x, add, strict=False)]
         rem -= added
     return x
 
@@ -785,14 +785,14 @@ def _split_series(kind: str, codes: tuple[str, ...], weights, uptake, hc, lit, a
     out: dict[tuple[str, str, str], list[int]] = {(kind, c, name): [] for name in BREAKDOWN_INDICATORS for c in codes}
     prev_lit = [0] * k
     none = [0] * k
-    for h_tot, l_tot, ac_tot, at_tot in zip(hc.tolist(), lit.tolist(), access.tolist(), active.tolist()):
+    for h_tot, l_tot, ac_tot, at_tot in zip(hc.tolist(), lit.tolist(), access.tolist(), active.tolist(), strict=False):
         h = _alloc(h_tot, weights, prev_lit, [h_tot] * k)
-        hw = [hv * u for hv, u in zip(h, uptake)]
+        hw = [hv * u for hv, u in zip(h, uptake, strict=False)]
         lt = _alloc(l_tot, hw, prev_lit, h)
         ac = _alloc(ac_tot, hw, none, h)
         at = _alloc(at_tot, [float(v) for v in ac], none, ac)
-        for name, part in zip(BREAKDOWN_INDICATORS, (h, lt, ac, at)):
-            for code, v in zip(codes, part):
+        for name, part in zip(BREAKDOWN_INDICATORS, (h, lt, ac, at), strict=False):
+            for code, v in zip(codes, part, strict=False):
                 out[(kind, code, name)].append(v)
         prev_lit = lt
     return out
