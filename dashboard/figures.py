@@ -318,6 +318,10 @@ def _ring(ring: list) -> list:
     return out if len(out) >= 4 else [[round(x, 4) for x in pt[:2]] for pt in ring]
 
 
+MALAYSIA_LON = (99.4, 119.6)  # degrees east
+MALAYSIA_LAT = (0.6, 7.6)  # degrees north
+
+
 def choropleth(
     geojson: dict | str,
     codes: Sequence[int],
@@ -343,7 +347,10 @@ def choropleth(
         "colorbar": {"title": {"text": colorbar}, "thickness": 12},
         "hovertemplate": "%{text}: %{customdata}<extra></extra>",
     }
-    geo = {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"}}
+    # Malaysia from Perlis to Sabah's east coast: the frame is set rather than fitted, because
+    # plotly's fitbounds leaves the two land masses small in a wide plot
+    geo = {"visible": False, "projection": {"type": "mercator"},
+           "lonaxis": {"range": list(MALAYSIA_LON)}, "lataxis": {"range": list(MALAYSIA_LAT)}}
     return _spec([trace], title, 440, geo=geo, margin={"l": 0, "r": 0, "t": 48, "b": 0})
 
 
