@@ -78,3 +78,22 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
 })();
+
+/* The tab's title follows the page heading, so it is in the language of the page: Dash sets
+   the registered (English) title when a page is loaded. */
+(function () {
+  function follow() {
+    var h1 = document.querySelector('.page-header h1');
+    var text = h1 && h1.textContent.trim();
+    if (text) {
+      var title = text + ' · NAIO';
+      if (document.title !== title) { document.title = title; }
+    }
+  }
+  function start() {
+    follow();
+    new MutationObserver(follow).observe(document.body, {childList: true, subtree: true, characterData: true});
+    new MutationObserver(follow).observe(document.head, {childList: true, subtree: true, characterData: true});
+  }
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
+})();

@@ -19,7 +19,7 @@ from etl.accounts import ROLES, AccountError, add_user, is_admin, set_active, se
 
 log = logging.getLogger("naio.admin")
 
-dash.register_page(__name__, path="/admin", name="Admin", title="Administration - NAIO", order=90)
+dash.register_page(__name__, path="/admin", name="Admin", title="Administration · NAIO", order=90)
 
 MATRIX_PERIODS = lists.MATRIX_PERIODS
 RECENT = 20  # latest submissions listed; the submissions page pages through all of them

@@ -15,7 +15,7 @@ from dashboard import components as C
 from dashboard import submissions_ui as ui
 from etl.accounts import User, can_use_returns, is_admin
 
-dash.register_page(__name__, path="/submissions", name="Submissions", title="Submissions - NAIO", order=61)
+dash.register_page(__name__, path="/submissions", name="Submissions", title="Submissions · NAIO", order=61)
 
 PATH = "/submissions"
 ALL = "__all__"

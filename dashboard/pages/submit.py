@@ -20,7 +20,7 @@ from etl.accounts import User, can_use_returns
 from etl.returns import format_number
 from etl.safe_export import error_sheet
 
-dash.register_page(__name__, path="/submit", name="Submit return", title="Submit a return - NAIO", order=60)
+dash.register_page(__name__, path="/submit", name="Submit return", title="Submit a return · NAIO", order=60)
 
 L = {
     "title": ("Submit a quarterly return", "Hantar penyata suku tahunan"),

@@ -148,6 +148,7 @@ def test_language_switch_turns_the_page_into_malay(viewer_page, live_server):
     )
     settle(page)
     assert "lang=ms" in page.url
+    page.wait_for_function("document.title === 'Gambaran kebangsaan · NAIO'", timeout=SETTLE_MS)  # the tab too
     nav = page.locator("#nav").inner_text()
     assert "Kementerian dan agensi" in nav and "Overview" not in nav
     words = page.locator(".tile .status span:last-child").all_inner_texts()
@@ -157,6 +158,7 @@ def test_language_switch_turns_the_page_into_malay(viewer_page, live_server):
     page.click("#lang-en")
     page.wait_for_function("document.documentElement.lang === 'en'", timeout=SETTLE_MS)
     page.wait_for_function("document.querySelector('h1').innerText === 'National picture'", timeout=SETTLE_MS)
+    page.wait_for_function("document.title === 'National picture · NAIO'", timeout=SETTLE_MS)
 
 
 def _sector_with_agencies(demo_settings) -> str:
