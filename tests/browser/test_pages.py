@@ -234,18 +234,23 @@ AXE_SERIOUS = """async () => {
 }"""
 
 
-def test_no_serious_or_critical_accessibility_violations(viewer_page, live_server):
-    page = viewer_page
-    open_page(page, live_server, "/")
+def axe_violations(page, paths: list[str]) -> dict[str, list[str]]:
+    """Serious and critical axe-core violations of each path (the page shows ``paths[0]``)."""
     page.add_script_tag(path=str(AXE))
     found = {}
-    for i, path in enumerate(PAGES + ["/?lang=ms", "/sectors?lang=ms", "/kpi/K01?lang=ms"]):
+    for i, path in enumerate(paths):
         if i:
             navigate(page, path)
         violations = page.evaluate(AXE_SERIOUS)
         if violations:
             found[path] = violations
-    assert found == {}
+    return found
+
+
+def test_no_serious_or_critical_accessibility_violations(viewer_page, live_server):
+    page = viewer_page
+    open_page(page, live_server, "/")
+    assert axe_violations(page, PAGES + ["/?lang=ms", "/sectors?lang=ms", "/kpi/K01?lang=ms"]) == {}
 
 
 def test_skip_link_moves_focus_to_the_content(viewer_page, live_server):

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser.conftest import sign_in
-from tests.browser.test_pages import AXE, AXE_SERIOUS, navigate, open_page, track
+from tests.browser.test_pages import axe_violations, open_page, track
 
 pytestmark = pytest.mark.browser
 
@@ -28,16 +28,8 @@ def test_returns_pages_have_no_serious_accessibility_violations(admin_page, live
     page = admin_page
     open_page(page, live_server, "/admin")
     page.wait_for_selector("#admin-matrix .ag-row")
-    page.add_script_tag(path=str(AXE))
-    found = {}
-    for i, path in enumerate(["/admin", "/submissions", "/submissions?page=2", "/submit", "/admin?lang=ms",
-                              "/submissions?lang=ms"]):
-        if i:
-            navigate(page, path)
-        violations = page.evaluate(AXE_SERIOUS)
-        if violations:
-            found[path] = violations
-    assert found == {}
+    paths = ["/admin", "/submissions", "/submissions?page=2", "/submit", "/admin?lang=ms", "/submissions?lang=ms"]
+    assert axe_violations(page, paths) == {}
     assert not [e for e in page.console_errors if "favicon" not in e]
 
 
