@@ -61,10 +61,10 @@ def _body(d: queries.Dimensions, period, ministry, peer, kpi, lang: str) -> list
 
 
 def ranking_rows(rows: list[tuple], lang: str, period: str) -> list[dict]:
-    """Plain JSON rows for the grid (no components): the agency cell is a Markdown link."""
+    """Plain JSON rows for the grid (no components): the agency cell is a Markdown link, and
+    each pillar score is a number of its own (``p_<pillar>``), so it sorts and filters."""
     query = C.href("", lang, period=period)  # the same for every row
     peers: dict = {}
-    pillar_words: dict = {}
     out = []
     for code, rank, index, change, rank_min, rank_max, n_peers, group, name_en, name_ms, ministry, pillars in rows:
         name = (name_ms if lang == "ms" and name_ms else name_en) or code
@@ -79,32 +79,23 @@ def ranking_rows(rows: list[tuple], lang: str, period: str) -> list[dict]:
             "change": None if i18n.is_missing(change) else round(float(change), 1),
             "range": "–" if i18n.is_missing(rank_min) or i18n.is_missing(n_peers)
             else f"{int(rank_min)}–{int(rank_max)} / {int(n_peers)}",
-            "pillars": _pillars(pillars, lang, pillar_words),
+            **_pillars(pillars),
         })
     return out
 
 
-def _pillars(pillars_json, lang: str, words: dict | None = None) -> str:
-    """``Talent 40; Adoption 12; ...`` from the index's pillar scores (``words``: a cache of
-    the pillar names in ``lang``)."""
+def _pillars(pillars_json) -> dict[str, int]:
+    """``{"p_TAL": 40, "p_ADO": 12, ...}``: the index's pillar scores, rounded to whole points."""
     try:
         pillars = json.loads(pillars_json or "{}") or {}
     except (ValueError, TypeError):
-        return ""
+        return {}
     if not isinstance(pillars, dict):
-        return ""
-    words = {} if words is None else words
-    parts = []
-    for key, value in pillars.items():
-        if value is None:
-            continue
-        if key not in words:
-            words[key] = i18n.pillar_word(key, lang)
-        parts.append(f"{words[key]} {value:.0f}")
-    return "; ".join(parts)
+        return {}
+    return {f"p_{key}": round(float(value)) for key, value in pillars.items() if value is not None}
 
 
-def _column_defs(lang: str) -> list[dict]:
+def _column_defs(lang: str, pillars: list[str]) -> list[dict]:
     return [
         {"field": "rank", "headerName": t("rank", lang), "width": 90, "type": "numericColumn"},
         {
@@ -123,15 +114,23 @@ def _column_defs(lang: str) -> list[dict]:
         {"field": "change", "headerName": t("change_col", lang), "width": 110, "type": "numericColumn"},
         {"field": "range", "headerName": t("rank_range", lang), "width": 130},
         {
-            "field": "pillars",
             "headerName": t("pillar_scores", lang),
-            "flex": 2,
-            "minWidth": 220,
-            "wrapText": True,
-            "autoHeight": True,
-            "cellStyle": {"lineHeight": "1.4", "paddingTop": "6px", "paddingBottom": "6px"},
+            "children": [
+                {"field": f"p_{key}", "headerName": i18n.pillar_word(key, lang), "width": 135,
+                 "type": "numericColumn", "wrapHeaderText": True, "autoHeaderHeight": True}
+                for key in pillars
+            ],
         },
     ]
+
+
+def _pillar_keys(rows: list[dict]) -> list[str]:
+    """The pillars the rows carry, in the catalogue's order of pillars (unknown ones last)."""
+    keys: dict[str, None] = {}
+    for row in rows:
+        keys.update((k[2:], None) for k in row if k.startswith("p_"))
+    order = list(i18n.PILLARS)
+    return sorted(keys, key=lambda k: (order.index(k) if k in order else len(order), k))
 
 
 @callback(
@@ -148,10 +147,11 @@ def render_ranking(lang: str, period: str, ministry: str, peer: str) -> list:
                          None if peer == ALL else peer)
     if not rows:
         return C.empty(lang)
+    table = ranking_rows(rows, lang, period)
     grid = dag.AgGrid(
         id="ranking-grid",
-        rowData=ranking_rows(rows, lang, period),
-        columnDefs=_column_defs(lang),
+        rowData=table,
+        columnDefs=_column_defs(lang, _pillar_keys(table)),
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         dashGridOptions={
             "pagination": True,

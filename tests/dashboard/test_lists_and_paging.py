@@ -207,7 +207,11 @@ def test_the_ranking_is_filtered_in_the_warehouse_and_sent_as_plain_rows(lists_a
     grid = _find(every, "ranking-grid")
     assert len(grid.rowData) == 12
     row = grid.rowData[0]
-    assert set(row) == {"rank", "agency", "ministry", "peer", "index", "change", "range", "pillars"}
+    assert set(row) == {"rank", "agency", "ministry", "peer", "index", "change", "range",
+                        "p_TAL", "p_ADO", "p_GOV", "p_IMP"}  # pillar scores as numbers of their own
+    assert all(isinstance(row[f"p_{k}"], int) for k in ("TAL", "ADO", "GOV", "IMP"))
+    pillar_headers = grid.columnDefs[-1]
+    assert [c["field"] for c in pillar_headers["children"]] == ["p_GOV", "p_TAL", "p_ADO", "p_IMP"]
     assert "/agency/" in row["agency"] and f"period={PERIOD}" in row["agency"]
     ms_rows = _find(departments, "ranking-grid").rowData
     assert 0 < len(ms_rows) < 12 and {r["peer"] for r in ms_rows} == {"Jabatan"}
