@@ -129,6 +129,19 @@ def pillar_word(pillar: Any, lang: str) -> str:
     return _word(PILLARS, pillar, lang)
 
 
+# Targets the catalogue proposes (no policy document sets them) say so first; the citation
+# that may follow stays as written.
+PROPOSAL = ("proposal (KPI catalogue)", "cadangan (katalog KPI)")
+
+
+def target_source(text: Any, lang: str) -> str:
+    """A target's source in ``lang``: the catalogue's own proposal is named in that language."""
+    text = "" if is_missing(text) else str(text)
+    if lang == "ms" and text.startswith(PROPOSAL[0]):
+        return PROPOSAL[1] + text[len(PROPOSAL[0]):]
+    return text
+
+
 def peer_word(group: Any, lang: str) -> str:
     return _word(PEER_GROUPS, group, lang)
 

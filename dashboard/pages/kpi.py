@@ -89,6 +89,7 @@ def _definition(r: dict, lang: str) -> html.Div:
     target_rows = pd.DataFrame(targets) if targets else pd.DataFrame(columns=["period", "value", "source"])
     thresholds = r.get("thresholds_json") or "–"
     target_rows["period"] = target_rows["period"].map(C.period_fn(lang))
+    target_rows["source"] = target_rows["source"].map(lambda text: i18n.target_source(text, lang))
     return html.Div(
         className="definition",
         children=[

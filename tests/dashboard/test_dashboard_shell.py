@@ -109,6 +109,15 @@ def test_status_words():
     assert i18n.status_word(None, "ms") == "Menunggu data"
 
 
+def test_a_proposed_target_is_named_in_the_language_and_its_citation_kept():
+    cited = "proposal (KPI catalogue); the AI at Work pilot reached 91% (policy_targets.csv AI@WORK-1)"
+    assert i18n.target_source(cited, "ms") == (
+        "cadangan (katalog KPI); the AI at Work pilot reached 91% (policy_targets.csv AI@WORK-1)")
+    assert i18n.target_source(cited, "en") == cited
+    assert i18n.target_source("Budget 2025 speech", "ms") == "Budget 2025 speech"
+    assert i18n.target_source(None, "ms") == ""
+
+
 def test_formats():
     assert i18n.fmt_number(1234.5678, ".1f") == "1,234.6"
     assert i18n.fmt_number(1234.5678, ",.0f") == "1,235"
