@@ -424,23 +424,15 @@ def per_snapshot(render: Callable) -> Callable:
 
     For render functions whose result depends on nothing but the warehouse snapshot and their
     arguments (never on the user or the system of record): the components are built once and
-    later views get the same tree, which Dash only serialises. A new snapshot (a publish)
-    gives new keys; a failure is never kept (it is raised again on the next view)."""
-    from functools import lru_cache
+    later views get the same tree, which Dash only serialises (``queries.per_snapshot``)."""
 
-    @lru_cache(maxsize=16)  # bounded: a national ranking's tree is a few MB
-    def kept(_path: str, _snapshot: str, args: tuple) -> Any:
+    @queries.per_snapshot(16)  # bounded: a national ranking's tree is a few MB
+    def kept(_wh: Any, *args: Any) -> Any:
         return render(*args)
 
     @wraps(render)
     def inner(*args: Any) -> Any:
-        wh = context.warehouse()
-        snapshot = queries.meta(wh).get("snapshot_id", "") if wh.exists() else ""
-        try:
-            hash(args)
-        except TypeError:
-            return render(*args)
-        return kept(str(wh.path), snapshot, args) if snapshot else render(*args)
+        return kept(context.warehouse(), *args)
 
     inner.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
     return inner

@@ -9,8 +9,6 @@ system-of-record reads through ``etl.store.Store``.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
@@ -82,9 +80,7 @@ def completeness(wh: Warehouse, store: Store, current: str, n: int = MATRIX_PERI
     wanted = periods.span(periods.shift(current, 1 - n), current)
     try:
         if wh.exists():
-            snapshot = queries.meta(wh).get("snapshot_id", "")
-            rows = (_warehouse_matrix(str(wh.path), snapshot, current, tuple(wanted)) if snapshot
-                    else _warehouse_matrix.__wrapped__(str(wh.path), snapshot, current, tuple(wanted)))
+            rows = _warehouse_matrix(wh, current, tuple(wanted))
             if rows is not None:
                 return Matrix(current, wanted, rows)
     except WarehouseMissing:
@@ -92,11 +88,11 @@ def completeness(wh: Warehouse, store: Store, current: str, n: int = MATRIX_PERI
     return _completeness_from_store(store, current, wanted)
 
 
-@lru_cache(maxsize=16)
-def _warehouse_matrix(path: str, snapshot: str, current: str, wanted: tuple[str, ...]) -> list[tuple] | None:
+@queries.per_snapshot(16)
+def _warehouse_matrix(wh: Warehouse, current: str, wanted: tuple[str, ...]) -> list[tuple] | None:
     """The matrix rows marked and pivoted by the warehouse, once per snapshot (``None`` when the
     snapshot has no completeness table); the rows are tuples, never changed by the callers."""
-    with Warehouse(Path(path)).connect() as con:
+    with wh.connect() as con:
         has = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                           ["completeness"]).fetchone()[0]
         if has:

@@ -21,9 +21,11 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -114,16 +116,43 @@ _CODES = {
 }
 
 
+def per_snapshot(maxsize: int) -> Callable[[Callable], Callable]:
+    """Keep ``fn(wh, *args)``'s result per published snapshot and arguments (at most ``maxsize``).
+
+    For reads and renders that depend on nothing but the warehouse snapshot and their
+    arguments: a publish (a new snapshot id) gives new keys. A warehouse without a snapshot
+    id, or arguments that cannot be hashed, are not kept; a failure is never kept. Callers
+    must not change what they get (or take a copy)."""
+
+    def decorate(fn: Callable) -> Callable:
+        @lru_cache(maxsize=maxsize)
+        def kept(path: str, _snapshot: str, args: tuple) -> Any:
+            return fn(Warehouse(Path(path)), *args)
+
+        @wraps(fn)
+        def inner(wh: Warehouse, *args: Any) -> Any:
+            snapshot = meta(wh).get("snapshot_id", "") if wh.exists() else ""
+            try:
+                hash(args)
+            except TypeError:
+                snapshot = ""
+            return kept(str(wh.path), snapshot, args) if snapshot else fn(wh, *args)
+
+        inner.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
+        return inner
+
+    return decorate
+
+
 def _per_snapshot(wh: Warehouse, sql: str, params: tuple = ()) -> pd.DataFrame:
     """A small read that depends on nothing but the snapshot, run once per snapshot; the caller
     gets its own frame."""
-    frame = _snapshot_read(str(wh.path), meta(wh).get("snapshot_id", ""), sql, params)
-    return frame.copy(deep=False)
+    return _snapshot_read(wh, sql, params).copy(deep=False)
 
 
-@lru_cache(maxsize=64)
-def _snapshot_read(path: str, snapshot_id: str, sql: str, params: tuple) -> pd.DataFrame:
-    return Warehouse(Path(path)).frame(sql, list(params))
+@per_snapshot(64)
+def _snapshot_read(wh: Warehouse, sql: str, params: tuple) -> pd.DataFrame:
+    return wh.frame(sql, list(params))
 
 
 def dims(wh: Warehouse) -> Dimensions:

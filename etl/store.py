@@ -19,7 +19,21 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, create_engine, delete, event, func, insert, inspect, or_, select, text, update
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine
 
 from etl import process_owner
@@ -374,8 +388,6 @@ class Store:
         each row with ``hasattr``). The driver's values are typed as SQLAlchemy would type
         them: SQLite keeps datetimes as ISO text and booleans as 0/1, PostgreSQL needs nothing.
         """
-        from sqlalchemy import Boolean, DateTime
-
         with self.engine.connect() as con:
             result = con.execute(query)
             columns = list(result.keys())
