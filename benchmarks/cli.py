@@ -86,8 +86,8 @@ def run_measures(ds: Dataset, args: argparse.Namespace, scale, only: list[str]) 
     repeat = args.repeat or scale.repeat
     seconds = args.seconds or scale.load_seconds
     steps: dict[str, Callable[[], list[Measure]]] = {
-        "ingest": lambda: [measure_ingest(ds, repeat)],
-        "publish": lambda: [measure_publish(ds, repeat)],
+        "ingest": lambda: measure_ingest(ds, repeat),
+        "publish": lambda: measure_publish(ds, repeat),
         "dashboard": lambda: measure_dashboard(ds, repeat, args.clients, seconds),
         "pack": lambda: [measure_pack(ds, repeat, "en"), measure_pack(ds, 1, "ms")],
     }

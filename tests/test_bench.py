@@ -124,6 +124,36 @@ def test_client_helpers():
                                                     "_pages_dummy"}
 
 
+def test_the_ingest_floor_inserts_the_files_rows_with_the_bare_driver(tmp_path):
+    import sqlite3
+
+    from benchmarks.etl_bench import _return_tuples, _say_floor, _sqlite_insert
+    from etl.store import Store
+
+    csv = tmp_path / "r.csv"
+    csv.write_text("agency_code,period,indicator_code,value,unit,breakdown_type,breakdown_code,value_status,notes\n"
+                   "JPN,2026Q3,GOV_AI_PROJECTS,4,count,,,,\n"
+                   "JPN,2026Q3,GOV_AI_PROJECTS,1,count,STATE,10,E,from a survey\n", encoding="utf-8")
+    rows = _return_tuples(csv)
+    assert rows == [(2, "JPN", "2026Q3", "GOV_AI_PROJECTS", "", "", 4.0, "A", None),
+                    (3, "JPN", "2026Q3", "GOV_AI_PROJECTS", "STATE", "10", 1.0, "E", "from a survey")]
+    db = tmp_path / "naio.db"
+    Store.open(f"sqlite:///{db}", ROOT / "data" / "reference").dispose()
+    assert _sqlite_insert(db, rows) > 0
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM return_rows").fetchone()[0] == 2
+
+    m = Measure(name="ingest", unit="s", goal="", runs=[1.0], baseline_runs=[0.1], max_ratio=3.0, extra={})
+    floor = Measure(name="floor", unit="s", goal="", runs=[0.5], baseline_runs=[0.1])
+    m.extra["ratio_to_floor"] = 2.0
+    _say_floor(m, floor)
+    assert "below the floor" in m.note and "5.0x" in m.note
+    low = Measure(name="floor", unit="s", goal="", runs=[0.2], baseline_runs=[0.1])
+    m.note = ""
+    _say_floor(m, low)
+    assert m.note == ""
+
+
 # ---- end to end, at a tiny scale ----------------------------------------------------------
 @pytest.mark.slow
 def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
@@ -140,6 +170,9 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
     ingest = measures["ingest one large return file"]
     assert ingest["ratio"] and ingest["baseline_median"] > 0 and ingest["met"] in (True, False)
     assert measures["publish (warehouse + all KPI values)"]["ratio"]
+    floors = [m for name, m in measures.items() if name.startswith("floor: ")]
+    assert len(floors) == 2 and all(m["median"] > 0 and m["met"] is None for m in floors)
+    assert ingest["extra"]["ratio_to_floor"] > 0
     pages = [m for name, m in measures.items() if name.startswith("page ") and name.endswith("p95")]
     assert pages and all(m["median"] for m in pages if m["available"])
     assert measures["dashboard errors under load"]["median"] == 0
