@@ -89,6 +89,30 @@ SUBMISSION_STATUS = {
 }
 
 
+# The data grids' own words (pager, filter menu, empty and loading overlays), by AG Grid's
+# locale keys; English pages keep the grid's built-in English.
+GRID_TEXT_MS = {
+    "page": "Halaman", "to": "hingga", "of": "daripada", "more": "lagi",
+    "pageSizeSelectorLabel": "Saiz halaman:", "ariaPageSizeSelectorLabel": "Saiz halaman",
+    "firstPage": "Halaman pertama", "previousPage": "Halaman sebelumnya", "nextPage": "Halaman seterusnya",
+    "lastPage": "Halaman terakhir", "noRowsToShow": "Tiada baris untuk dipaparkan", "loadingOoo": "Memuatkan...",
+    "filterOoo": "Tapis...", "empty": "Pilih satu", "equals": "Sama dengan", "notEqual": "Tidak sama dengan",
+    "lessThan": "Kurang daripada", "greaterThan": "Lebih daripada", "inRange": "Antara", "inRangeStart": "Dari",
+    "inRangeEnd": "Hingga", "lessThanOrEqual": "Kurang daripada atau sama dengan",
+    "greaterThanOrEqual": "Lebih daripada atau sama dengan", "contains": "Mengandungi",
+    "notContains": "Tidak mengandungi", "startsWith": "Bermula dengan", "endsWith": "Berakhir dengan",
+    "blank": "Kosong", "notBlank": "Tidak kosong", "before": "Sebelum", "after": "Selepas",
+    "andCondition": "DAN", "orCondition": "ATAU", "applyFilter": "Guna", "resetFilter": "Set semula",
+    "clearFilter": "Kosongkan", "cancelFilter": "Batal", "columnFilter": "Penapis lajur",
+    "sortAscending": "Isih menaik", "sortDescending": "Isih menurun", "sortUnSort": "Kosongkan isihan",
+}
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's ``localeText`` for a page in ``lang``."""
+    return dict(GRID_TEXT_MS) if lang == "ms" else {}
+
+
 def lang_of(value: Any) -> str:
     """A supported language code; anything else means English."""
     text = str(value or "").strip().lower()

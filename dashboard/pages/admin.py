@@ -123,7 +123,8 @@ def matrix_grid(matrix: lists.Matrix, show: str, lang: str) -> html.Div:
         columnDefs=_matrix_columns(matrix, lang),
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         dashGridOptions={"pagination": True, "paginationPageSize": paging.PAGE_SIZE,
-                         "paginationPageSizeSelector": [25, 50, 100], "animateRows": False, "ensureDomOrder": True},
+                         "paginationPageSizeSelector": [25, 50, 100], "animateRows": False, "ensureDomOrder": True,
+                         "localeText": i18n.grid_locale(lang)},
         className="ag-theme-alpine grid",
         style={"height": "560px"},
     )

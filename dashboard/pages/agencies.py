@@ -159,6 +159,7 @@ def render_ranking(lang: str, period: str, ministry: str, peer: str) -> list:
             "paginationPageSizeSelector": [25, 50, 100],
             "animateRows": False,
             "ensureDomOrder": True,
+            "localeText": i18n.grid_locale(lang),
         },
         className="ag-theme-alpine grid",
         style={"height": "560px"},

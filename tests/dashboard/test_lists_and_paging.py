@@ -168,6 +168,7 @@ def test_the_admin_matrix_is_a_grid_of_plain_rows(lists_app):
     assert all(isinstance(v, str) for v in first.values())
     assert first["agency"].startswith("[") and "(/agency/" in first["agency"] and "lang=ms" in first["agency"]
     assert [c["headerName"] for c in grid.columnDefs][:2] == ["Agensi", "Nama"]
+    assert grid.dashGridOptions["localeText"]["of"] == "daripada"
     recent = _find(layout, "admin-submissions")
     assert len(_body_rows(recent)) == admin.RECENT
 
@@ -216,6 +217,10 @@ def test_the_ranking_is_filtered_in_the_warehouse_and_sent_as_plain_rows(lists_a
     ms_rows = _find(departments, "ranking-grid").rowData
     assert 0 < len(ms_rows) < 12 and {r["peer"] for r in ms_rows} == {"Jabatan"}
     assert all("lang=ms" in r["agency"] for r in ms_rows)
+    # the grid's own pager and filter words follow the page's language
+    assert grid.dashGridOptions["localeText"] == {}
+    ms_text = _find(departments, "ranking-grid").dashGridOptions["localeText"]
+    assert ms_text["page"] == "Halaman" and ms_text["pageSizeSelectorLabel"] == "Saiz halaman:"
     one = ms_rows[0]["ministry"]
     with request_as(app, "viewer"):
         by_ministry = _find(agencies.render_ranking("en", PERIOD, one, "all"), "ranking-grid").rowData
