@@ -26,6 +26,8 @@ from benchmarks.stats import Measure, timed
 
 INGEST_GOAL_RATIO = 3.0
 PUBLISH_GOAL_RATIO = 2.0
+# The system of record's tables whose rows publish copies into the warehouse.
+SOURCE_TABLES = ("return_rows", "register_systems", "sector_rows", "submissions")
 # The dialect is given, not sniffed: a sniff of the first rows can miss the quotes used later.
 READ_CSV = "read_csv(?, header = true, delim = ',', quote = '\"', escape = '\"', union_by_name = true)"
 
@@ -81,6 +83,7 @@ def _say_floor(m: Measure, floor: Measure) -> None:
 
 _RETURN_COLUMNS = ("agency_code", "period", "indicator_code", "breakdown_type", "breakdown_code", "value",
                    "value_status", "notes")
+_BLANK = {"value": "NULL", "notes": "NULL", "value_status": "'A'"}
 
 
 def _return_tuples(path: Path) -> list[tuple]:
@@ -89,16 +92,14 @@ def _return_tuples(path: Path) -> list[tuple]:
     try:
         rel = con.sql(f"SELECT * FROM {READ_CSV.replace('?', '$f')}", params={"f": [str(path)]})
         have = set(rel.columns)
-        empty = {"value": "NULL", "notes": "NULL", "value_status": "'A'"}  # what a blank cell becomes
-
-        def pick(c: str) -> str:
+        picks = []
+        for c in _RETURN_COLUMNS:
+            blank = _BLANK.get(c, "''")  # what an absent column or an empty cell becomes
             if c not in have:
-                return empty.get(c, "''")
-            if c == "value":
-                return f"TRY_CAST({c} AS DOUBLE)"
-            return f"COALESCE(CAST({c} AS VARCHAR), {empty.get(c, chr(39) * 2)})"
-
-        picks = ", ".join(pick(c) for c in _RETURN_COLUMNS)
+                picks.append(blank)
+            else:
+                picks.append(f"TRY_CAST({c} AS DOUBLE)" if c == "value" else f"COALESCE(CAST({c} AS VARCHAR), {blank})")
+        picks = ", ".join(picks)
         return con.sql(f"SELECT row_number() OVER () + 1, {picks} FROM rel").fetchall()
     finally:
         con.close()
@@ -202,9 +203,6 @@ def measure_publish(ds: Dataset, repeat: int) -> list[Measure]:
     _say_floor(m, floor)
     return [m, floor]
 
-
-# The system of record's tables whose rows publish copies into the warehouse.
-SOURCE_TABLES = ("return_rows", "register_systems", "sector_rows", "submissions")
 
 
 def _sqlite_read(db: Path, tables: tuple[str, ...]) -> float:

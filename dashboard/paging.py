@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import dash_ag_grid as dag
 from dash import html
 
 from dashboard import components as C
+from dashboard import i18n
 
 PAGE_SIZE = 50
 TEXT: dict[str, tuple[str, str]] = {
@@ -29,6 +31,22 @@ TEXT: dict[str, tuple[str, str]] = {
 def tr(key: str, lang: str, **values: Any) -> str:
     en, ms = TEXT[key]
     return (ms if lang == "ms" else en).format(**values)
+
+
+def grid(grid_id: str, rows: list[dict], columns: list[dict], lang: str, page_size: int = PAGE_SIZE) -> dag.AgGrid:
+    """A national-scale list as a grid of plain JSON rows: sortable, filterable and resizable
+    columns, paged in the browser, its pager and filter menu in the page's language."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=rows,
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size,
+                         "paginationPageSizeSelector": [25, 50, 100], "animateRows": False,
+                         "ensureDomOrder": True, "localeText": i18n.grid_locale(lang)},
+        className="ag-theme-alpine grid",
+        style={"height": "560px"},
+    )
 
 
 def page_number(value: Any) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 import dash
-import dash_ag_grid as dag
 from dash import Input, Output, State, callback, ctx, dcc, html
 
 from dashboard import auth, context, i18n, lists, paging
@@ -117,17 +116,7 @@ def _matrix_columns(matrix: lists.Matrix, lang: str) -> list[dict]:
 
 def matrix_grid(matrix: lists.Matrix, show: str, lang: str) -> html.Div:
     """The completeness matrix as a grid of plain JSON rows (sortable, filterable, 50 a page)."""
-    grid = dag.AgGrid(
-        id="admin-matrix",
-        rowData=matrix_rows(matrix, lang, show),
-        columnDefs=_matrix_columns(matrix, lang),
-        defaultColDef={"sortable": True, "filter": True, "resizable": True},
-        dashGridOptions={"pagination": True, "paginationPageSize": paging.PAGE_SIZE,
-                         "paginationPageSizeSelector": [25, 50, 100], "animateRows": False, "ensureDomOrder": True,
-                         "localeText": i18n.grid_locale(lang)},
-        className="ag-theme-alpine grid",
-        style={"height": "560px"},
-    )
+    grid = paging.grid("admin-matrix", matrix_rows(matrix, lang, show), _matrix_columns(matrix, lang), lang)
     return html.Div(id="admin-matrix-wrap", children=grid)
 
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import dash
-import dash_ag_grid as dag
 from dash import Input, Output, callback, html
 
 from dashboard import components as C
-from dashboard import context, figures, i18n, lists, queries
+from dashboard import context, figures, i18n, lists, paging, queries
 from dashboard.i18n import t
 
 dash.register_page(__name__, path="/agencies", name="Ministries and agencies", title="Agencies · NAIO", order=2)
@@ -148,22 +147,7 @@ def render_ranking(lang: str, period: str, ministry: str, peer: str) -> list:
     if not rows:
         return C.empty(lang)
     table = ranking_rows(rows, lang, period)
-    grid = dag.AgGrid(
-        id="ranking-grid",
-        rowData=table,
-        columnDefs=_column_defs(lang, _pillar_keys(table)),
-        defaultColDef={"sortable": True, "filter": True, "resizable": True},
-        dashGridOptions={
-            "pagination": True,
-            "paginationPageSize": 25,
-            "paginationPageSizeSelector": [25, 50, 100],
-            "animateRows": False,
-            "ensureDomOrder": True,
-            "localeText": i18n.grid_locale(lang),
-        },
-        className="ag-theme-alpine grid",
-        style={"height": "560px"},
-    )
+    grid = paging.grid("ranking-grid", table, _column_defs(lang, _pillar_keys(table)), lang, page_size=25)
     return [
         html.P(t("ranking_lead", lang, n=len(rows)), className="muted"),
         grid,
