@@ -423,8 +423,9 @@ def per_snapshot(render: Callable) -> Callable:
     """``render`` run once per published snapshot and arguments (language and URL filters).
 
     For render functions whose result depends on nothing but the warehouse snapshot and their
-    arguments (never on the user or the system of record): the components are built once and
-    later views get the same tree, which Dash only serialises (``queries.per_snapshot``)."""
+    arguments (never on the user; on the system of record only through an argument that changes
+    with what is read, such as the run log's version): the components are built once and later
+    views get the same tree, which Dash only serialises (``queries.per_snapshot``)."""
 
     @queries.per_snapshot(16)  # bounded: a national ranking's tree is a few MB
     def kept(_wh: Any, *args: Any) -> Any:

@@ -50,6 +50,7 @@ def _today() -> date:
 
 @callback(Output("dl-k27", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
+@C.per_snapshot
 def render_k27(lang: str, period: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
@@ -80,6 +81,7 @@ def render_k27(lang: str, period: str) -> list:
 
 @callback(Output("dl-cards", "children"), Input("page-lang", "data"))
 @C.guarded
+@C.per_snapshot
 def render_cards(lang: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
@@ -129,6 +131,7 @@ def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 @callback(Output("dl-timeline", "children"), Input("page-lang", "data"))
 @C.guarded
+@C.per_snapshot
 def render_timeline(lang: str) -> list:
     frame = queries.milestones(context.warehouse())
     if not len(frame):
@@ -168,6 +171,7 @@ def _table(frame: pd.DataFrame, lang: str) -> html.Table:
 
 @callback(Output("dl-milestones", "children"), Input("page-lang", "data"))
 @C.guarded
+@C.per_snapshot
 def render_milestones(lang: str) -> list:
     frame = queries.milestones(context.warehouse())
     if not len(frame):

@@ -163,9 +163,14 @@ def _key(key: dict | None) -> str:
 )
 @C.guarded
 def render_trend(lang: str, key: dict, period: str, level: str, entity: str) -> list:
+    return _trend(lang, _key(key), period, level, entity)
+
+
+@C.per_snapshot
+def _trend(lang: str, kpi_id: str, period: str, level: str, entity: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
-    kpi_id, definition = _key(key), d.kpi(_key(key))
+    definition = d.kpi(kpi_id)
     frame, proj = queries.kpi_trend(wh, kpi_id, level, entity or "", d.periods[0] if d.periods else period, period)
     if definition is None or frame["value"].notna().sum() == 0:
         return C.empty(lang)
@@ -228,10 +233,15 @@ def _projection_text(proj: pd.DataFrame, definition: dict, lang: str) -> str:
 )
 @C.guarded
 def render_levels(lang: str, key: dict, period: str, level: str) -> list:
+    return _levels(lang, _key(key), period, level)
+
+
+@C.per_snapshot
+def _levels(lang: str, kpi_id: str, period: str, level: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
-    definition = d.kpi(_key(key))
-    frame = queries.kpi_level_values(wh, _key(key), level, period)
+    definition = d.kpi(kpi_id)
+    frame = queries.kpi_level_values(wh, kpi_id, level, period)
     if definition is None or frame["value"].notna().sum() == 0:
         return C.empty(lang)
     names = entity_names(d, level, lang)

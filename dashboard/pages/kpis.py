@@ -43,6 +43,7 @@ def _body(d: queries.Dimensions, period, pillar, lang: str) -> list:
     Input(C.filter_id("pillar"), "value"),
 )
 @C.guarded
+@C.per_snapshot
 def render_catalogue(lang: str, period: str, pillar: str) -> list:
     snap = queries.kpi_snapshot(context.warehouse(), "national", "MY", period)
     if pillar and pillar != ALL:

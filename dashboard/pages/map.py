@@ -38,6 +38,7 @@ def _body(d: queries.Dimensions, period, kpi, lang: str) -> list:
     Input(C.filter_id("kpi"), "value"),
 )
 @C.guarded
+@C.per_snapshot
 def render_map(lang: str, period: str, kpi: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)

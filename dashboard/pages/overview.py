@@ -60,6 +60,7 @@ def headline(snapshot: pd.DataFrame) -> pd.DataFrame:
 
 @callback(dash.Output("ov-tiles", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
+@C.per_snapshot
 def render_tiles(lang: str, period: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
@@ -104,6 +105,7 @@ def _spark(series: pd.DataFrame | None, row: dict, lang: str) -> html.Div | None
 
 @callback(dash.Output("ov-pillars", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
+@C.per_snapshot
 def render_pillars(lang: str, period: str) -> list:
     snap = queries.kpi_snapshot(context.warehouse(), "national", "MY", period)
     if not _has_values(snap):
@@ -143,6 +145,7 @@ def render_pillars(lang: str, period: str) -> list:
 
 @callback(dash.Output("ov-composite", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
+@C.per_snapshot
 def render_composite(lang: str, period: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
@@ -188,6 +191,7 @@ def _pillar_text(components_json: str | None, lang: str) -> str:
 
 @callback(dash.Output("ov-deliverables", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
+@C.per_snapshot
 def render_deliverables(lang: str, period: str) -> list:
     frame = queries.milestones(context.warehouse())
     if not len(frame):
@@ -218,6 +222,12 @@ def render_deliverables(lang: str, period: str) -> list:
 @callback(dash.Output("ov-freshness", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
 def render_freshness(lang: str, period: str) -> list:
+    return _freshness(lang, queries.runs_version(context.store()))
+
+
+@C.per_snapshot
+def _freshness(lang: str, _run_log: tuple | None) -> list:
+    """Kept per snapshot and run-log version (``_run_log``): a run that starts or ends renders anew."""
     wh = context.warehouse()
     m = queries.meta(wh)
     runs = queries.runs(context.store(), wh)
