@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import importlib
 import json
 import logging
@@ -99,6 +100,20 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return False
 
 
+def settle_heap() -> int:
+    """Leave what start-up built (modules, the app, its pages and components: about 180,000
+    objects) out of the garbage collector's full collections; returns how many were set aside.
+
+    A full collection walks every tracked object while holding the interpreter lock: with
+    the start-up heap that took 70-80 ms, a pause every request thread waited through (the
+    long tail of the callbacks' p95 under load). Those objects live as long as the process,
+    so nothing is lost by never walking them again; what requests allocate later is still
+    collected as before (a full collection over it: about 3 ms)."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def serve(settings: Settings, store: Store, host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> int:
     from waitress import serve as waitress_serve
 
@@ -114,6 +129,7 @@ def serve(settings: Settings, store: Store, host: str = "127.0.0.1", port: int =
             start_in_process = None
         if start_in_process:
             scheduler = start_in_process(settings, store)
+    settle_heap()
     print(f"NAIO dashboard on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     try:
         waitress_serve(app.server, host=host, port=port, threads=threads, ident="naio")
