@@ -23,6 +23,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -48,6 +49,12 @@ REFERENCE_FILES = (
     "naio_deliverables.csv",
     "milestones.csv",
 )
+
+
+# Read on every request of the dashboard (the signed-in user) or every page view (agency
+# lists): built once, so each call only binds its value and runs it.
+_USER_BY_NAME = select(t.users).where(t.users.c.username == bindparam("username"))
+_AGENCY_SUBMITS = select(t.agencies.c.agency_code, t.agencies.c.submits_returns)
 
 
 def utcnow() -> datetime:
@@ -169,7 +176,9 @@ class Store:
     def agencies(self) -> dict[str, bool]:
         """Agency code -> whether it submits returns."""
         with self.engine.connect() as con:
-            rows = con.execute(select(t.agencies.c.agency_code, t.agencies.c.submits_returns)).all()
+            result = con.execute(_AGENCY_SUBMITS)
+            rows = result.cursor.fetchall()  # plain tuples: no Row object per agency
+            result.close()
         return {code: bool(submits) for code, submits in rows}
 
     def table(self, name: str) -> pd.DataFrame:
@@ -442,7 +451,7 @@ class Store:
 
     def user(self, username: str) -> dict | None:
         with self.engine.connect() as con:
-            row = con.execute(select(t.users).where(t.users.c.username == username)).mappings().first()
+            row = con.execute(_USER_BY_NAME, {"username": username}).mappings().first()
         return dict(row) if row else None
 
     def update_user(self, username: str, **values) -> bool:
