@@ -121,7 +121,7 @@ def matrix_grid(matrix: lists.Matrix, show: str, lang: str) -> html.Div:
 
 
 def _matrix_filter(current: str, show: str, lang: str) -> html.Div:
-    options = [{"label": _t(f"show_{k}", lang, period=current), "value": k} for k in SHOW]
+    options = [{"label": _t(f"show_{k}", lang, period=i18n.period_label(current, lang)), "value": k} for k in SHOW]
     return C.filters(ui.labelled(_t("show", lang), dcc.Dropdown(
         id="admin-matrix-show", options=options, value=show, clearable=False, searchable=False,
         className="filter-control"), "admin-matrix-show"))
@@ -138,7 +138,7 @@ def filter_matrix(show: str | None, lang: str | None) -> list[dict]:
 
 def _missing_section(matrix: lists.Matrix, lang: str) -> html.Section:
     missing = matrix.missing
-    heading = _t("missing", lang, period=matrix.current, n=len(missing), m=matrix.expected_now)
+    heading = _t("missing", lang, period=i18n.period_label(matrix.current, lang), n=len(missing), m=matrix.expected_now)
     return C.section(heading, html.P(_t("missing_listed" if missing else "none_missing", lang)), id="missing")
 
 

@@ -162,6 +162,7 @@ def test_the_admin_matrix_is_a_grid_of_plain_rows(lists_app):
     # what needs chasing first: the agencies without a return for the current quarter
     assert missing and grid.rowData == missing and _find(layout, "admin-matrix-show").value == "missing"
     assert f"({len(missing)} daripada 12 agensi)" in text_of(_find(layout, "h-missing"))
+    assert "ST3 2026" in text_of(_find(layout, "h-missing"))  # the quarter as Malay readers write it
     with request_as(app, "admin"):
         first = admin.filter_matrix("all", "ms")[0]
     assert set(first) == {"agency", "name", "2025Q4", "2026Q1", "2026Q2", "2026Q3"}
