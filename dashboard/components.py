@@ -437,3 +437,16 @@ def per_snapshot(render: Callable) -> Callable:
 
     inner.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
     return inner
+
+
+def per_run_log(render: Callable) -> Callable:
+    """``render`` kept like ``per_snapshot``, and also per version of the run log: for views of
+    the system of record's run log, which a run that starts or ends must change on the next view."""
+    kept = per_snapshot(lambda *args: render(*args[:-1]))  # the last argument only keys the memo
+
+    @wraps(render)
+    def inner(*args: Any) -> Any:
+        return kept(*args, queries.runs_version(context.store()))
+
+    inner.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
+    return inner

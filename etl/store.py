@@ -175,10 +175,7 @@ class Store:
 
     def agencies(self) -> dict[str, bool]:
         """Agency code -> whether it submits returns."""
-        with self.engine.connect() as con:
-            result = con.execute(_AGENCY_SUBMITS)
-            rows = result.cursor.fetchall()  # plain tuples: no Row object per agency
-            result.close()
+        _columns, rows = self._plain_rows(_AGENCY_SUBMITS)
         return {code: bool(submits) for code, submits in rows}
 
     def table(self, name: str) -> pd.DataFrame:
@@ -390,6 +387,15 @@ class Store:
             q = q.where(table.c.superseded_by.is_(None))
         return self._cursor_frame(q)
 
+    def _plain_rows(self, query) -> tuple[list[str], list[tuple]]:
+        """The column names and the DB-API cursor's plain tuples of a SELECT (no ``Row`` objects)."""
+        with self.engine.connect() as con:
+            result = con.execute(query)
+            columns = list(result.keys())
+            rows = result.cursor.fetchall()
+            result.close()
+        return columns, rows
+
     def _cursor_frame(self, query) -> pd.DataFrame:
         """Run a SELECT and build its DataFrame from the DB-API cursor's plain tuples.
 
@@ -397,11 +403,7 @@ class Store:
         each row with ``hasattr``). The driver's values are typed as SQLAlchemy would type
         them: SQLite keeps datetimes as ISO text and booleans as 0/1, PostgreSQL needs nothing.
         """
-        with self.engine.connect() as con:
-            result = con.execute(query)
-            columns = list(result.keys())
-            rows = result.cursor.fetchall()
-            result.close()
+        columns, rows = self._plain_rows(query)
         frame = pd.DataFrame(rows, columns=columns)
         if self.engine.dialect.name != "sqlite" or not len(frame):
             return frame

@@ -88,13 +88,8 @@ def _counts(text, limit: int = 6) -> str:
 
 @callback(Output("ds-runs", "children"), Input("page-lang", "data"))
 @C.guarded
+@C.per_run_log
 def render_runs(lang: str) -> list:
-    return _runs_view(lang, queries.runs_version(context.store()))
-
-
-@C.per_snapshot
-def _runs_view(lang: str, _run_log: tuple | None) -> list:
-    """Kept per snapshot and run-log version (``_run_log``): a run that starts or ends renders anew."""
     runs = queries.runs(context.store(), context.warehouse())
     if not len(runs):
         return C.empty(lang, t("no_runs", lang))

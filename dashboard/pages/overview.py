@@ -221,13 +221,8 @@ def render_deliverables(lang: str, period: str) -> list:
 
 @callback(dash.Output("ov-freshness", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
 @C.guarded
+@C.per_run_log
 def render_freshness(lang: str, period: str) -> list:
-    return _freshness(lang, queries.runs_version(context.store()))
-
-
-@C.per_snapshot
-def _freshness(lang: str, _run_log: tuple | None) -> list:
-    """Kept per snapshot and run-log version (``_run_log``): a run that starts or ends renders anew."""
     wh = context.warehouse()
     m = queries.meta(wh)
     runs = queries.runs(context.store(), wh)
