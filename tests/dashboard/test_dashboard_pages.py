@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 import pytest
 
@@ -238,3 +239,12 @@ def test_demo_pipeline_warehouse_renders_every_callback(demo_app):
         period = queries.dims(queries.Warehouse(demo_app.server.config["NAIO_SETTINGS"].warehouse_path)).current_period
         failures = [name for name, render in renders("ms", period).items() if has_error(render())]
     assert failures == []
+
+
+def test_kept_run_log_views_show_a_new_run_on_the_next_view(viewer):
+    store = viewer.server.config["NAIO_STORE"]
+    before = text_of(data_status.render_runs("en")), text_of(overview.render_freshness("en", PERIOD))
+    assert "remind" not in before[0] and "remind" not in before[1]
+    store.record_run("remind", "ok", "schedule", datetime(2026, 11, 26, 9, 0), {"reminded": 3})
+    after = text_of(data_status.render_runs("en")), text_of(overview.render_freshness("en", PERIOD))
+    assert "remind" in after[0] and "reminded" in after[0] and "remind" in after[1]
