@@ -45,6 +45,7 @@ def measure_ingest(ds: Dataset, repeat: int) -> list[Measure]:
     rows = _return_tuples(path)
     for n in range(repeat):
         settings = copy_base(ds, ds.root / "runs" / "ingest")
+        Store.open(settings.database_url, settings.reference_dir).dispose()  # this release's schema, as below
         floor.runs.append(_sqlite_insert(settings.data_dir / "naio.db", rows))
         settings = copy_base(ds, ds.root / "runs" / "ingest")
         store = Store.open(settings.database_url, settings.reference_dir)

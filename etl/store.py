@@ -36,6 +36,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import Select
 
 from etl import process_owner
 from etl import schema as t
@@ -130,6 +131,9 @@ class Store:
                                    f"release ({t.SCHEMA_VERSION}): upgrade the product before using it")
             if version < 2 and "owner" not in {c["name"] for c in inspect(con).get_columns("etl_runs")}:
                 con.execute(text("ALTER TABLE etl_runs ADD COLUMN owner VARCHAR(255)"))
+            if version < 3:  # replaced by the period-first ix_return_rows_period, ix_register_period
+                con.execute(text("DROP INDEX IF EXISTS ix_return_rows_current"))
+                con.execute(text("DROP INDEX IF EXISTS ix_register_current"))
             if version < t.SCHEMA_VERSION:
                 con.execute(update(t.schema_info).where(t.schema_info.c.key == "version").values(
                     value=str(t.SCHEMA_VERSION)))
@@ -197,7 +201,7 @@ class Store:
         """Current accepted return values of one agency: (indicator, btype, bcode) -> {period: value}."""
         r = t.return_rows.c
         q = select(r.indicator_code, r.breakdown_type, r.breakdown_code, r.period, r.value).where(
-            r.agency_code == agency_code, r.superseded_by.is_(None)
+            r.period.in_(self._periods_of([agency_code])), r.agency_code == agency_code, r.superseded_by.is_(None)
         )
         out: dict[tuple[str, str, str], dict[str, float | None]] = defaultdict(dict)
         with self.engine.connect() as con:
@@ -225,7 +229,9 @@ class Store:
                 for chunk in _chunks(chunk_from, 500):
                     q = select(*columns).where(r.agency_code.in_(chunk), r.superseded_by.is_(None),
                                                r.period <= last)
-                    if not history:
+                    if history:  # the index leads with the period: name the periods these agencies have
+                        q = q.where(r.period.in_(self._periods_of(chunk)))
+                    else:
                         q = q.where(r.period >= first)
                     if only is not None:
                         q = q.where(r.indicator_code.in_(only))
@@ -239,6 +245,12 @@ class Store:
                 for p in earlier_periods[:-1]:
                     del series[p]
         return out
+
+    @staticmethod
+    def _periods_of(agency_codes: list[str]) -> Select:
+        """The periods any submission of these agencies covered (to seek the period-first indexes)."""
+        p = t.submission_pairs.c
+        return select(p.period).where(p.agency_code.in_(agency_codes)).distinct()
 
     def current_pairs(self, kind: str, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Of the (agency, period) pairs given, those with an accepted submission of ``kind``."""

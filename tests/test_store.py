@@ -129,3 +129,45 @@ def test_current_pairs_of_many_agencies(store):
     asked = [(f"X{i:04d}", "2026Q3") for i in range(600)] + [("JPN", "2026Q3"), ("JPN", "2026Q2")]
     assert store.current_pairs("return", asked) == {("JPN", "2026Q3"): sid}
     assert store.current_pairs("register", asked) == {}
+
+
+def test_a_version_2_database_gets_the_period_first_indexes(tmp_path):
+    """The agency-first current-row indexes (every quarterly file wrote into every agency's part
+    of them) are replaced, and one agency's values are still read through an index."""
+    import sqlite3
+
+    from etl import schema as t
+    from etl.store import Store
+
+    db = tmp_path / "v2.db"
+    store = Store(f"sqlite:///{db}")
+    store.migrate()
+    store.dispose()
+    con = sqlite3.connect(db)
+    with con:
+        for name in ("ix_return_rows_period", "ix_register_period"):
+            con.execute(f"DROP INDEX {name}")
+        con.execute("CREATE INDEX ix_return_rows_current ON return_rows (agency_code, period, superseded_by)")
+        con.execute("CREATE INDEX ix_register_current ON register_systems (agency_code, period, superseded_by)")
+        con.execute("UPDATE schema_info SET value = '2' WHERE key = 'version'")
+    store = Store(f"sqlite:///{db}")
+    try:
+        store.migrate()
+        indexes = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"ix_return_rows_period", "ix_register_period"} <= indexes
+        assert not {"ix_return_rows_current", "ix_register_current"} & indexes
+        assert store._info("version") == str(t.SCHEMA_VERSION)
+        store.record_accepted(meta("a.csv", b"a"), "return", [Row(2, "JPN", "2026Q3", "HC_TOTAL", 7.0)],
+                              {("JPN", "2026Q3")})
+        assert store.accepted_values("JPN") == {("HC_TOTAL", "", ""): {"2026Q3": 7.0}}
+        r = t.return_rows.c
+        from sqlalchemy import select
+
+        q = select(r.value).where(r.period.in_(store._periods_of(["JPN"])), r.agency_code == "JPN",
+                                  r.superseded_by.is_(None))
+        sql = str(q.compile(store.engine, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(row[-1] for row in con.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "USING INDEX ix_return_rows_period" in plan and "SCAN return_rows" not in plan, plan
+    finally:
+        store.dispose()
+        con.close()
