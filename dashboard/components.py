@@ -3,6 +3,7 @@ with caption and data table, and the empty / error / loading states every visual
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -13,6 +14,8 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 from dash import dcc, html
+from dash.development.base_component import Component
+from plotly.io.json import to_json_plotly
 
 from dashboard import context, i18n, queries, theme
 from dashboard.i18n import t
@@ -40,7 +43,7 @@ def _light(cls: type) -> type:
             setattr(self, key, value)
 
     def to_plotly_json(self: Any) -> dict:
-        props = {k: v for k, v in self.__dict__.items() if k[0] != "_"}
+        props = {k: v for k, v in self.__dict__.items() if k[0] != "_" and k != "to_plotly_json"}
         return {"props": props, "type": self._type, "namespace": self._namespace}
 
     proto = cls(href="/") if cls is dcc.Link else cls()  # the property lists each instance keeps: shared
@@ -429,7 +432,7 @@ def per_snapshot(render: Callable) -> Callable:
 
     @queries.per_snapshot(16)  # bounded: a national ranking's tree is a few MB
     def kept(_wh: Any, *args: Any) -> Any:
-        return render(*args)
+        return frozen(render(*args))
 
     @wraps(render)
     def inner(*args: Any) -> Any:
@@ -437,6 +440,23 @@ def per_snapshot(render: Callable) -> Callable:
 
     inner.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
     return inner
+
+
+def frozen(result: Any) -> Any:
+    """``result`` (a component, or a list or tuple of them and other values) with the JSON of
+    each component worked out now, once, instead of on every response that sends it.
+
+    Dash serialises a response with plotly's encoder, which calls back into Python for every
+    component of the tree (``to_plotly_json``, then its ``default`` hook): for a kept view that
+    was most of the time of a callback. A frozen component answers with its JSON as plain dicts
+    and lists, which the encoder writes without calling back. The tree itself is left as it was,
+    so it can still be read; it must not be changed afterwards (kept views never are)."""
+    if isinstance(result, (list, tuple)):
+        return type(result)(frozen(item) for item in result)
+    if isinstance(result, Component) and "to_plotly_json" not in vars(result):
+        plain = json.loads(to_json_plotly(result))
+        result.to_plotly_json = lambda: plain  # an instance attribute: only this object's JSON
+    return result
 
 
 def per_run_log(render: Callable) -> Callable:

@@ -302,3 +302,29 @@ def test_light_submission_rows_serialise_like_dash_components():
     assert links[-1].to_plotly_json() == html.A("error sheet", href="/download/errors/7",
                                                 **{"aria-label": "error sheet of submission 7"}).to_plotly_json()
     assert tr.children[1].children == "2026-11-01 10:00"
+
+
+def test_a_kept_view_sends_the_same_json_without_calling_back_into_its_components(monkeypatch):
+    """``frozen`` works out a kept tree's JSON once: later responses are the same text, and the
+    encoder never calls the components of the tree again."""
+    import numpy as np
+    from dash import dcc
+    from plotly.io.json import to_json_plotly
+
+    from dashboard import components as C
+
+    def tree():
+        return [C.fast.Div([C.fast.Span("a", className="x"), html.P(["b", C.fast.Code("c")], id="p")]),
+                dcc.Graph(figure={"data": [{"type": "bar", "y": np.array([1.0, np.nan])}]}), "text", None]
+
+    expected = to_json_plotly(tree())
+    kept = C.frozen(tree())
+    assert isinstance(kept, list) and isinstance(kept[0], C.fast.Div) and kept[0].children[1].id == "p"
+
+    def refuse(self):
+        raise AssertionError("called back while sending a frozen tree")
+
+    for cls in (C.fast.Div, C.fast.Span, C.fast.Code, html.P, dcc.Graph):
+        monkeypatch.setattr(cls, "to_plotly_json", refuse)
+    assert to_json_plotly(kept) == to_json_plotly(kept) == expected
+    assert C.frozen(kept)[0] is kept[0]
