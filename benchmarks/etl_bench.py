@@ -6,11 +6,12 @@
 * publish (warehouse, every KPI value, atomic swap) of the whole data set, against a raw
   DuckDB bulk load (``read_csv`` of every generated file into tables of a new file).
 
-Each comes with a floor, reported without a goal: what the system of record alone costs on
-the same rows with the bare driver (``sqlite3``), whatever the product does around it. For
-ingest, the insert and commit of the file's rows into ``return_rows`` of the same copy of the
-system of record; for publish, reading every row it copies out of the system of record, plus
-the bulk load. A goal below its floor cannot be met without changing the store.
+Each comes with a floor, reported without a goal: the baseline itself plus what the system of
+record alone costs on the same rows with the bare driver (``sqlite3``), whatever the product
+does around it. For ingest, reading the file (the ``read_csv`` above) plus the insert and
+commit of its rows into ``return_rows`` of the same copy of the system of record; for publish,
+reading every row it copies out of the system of record, plus the bulk load. A goal below its
+floor cannot be met without changing the store.
 """
 
 from __future__ import annotations
@@ -40,13 +41,13 @@ def measure_ingest(ds: Dataset, repeat: int) -> list[Measure]:
     path = Path(item.path)
     m = Measure(name="ingest one large return file", unit="s", goal=f"<= {INGEST_GOAL_RATIO:g}x DuckDB read_csv",
                 baseline="DuckDB read_csv of the same file into a table", max_ratio=INGEST_GOAL_RATIO)
-    floor = Measure(name="floor: sqlite3 insert + commit of the same rows", unit="s", goal="(no goal)",
+    floor = Measure(name="floor: read_csv + sqlite3 insert and commit of the same rows", unit="s", goal="(no goal)",
                     baseline=m.baseline)
     rows = _return_tuples(path)
     for n in range(repeat):
         settings = copy_base(ds, ds.root / "runs" / "ingest")
         Store.open(settings.database_url, settings.reference_dir).dispose()  # this release's schema, as below
-        floor.runs.append(_sqlite_insert(settings.data_dir / "naio.db", rows))
+        insert = _sqlite_insert(settings.data_dir / "naio.db", rows)
         settings = copy_base(ds, ds.root / "runs" / "ingest")
         store = Store.open(settings.database_url, settings.reference_dir)
         try:
@@ -58,9 +59,10 @@ def measure_ingest(ds: Dataset, repeat: int) -> list[Measure]:
             m.note = f"the file was {result.status}: {result.errors[:1]}"
         m.runs.append(seconds)
         m.baseline_runs.append(_duckdb_read_csv(ds.root / "runs" / "ingest-baseline.duckdb", [path]))
+        floor.runs.append(m.baseline_runs[-1] + insert)
         floor.baseline_runs.append(m.baseline_runs[-1])
         say(f"ingest run {n + 1}/{repeat}: {seconds:.2f} s ({result.n_rows} rows, {result.status}); "
-            f"read_csv {m.baseline_runs[-1]:.3f} s; sqlite3 insert + commit {floor.runs[-1]:.3f} s")
+            f"read_csv {m.baseline_runs[-1]:.3f} s; sqlite3 insert + commit {insert:.3f} s")
     m.extra = {"file": path.name, "bytes": path.stat().st_size, "rows": result.n_rows,
                "rows_per_second": round(result.n_rows / m.median) if m.median else None,
                "floor_median": floor.median, "ratio_to_floor": _over(m.median, floor.median)}
@@ -77,7 +79,7 @@ def _over(a: float | None, b: float | None) -> float | None:
 def _say_floor(m: Measure, floor: Measure) -> None:
     """Note on ``m`` when its goal lies below what the store alone takes."""
     if m.max_ratio is not None and floor.ratio is not None and floor.ratio > m.max_ratio:
-        m.note = "; ".join(filter(None, [m.note, f"the goal ({m.max_ratio:g}x) is below the floor: the system of record alone takes "
+        m.note = "; ".join(filter(None, [m.note, f"the goal ({m.max_ratio:g}x) is below the floor ({floor.name.removeprefix('floor: ')}): "
                   f"{floor.ratio:.1f}x the baseline on these rows; the product takes "
                   f"{m.extra.get('ratio_to_floor')}x the floor"]))
 
