@@ -425,7 +425,14 @@ def projection(wh: Warehouse, kpi_id: str, level: str, entity: str) -> pd.DataFr
 
 
 def value_lineage(wh: Warehouse, kpi_id: str, level: str, entity: str, period: str) -> pd.DataFrame:
-    """The submissions a materialised value was computed from (its ``submission_ids``)."""
+    """The submissions a materialised value was computed from (its ``submission_ids``), every
+    one of them: who may see which is decided per user by the caller. Read once per snapshot
+    and value; the caller gets its own frame."""
+    return _value_lineage(wh, kpi_id, level, entity, period).copy(deep=False)
+
+
+@per_snapshot(64)
+def _value_lineage(wh: Warehouse, kpi_id: str, level: str, entity: str, period: str) -> pd.DataFrame:
     if level == NATIONAL:
         row = kpi_value_row(wh, kpi_id, level, entity, period)
         ids = [int(s) for s in str((row or {}).get("submission_ids") or "").split(",") if s.strip().isdigit()]

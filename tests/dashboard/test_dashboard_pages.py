@@ -212,6 +212,10 @@ def test_lineage_lists_the_submissions_behind_a_value(viewer):
 
 
 def test_lineage_hides_other_agencies_from_an_analyst(contract_app):
+    """Also after another user's view of the same value (the lineage is read once per snapshot,
+    then filtered for each user)."""
+    with request_as(contract_app, "viewer"):
+        assert "audit_2026Q3.csv" in text_of(kpi.render_lineage("en", {"kpi_id": "K01"}, PERIOD, "national", "MY"))
     with request_as(contract_app, "analyst"):
         out = text_of(kpi.render_lineage("en", {"kpi_id": "K01"}, PERIOD, "national", "MY"))
     assert "aadk_2026Q3.csv" in out and "audit_2026Q3.csv" not in out and "not shown to you" in out
