@@ -56,6 +56,12 @@ REFERENCE_FILES = (
 # lists): built once, so each call only binds its value and runs it.
 _USER_BY_NAME = select(t.users).where(t.users.c.username == bindparam("username"))
 _AGENCY_SUBMITS = select(t.agencies.c.agency_code, t.agencies.c.submits_returns)
+# Changes whenever the agencies do: reference data is reloaded only with a new hash, and
+# agencies are otherwise only ever added (``add_agencies``), never dropped.
+_AGENCIES_VERSION = select(
+    select(t.schema_info.c.value).where(t.schema_info.c.key == "reference_hash").scalar_subquery(),
+    select(func.count()).select_from(t.agencies).scalar_subquery(),
+)
 
 
 def utcnow() -> datetime:
@@ -93,6 +99,7 @@ class Store:
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
+        self._agencies: tuple[tuple, dict[str, bool]] | None = None  # (version, agencies) last read
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -178,9 +185,19 @@ class Store:
         return len(new)
 
     def agencies(self) -> dict[str, bool]:
-        """Agency code -> whether it submits returns."""
-        _columns, rows = self._plain_rows(_AGENCY_SUBMITS)
-        return {code: bool(submits) for code, submits in rows}
+        """Agency code -> whether it submits returns (a new dict for each caller).
+
+        Read on every view of the pages that list agencies: the list (a thousand rows at national
+        scale) is read again only when its version changed (one row). Each row a driver fetches
+        lets go of the interpreter lock and waits to take it back, which under load cost far more
+        than the read itself."""
+        _columns, rows = self._plain_rows(_AGENCIES_VERSION)
+        version = tuple(rows[0])
+        kept = self._agencies
+        if kept is None or kept[0] != version:
+            _columns, rows = self._plain_rows(_AGENCY_SUBMITS)
+            kept = self._agencies = (version, {code: bool(submits) for code, submits in rows})
+        return dict(kept[1])
 
     def table(self, name: str) -> pd.DataFrame:
         """A whole table as a DataFrame (reference tables, users without hashes, ...)."""

@@ -171,3 +171,25 @@ def test_a_version_2_database_gets_the_period_first_indexes(tmp_path):
     finally:
         store.dispose()
         con.close()
+
+
+def test_the_agency_list_follows_changes_made_by_another_process(store, backend_settings):
+    """The list is kept between reads, yet an agency added, or reference data reloaded, through
+    another connection shows on the next read; callers get their own copy."""
+    from etl import schema as t
+    from etl.store import Store
+
+    other = Store(backend_settings.database_url)
+    try:
+        first = store.agencies()
+        first["ZZTEST"] = True  # a caller's change stays its own
+        assert "ZZTEST" not in store.agencies()
+        assert other.add_agencies([{"agency_code": "ZZNEW", "name_en": "New agency", "name_ms": "Agensi baharu",
+                                    "submits_returns": False}]) == 1
+        assert store.agencies()["ZZNEW"] is False
+        with other.engine.begin() as con:  # a reload of changed reference files
+            con.execute(t.agencies.update().where(t.agencies.c.agency_code == "ZZNEW").values(submits_returns=True))
+            con.execute(t.schema_info.update().where(t.schema_info.c.key == "reference_hash").values(value="changed"))
+        assert store.agencies()["ZZNEW"] is True
+    finally:
+        other.dispose()
