@@ -194,6 +194,7 @@ def capture(settings: Any, store: Any) -> list[PageScript]:
         page_view(transport, path)  # warm the app's caches, as a running server's are
         transport.per_post.clear()
         forget_views()  # record what the view needs, not what the caches already hold
+        store.forget_kept()
         with recording(transport.log, store.engine):
             calls = page_view(transport, path)
         for call, queries in zip(calls, transport.per_post, strict=True):

@@ -184,6 +184,10 @@ class Store:
                     con.execute(insert(t.agencies), chunk)
         return len(new)
 
+    def forget_kept(self) -> None:
+        """Drop what is kept between reads (the agency list): the next read goes to the database."""
+        self._agencies = None
+
     def agencies(self) -> dict[str, bool]:
         """Agency code -> whether it submits returns (a new dict for each caller).
 
