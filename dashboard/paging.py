@@ -40,7 +40,9 @@ def grid(grid_id: str, rows: list[dict], columns: list[dict], lang: str, page_si
         id=grid_id,
         rowData=rows,
         columnDefs=columns,
-        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        # Headers wrap onto more lines rather than cut long (Malay) names short.
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "wrapHeaderText": True,
+                       "autoHeaderHeight": True},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": [25, 50, 100], "animateRows": False,
                          "ensureDomOrder": True, "localeText": i18n.grid_locale(lang)},
