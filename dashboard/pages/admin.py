@@ -174,7 +174,7 @@ def users_table(lang: str) -> html.Table:
     return html.Table(id="admin-users-table", className="data-table", children=[
         html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
         html.Tbody([html.Tr([html.Td(u["username"]), html.Td(u["role"]), html.Td(u["agency_code"] or "-"),
-                             html.Td("yes / ya" if u["active"] else "no / tidak")])
+                             html.Td(i18n.t("yes" if u["active"] else "no", lang))])
                     for u in lists.accounts(context.store())])])
 
 

@@ -96,7 +96,7 @@ def _pillars(pillars_json) -> dict[str, int]:
 
 def _column_defs(lang: str, pillars: list[str]) -> list[dict]:
     return [
-        {"field": "rank", "headerName": t("rank", lang), "width": 90, "type": "numericColumn"},
+        {"field": "rank", "headerName": t("rank", lang), "width": 130, "type": "numericColumn"},
         {
             "field": "agency",
             "headerName": t("agency", lang),
@@ -107,16 +107,16 @@ def _column_defs(lang: str, pillars: list[str]) -> list[dict]:
             "wrapText": True,
             "autoHeight": True,
         },
-        {"field": "ministry", "headerName": t("ministry", lang), "width": 120},
+        {"field": "ministry", "headerName": t("ministry", lang), "width": 150},
         {"field": "peer", "headerName": t("peer_group", lang), "width": 140},
-        {"field": "index", "headerName": t("index_short", lang), "width": 100, "type": "numericColumn"},
-        {"field": "change", "headerName": t("change_col", lang), "width": 110, "type": "numericColumn"},
-        {"field": "range", "headerName": t("rank_range", lang), "width": 130},
+        {"field": "index", "headerName": t("index_short", lang), "width": 110, "type": "numericColumn"},
+        {"field": "change", "headerName": t("change_col", lang), "width": 135, "type": "numericColumn"},
+        {"field": "range", "headerName": t("rank_range", lang), "width": 140},
         {
             "headerName": t("pillar_scores", lang),
             "children": [
-                {"field": f"p_{key}", "headerName": i18n.pillar_word(key, lang), "width": 135,
-                 "type": "numericColumn", "wrapHeaderText": True, "autoHeaderHeight": True}
+                {"field": f"p_{key}", "headerName": i18n.pillar_word(key, lang), "width": 150,
+                 "type": "numericColumn"}
                 for key in pillars
             ],
         },

@@ -152,7 +152,10 @@ def test_an_empty_history_says_so(lists_app):
 # ---- the completeness matrix -------------------------------------------------------------------
 
 def test_the_admin_matrix_is_a_grid_of_plain_rows(lists_app):
-    app, _store = lists_app
+    from etl.accounts import add_user
+
+    app, store = lists_app
+    add_user(store, "viewer.one", "a-long-viewer-password", "viewer")
     admin = _page("admin")
     with request_as(app, "admin"):
         layout = admin.layout(lang="ms")
@@ -172,6 +175,8 @@ def test_the_admin_matrix_is_a_grid_of_plain_rows(lists_app):
     assert grid.dashGridOptions["localeText"]["of"] == "daripada"
     recent = _find(layout, "admin-submissions")
     assert len(_body_rows(recent)) == admin.RECENT
+    users = text_of(_find(layout, "admin-users-table"))
+    assert "Ya" in users and "yes" not in users.lower()  # whether an account is active, in the page's language
 
 
 def test_the_matrix_is_filtered_on_the_server_for_admins_only(lists_app):
