@@ -539,7 +539,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "thresholds": ("Status thresholds", "Ambang status"),
     "source_file": ("Definition file", "Fail takrif"),
     "source": ("Source", "Sumber"),
-    "no_targets": ("No dated target", "Tiada sasaran bertarikh"),
+    "no_targets": ("No target", "Tiada sasaran"),
+    "target_every_quarter": ("Every quarter", "Setiap suku tahun"),
+    "target_growth": ("{pct}% a year", "{pct}% setahun"),
+    "target_per_year": ("{n} a year", "{n} setahun"),
     "trajectory_title": ("Values, target trajectory and projection", "Nilai, trajektori sasaran dan unjuran"),
     "trajectory_caption": (
         "Solid line: reported values. Dotted line: straight-line trajectory from the baseline to "

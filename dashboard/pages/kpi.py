@@ -84,12 +84,24 @@ def _body(d: queries.Dimensions, kpi_id: str, period, state: dict, lang: str) ->
     ]
 
 
+def _target_rows(targets: list[dict], lang: str) -> pd.DataFrame:
+    """One row per target of the definition: when it applies (a quarter or a year; a target
+    with no date applies every quarter), its value (or growth a year, or count a year), source."""
+    rows = []
+    for target in targets:
+        period, value = target.get("period"), target.get("value")
+        if target.get("growth_per_year") is not None:
+            value = t("target_growth", lang, pct=i18n.fmt_signed(target["growth_per_year"], ".0f"))
+        elif target.get("per_year") and value is not None:
+            value = t("target_per_year", lang, n=f"{value:g}")
+        rows.append({"period": i18n.period_label(period, lang) if period else t("target_every_quarter", lang),
+                     "value": value, "source": i18n.target_source(target.get("source"), lang)})
+    return pd.DataFrame(rows, columns=["period", "value", "source"])
+
+
 def _definition(r: dict, lang: str) -> html.Div:
-    targets = _json_list(r.get("targets_json"))
-    target_rows = pd.DataFrame(targets) if targets else pd.DataFrame(columns=["period", "value", "source"])
+    target_rows = _target_rows(_json_list(r.get("targets_json")), lang)
     thresholds = r.get("thresholds_json") or "–"
-    target_rows["period"] = target_rows["period"].map(C.period_fn(lang))
-    target_rows["source"] = target_rows["source"].map(lambda text: i18n.target_source(text, lang))
     return html.Div(
         className="definition",
         children=[

@@ -252,3 +252,32 @@ def test_kept_run_log_views_show_a_new_run_on_the_next_view(viewer):
     store.record_run("remind", "ok", "schedule", datetime(2026, 11, 26, 9, 0), {"reminded": 3})
     after = text_of(data_status.render_runs("en")), text_of(overview.render_freshness("en", PERIOD))
     assert "remind" in after[0] and "reminded" in after[0] and "remind" in after[1]
+
+
+@pytest.mark.parametrize("lang", ["en", "ms"])
+def test_every_kpi_page_renders_in_both_languages(demo_app, lang):
+    """The page of each of the 27 KPIs (dated, standing, growth and per-year targets, every
+    level it has), and each KPI on the pages that take one, with no error state."""
+    with request_as(demo_app, "admin"):
+        wh = queries.Warehouse(demo_app.server.config["NAIO_SETTINGS"].warehouse_path)
+        period = queries.dims(wh).current_period
+        ids = [r[0] for r in wh.rows("SELECT kpi_id FROM kpi_definition ORDER BY kpi_id")]
+        assert len(ids) == 27
+        failures = []
+        for kpi_id in ids:
+            views = {
+                "layout": lambda: kpi.layout(kpi_id=kpi_id, lang=lang),
+                "trend": lambda: kpi.render_trend(lang, {"kpi_id": kpi_id}, period, "national", "MY"),
+                "levels": lambda: kpi.render_levels(lang, {"kpi_id": kpi_id}, period, "ministry"),
+                "lineage": lambda: kpi.render_lineage(lang, {"kpi_id": kpi_id}, period, "national", "MY"),
+                "map": lambda: map_page.render_map(lang, period, kpi_id),
+                "ministries": lambda: agencies.render_ministries(lang, period, kpi_id),
+            }
+            failures += [f"{kpi_id} {name}" for name, view in views.items() if has_error(view())]
+        assert failures == []
+        standing = text_of(kpi.layout(kpi_id="K05", lang=lang))
+        growth = text_of(kpi.layout(kpi_id="K21", lang=lang))
+        yearly = text_of(kpi.layout(kpi_id="K26", lang=lang))
+    assert ("Every quarter" if lang == "en" else "Setiap suku tahun") in standing
+    assert ("+25% a year" if lang == "en" else "+25% setahun") in growth
+    assert ("12 a year" if lang == "en" else "12 setahun") in yearly
