@@ -99,7 +99,7 @@ def layout(lang: str | None = None, **_kwargs):
 
 
 def _template_section(user: User, current: str, lang: str) -> html.Section:
-    options = periods.span(periods.shift(current, -7), current)[::-1]
+    options = C.period_options(periods.span(periods.shift(current, -7), current), lang)
     if user.is_admin:
         codes = sorted(a for a, submits in context.store().agencies().items() if submits)
         agency = dcc.Dropdown(id="submit-agency", options=codes, value=codes[0] if codes else None, clearable=False,

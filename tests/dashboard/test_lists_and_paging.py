@@ -333,3 +333,12 @@ def test_a_kept_view_sends_the_same_json_without_calling_back_into_its_component
         monkeypatch.setattr(cls, "to_plotly_json", refuse)
     assert to_json_plotly(kept) == to_json_plotly(kept) == expected
     assert C.frozen(kept)[0] is kept[0]
+
+
+def test_the_template_quarters_are_written_as_readers_write_them(lists_app):
+    app, _store = lists_app
+    with request_as(app, "admin"):
+        layout = _page("submit").layout(lang="ms")
+    period = _find(layout, "submit-period")
+    assert period.value == "2026Q3" and period.options[0] == {"label": "ST3 2026", "value": "2026Q3"}
+    assert len(period.options) == 8
