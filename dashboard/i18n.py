@@ -36,6 +36,11 @@ RUN_STATUS = {
     "running": ("Running", "Sedang berjalan"),
     "skipped": ("Skipped", "Dilangkau"),
 }
+FILE_KINDS = {  # what a submitted file is
+    "return": ("return", "penyata"),
+    "register": ("register", "daftar"),
+    "sector": ("sector report", "laporan sektor"),
+}
 LEVELS = {
     "national": ("National", "Kebangsaan"),
     "ministry": ("Ministry", "Kementerian"),
@@ -143,6 +148,10 @@ def milestone_word(status: Any, lang: str) -> str:
 
 def run_word(status: Any, lang: str) -> str:
     return _word(RUN_STATUS, status, lang)
+
+
+def kind_word(kind: Any, lang: str) -> str:
+    return _word(FILE_KINDS, kind, lang)
 
 
 def level_word(level: Any, lang: str) -> str:

@@ -319,7 +319,7 @@ def submissions_table(rows: list[dict], lang: str, table_id: str = "history-tabl
     header = [ms if lang == "ms" else en for _, en, ms in HISTORY_COLUMNS]
     body = [C.fast.Tr([
         C.fast.Td(int(r["submission_id"])), C.fast.Td(local_time(r.get("received_at"))), C.fast.Td(r.get("file_name")),
-        C.fast.Td(r.get("kind")),
+        C.fast.Td(i18n.kind_word(r.get("kind"), lang)),
         C.fast.Td(r.get("agency_code") or "-"), C.fast.Td(r.get("periods") or "-"),
         C.fast.Td(C.fast.Span(f"{STATUS_ICON.get(r['status'], '')} {i18n.submission_word(r['status'], lang)}",
                           className="status")),

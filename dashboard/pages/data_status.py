@@ -179,6 +179,7 @@ def render_sources(lang: str) -> list:
     frame = queries.source_freshness(context.warehouse())
     if not len(frame):
         return C.empty(lang)
+    frame = frame.assign(kind=frame["kind"].map(lambda kind: i18n.kind_word(kind, lang)))
     cols = {
         "kind": t("kind", lang),
         "source": t("source", lang),

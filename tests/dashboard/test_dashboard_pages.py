@@ -281,3 +281,8 @@ def test_every_kpi_page_renders_in_both_languages(demo_app, lang):
     assert ("Every quarter" if lang == "en" else "Setiap suku tahun") in standing
     assert ("+25% a year" if lang == "en" else "+25% setahun") in growth
     assert ("12 a year" if lang == "en" else "12 setahun") in yearly
+
+
+def test_source_kinds_are_named_in_the_page_language(viewer):
+    assert "penyata" in text_of(data_status.render_sources("ms"))
+    assert "return" in text_of(data_status.render_sources("en"))

@@ -300,6 +300,7 @@ def test_light_submission_rows_serialise_like_dash_components():
            "submitted_by": "x", "reason": None, "n_errors": 1, "n_warnings": 0}
     table = ui.submissions_table([row], "en", "t")
     assert isinstance(table, html.Div)
+    assert "penyata" in text_of(ui.submissions_table([row], "ms", "t"))  # what the file is, in Malay
     tr = table.children.children[1].children[0]
     assert tr.to_plotly_json()["props"]["data-submission"] == "7"
     links = tr.children[-1].children
