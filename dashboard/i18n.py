@@ -208,6 +208,12 @@ def period_label(period: Any, lang: str) -> str:
     return text
 
 
+def periods_label(text: Any, lang: str) -> str:
+    """A list of quarters as stored (``2026Q2,2026Q3``), each written as readers write it."""
+    parts = [p.strip() for p in str(text or "").split(",") if p.strip()]
+    return ", ".join(period_label(p, lang) for p in parts) if parts else "–"
+
+
 def fmt_timestamp(text: Any) -> str:
     """``2026-11-26T12:34:30+00:00`` -> ``2026-11-26 12:34 UTC`` (other text unchanged)."""
     value = str(text or "–")

@@ -320,7 +320,7 @@ def submissions_table(rows: list[dict], lang: str, table_id: str = "history-tabl
     body = [C.fast.Tr([
         C.fast.Td(int(r["submission_id"])), C.fast.Td(local_time(r.get("received_at"))), C.fast.Td(r.get("file_name")),
         C.fast.Td(i18n.kind_word(r.get("kind"), lang)),
-        C.fast.Td(r.get("agency_code") or "-"), C.fast.Td(r.get("periods") or "-"),
+        C.fast.Td(r.get("agency_code") or "-"), C.fast.Td(i18n.periods_label(r.get("periods"), lang)),
         C.fast.Td(C.fast.Span(f"{STATUS_ICON.get(r['status'], '')} {i18n.submission_word(r['status'], lang)}",
                           className="status")),
         C.fast.Td(r.get("submitted_by")), C.fast.Td(r.get("reason") or ""),

@@ -219,6 +219,7 @@ def render_register(lang: str, key: dict) -> list:
         frame[col] = frame[col].map(lambda v: "–" if v is None or v is pd.NA else yes if bool(v) else no)
     frame["stage"] = frame["stage"].map(lambda s: i18n.register_word(s, lang))
     frame["risk_tier"] = frame["risk_tier"].map(lambda s: i18n.register_word(s, lang))
+    frame["period"] = frame["period"].map(lambda p: i18n.period_label(p, lang))
     cols = {
         "system_id": t("system_id", lang),
         "title": t("system", lang),
@@ -243,6 +244,8 @@ def render_submissions(lang: str, key: dict) -> list:
     if not len(frame):
         return C.empty(lang)
     frame["status"] = frame["status"].map(lambda s: i18n.submission_word(s, lang))
+    frame["kind"] = frame["kind"].map(lambda k: i18n.kind_word(k, lang))
+    frame["periods"] = frame["periods"].map(lambda p: i18n.periods_label(p, lang))
     cols = {
         "submission_id": t("submission_id", lang),
         "kind": t("kind", lang),

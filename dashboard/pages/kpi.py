@@ -308,7 +308,8 @@ def render_lineage(lang: str, key: dict, period: str, level: str, entity: str) -
     user = current_user()
     visible = frame[[C.may_see_lineage(user, a) for a in frame["agency_code"]]]
     hidden = len(frame) - len(visible)
-    visible = visible.assign(status=visible["status"].map(lambda s: i18n.submission_word(s, lang)))
+    visible = visible.assign(status=visible["status"].map(lambda s: i18n.submission_word(s, lang)),
+                             periods=visible["periods"].map(lambda p: i18n.periods_label(p, lang)))
     cols = {
         "submission_id": t("submission_id", lang),
         "file_name": t("file_name", lang),

@@ -286,3 +286,13 @@ def test_every_kpi_page_renders_in_both_languages(demo_app, lang):
 def test_source_kinds_are_named_in_the_page_language(viewer):
     assert "penyata" in text_of(data_status.render_sources("ms"))
     assert "return" in text_of(data_status.render_sources("en"))
+
+
+def test_agency_tables_write_quarters_and_kinds_in_the_page_language(viewer):
+    from dashboard import i18n
+
+    malay = text_of(agency.render_submissions("ms", {"code": "AADK"}))
+    assert "aadk_2026Q3.csv ST3 2026" in malay and "penyata aadk_2026Q3.csv" in malay
+    assert "Q3 2026" in text_of(agency.render_submissions("en", {"code": "AADK"}))
+    assert i18n.periods_label("2026Q2,2026Q3", "ms") == "ST2 2026, ST3 2026"
+    assert i18n.periods_label(None, "en") == "–"
