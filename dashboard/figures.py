@@ -363,8 +363,12 @@ def milestone_timeline_spec(
     today: date,
     today_label: str,
     status_words: dict[str, str],
+    months: Sequence[str] | None = None,
 ) -> dict:
-    """Planned (open marker) and actual (filled, shape by status) dates of each milestone per deliverable."""
+    """Planned (open marker) and actual (filled, shape by status) dates of each milestone per deliverable.
+
+    ``months``: the twelve month abbreviations of the page's language; the date axis is then
+    marked at the start of each quarter with them (plotly.js would write English ones)."""
     data = [
         {
             "type": "scatter",
@@ -418,15 +422,30 @@ def milestone_timeline_spec(
         "showarrow": False,
         "font": {"size": 11, "color": theme.HEADING},
     }
+    xaxis: dict[str, Any] = {"type": "date"}
+    if months is not None:
+        seen = [pd.Timestamp(v) for v in (*frame["planned_date"], *frame["actual_date"], today) if not pd.isna(v)]
+        xaxis.update(_quarter_starts(min(seen), max(seen), months))
     return _spec(
         data,
         title,
         360,
-        xaxis={"type": "date"},
+        xaxis=xaxis,
         yaxis={"type": "category", "autorange": "reversed"},
         shapes=[line],
         annotations=[note],
     )
+
+
+def _quarter_starts(first: pd.Timestamp, last: pd.Timestamp, months: Sequence[str]) -> dict:
+    """Ticks at the first day of each quarter around ``first`` .. ``last``, labelled ``Okt 2025``."""
+    tick = pd.Timestamp(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+    values, labels = [], []
+    while tick <= last + pd.DateOffset(months=3):
+        values.append(tick.strftime("%Y-%m-%d"))
+        labels.append(f"{months[tick.month - 1]} {tick.year}")
+        tick += pd.DateOffset(months=3)
+    return {"tickmode": "array", "tickvals": values, "ticktext": labels}
 
 
 def milestone_timeline(frame: pd.DataFrame, **kwargs: Any) -> go.Figure:

@@ -208,6 +208,17 @@ def period_label(period: Any, lang: str) -> str:
     return text
 
 
+MONTHS = (
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    ("Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ogo", "Sep", "Okt", "Nov", "Dis"),
+)
+
+
+def months(lang: str) -> tuple[str, ...]:
+    """The month abbreviations of ``lang`` (Jan .. Dis)."""
+    return MONTHS[1] if lang == "ms" else MONTHS[0]
+
+
 def periods_label(text: Any, lang: str) -> str:
     """A list of quarters as stored (``2026Q2,2026Q3``), each written as readers write it."""
     parts = [p.strip() for p in str(text or "").split(",") if p.strip()]

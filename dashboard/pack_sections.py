@@ -194,7 +194,7 @@ def deliverables(data: PackData, lang: str, charts: Charts) -> Section:
     words = {s: i18n.milestone_word(s, lang) for s in i18n.MILESTONE_STATUS}
     fig = figures.milestone_timeline_spec(frame, title="", planned=tr("planned", lang), actual=tr("actual", lang),
                                           today=P.quarter_end(data.period), today_label=tr("quarter_end", lang),
-                                          status_words=words)
+                                          status_words=words, months=i18n.months(lang))
     chart = charts.add(fig, tr("timeline", lang), CONTENT_PX, 250)
     body = (f'<figure><h3>{esc(tr("timeline", lang))}</h3>{chart}</figure>' + _deliverable_table(data, frame, lang)
             + _milestone_table(frame, lang))

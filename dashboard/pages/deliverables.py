@@ -146,6 +146,7 @@ def render_timeline(lang: str) -> list:
         today=_today(),
         today_label=t("today", lang),
         status_words=words,
+        months=i18n.months(lang),
     )
     return [C.figure_block("dl-timeline-graph", fig, t("timeline_caption", lang), _table(frame, lang), lang)]
 

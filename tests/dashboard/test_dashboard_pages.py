@@ -296,3 +296,23 @@ def test_agency_tables_write_quarters_and_kinds_in_the_page_language(viewer):
     assert "Q3 2026" in text_of(agency.render_submissions("en", {"code": "AADK"}))
     assert i18n.periods_label("2026Q2,2026Q3", "ms") == "ST2 2026, ST3 2026"
     assert i18n.periods_label(None, "en") == "–"
+
+
+def test_the_milestone_timeline_names_months_in_the_page_language(viewer):
+    def ticks(lang):
+        found = []
+
+        def walk(c):
+            if isinstance(c, (list, tuple)):
+                for x in c:
+                    walk(x)
+            elif getattr(c, "figure", None):
+                found.append(c.figure["layout"]["xaxis"])
+            else:
+                walk(getattr(c, "children", None) or [])
+        walk(deliverables.render_timeline(lang))
+        return found[0]
+
+    malay, english = ticks("ms"), ticks("en")
+    assert malay["tickvals"] == english["tickvals"] and all(v[8:] == "01" for v in malay["tickvals"])
+    assert any(x.startswith("Okt ") for x in malay["ticktext"]) and any(x.startswith("Oct ") for x in english["ticktext"])
