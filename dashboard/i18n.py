@@ -36,6 +36,16 @@ RUN_STATUS = {
     "running": ("Running", "Sedang berjalan"),
     "skipped": ("Skipped", "Dilangkau"),
 }
+TRIGGERS = {  # what started a run
+    "manual": ("manual", "manual"),
+    "cli": ("command line", "baris arahan"),
+    "demo": ("demo data", "data demo"),
+    "ingest": ("after new data", "selepas data baharu"),
+    "schedule": ("schedule", "jadual"),
+    "startup": ("server start", "permulaan pelayan"),
+    "upload": ("upload", "muat naik"),
+    "web": ("dashboard", "papan pemuka"),
+}
 FILE_KINDS = {  # what a submitted file is
     "return": ("return", "penyata"),
     "register": ("register", "daftar"),
@@ -148,6 +158,10 @@ def milestone_word(status: Any, lang: str) -> str:
 
 def run_word(status: Any, lang: str) -> str:
     return _word(RUN_STATUS, status, lang)
+
+
+def trigger_word(trigger: Any, lang: str) -> str:
+    return _word(TRIGGERS, trigger, lang)
 
 
 def kind_word(kind: Any, lang: str) -> str:

@@ -56,6 +56,7 @@ def _run_rows(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
     runs["badge"] = [C.run_badge(s, lang) for s in runs["status"]]
     runs["counts"] = runs["counts_json"].map(_counts)
     runs["started"] = started.dt.strftime("%Y-%m-%d %H:%M:%S")
+    runs["trigger"] = runs["trigger"].map(lambda w: i18n.trigger_word(w, lang))
     return runs
 
 

@@ -316,3 +316,8 @@ def test_the_milestone_timeline_names_months_in_the_page_language(viewer):
     malay, english = ticks("ms"), ticks("en")
     assert malay["tickvals"] == english["tickvals"] and all(v[8:] == "01" for v in malay["tickvals"])
     assert any(x.startswith("Okt ") for x in malay["ticktext"]) and any(x.startswith("Oct ") for x in english["ticktext"])
+
+
+def test_what_started_each_run_is_said_in_the_page_language(viewer):
+    assert "data demo" in text_of(data_status.render_runs("ms"))
+    assert "demo data" in text_of(data_status.render_runs("en"))
