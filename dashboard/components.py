@@ -285,7 +285,7 @@ def change(value: Any, previous: Any, direction: Any, fmt: Any, unit: Any, lang:
 def coverage(reported: Any, expected: Any, lang: str) -> str:
     if i18n.is_missing(expected) or not expected:
         return ""
-    return t("coverage", lang, n=int(reported or 0), m=int(expected))
+    return t("coverage", lang, n=0 if i18n.is_missing(reported) else int(reported), m=int(expected))
 
 
 def value_text(row: Mapping[str, Any], lang: str) -> str:

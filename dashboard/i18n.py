@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 LANGS = ("en", "ms")
 DEFAULT_LANG = "en"
 
@@ -249,7 +251,8 @@ def fmt_timestamp(text: Any) -> str:
 
 
 def is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, or pandas' missing markers (``pd.NA`` of nullable columns, ``NaT``)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def _decimals(display_format: Any, unit: Any) -> int:

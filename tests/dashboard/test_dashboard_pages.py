@@ -266,12 +266,12 @@ def test_every_kpi_page_renders_in_both_languages(demo_app, lang):
         failures = []
         for kpi_id in ids:
             views = {
-                "layout": lambda: kpi.layout(kpi_id=kpi_id, lang=lang),
-                "trend": lambda: kpi.render_trend(lang, {"kpi_id": kpi_id}, period, "national", "MY"),
-                "levels": lambda: kpi.render_levels(lang, {"kpi_id": kpi_id}, period, "ministry"),
-                "lineage": lambda: kpi.render_lineage(lang, {"kpi_id": kpi_id}, period, "national", "MY"),
-                "map": lambda: map_page.render_map(lang, period, kpi_id),
-                "ministries": lambda: agencies.render_ministries(lang, period, kpi_id),
+                "layout": lambda k=kpi_id: kpi.layout(kpi_id=k, lang=lang),
+                "trend": lambda k=kpi_id: kpi.render_trend(lang, {"kpi_id": k}, period, "national", "MY"),
+                "levels": lambda k=kpi_id: kpi.render_levels(lang, {"kpi_id": k}, period, "ministry"),
+                "lineage": lambda k=kpi_id: kpi.render_lineage(lang, {"kpi_id": k}, period, "national", "MY"),
+                "map": lambda k=kpi_id: map_page.render_map(lang, period, k),
+                "ministries": lambda k=kpi_id: agencies.render_ministries(lang, period, k),
             }
             failures += [f"{kpi_id} {name}" for name, view in views.items() if has_error(view())]
         assert failures == []
