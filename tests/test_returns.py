@@ -389,3 +389,23 @@ def test_thirty_thousand_rows_are_checked_whole():
     rows, problems = check_return(data, "big.csv", context())
     assert len(rows) == 52 * 20 * 29 >= 30_000
     assert errors(problems) == []
+
+
+def test_every_problem_code_has_a_malay_heading():
+    """Malay pages name the kind of each problem in Malay: every code the checks can give
+    (every hyphenated string literal of the reading and checking modules) has a heading."""
+    import ast
+    import re
+
+    from dashboard.i18n import PROBLEMS_MS, problem_heading
+
+    code = re.compile(r"^[a-z]+(-[a-z]+)+$")
+    found = set()
+    for name in ("readers", "xlsx", "returns", "return_rules", "register", "sector", "ingest"):
+        tree = ast.parse((ROOT / "etl" / f"{name}.py").read_text())
+        found |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                  and code.match(n.value)}
+    assert len(found) >= 40 and found - set(PROBLEMS_MS) == set()
+    _, problems = check("negative.csv")
+    assert problem_heading(problems[0].code, "ms") == PROBLEMS_MS[problems[0].code] and not problem_heading(
+        problems[0].code, "en")

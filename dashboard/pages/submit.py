@@ -288,10 +288,19 @@ def _table(table_id: str, header: list[str], rows: list[list]) -> html.Div:
 
 def problems_table(problems, lang: str) -> html.Div:
     header = [ui.tr(k, lang) for k in ("row", "column", "value", "problem", "accepted", "level")]
-    rows = [[p.row if p.row is not None else "-", p.column, p.value, p.message, p.expected,
+    rows = [[p.row if p.row is not None else "-", p.column, p.value, _problem_cell(p, lang), p.expected,
              f"{ICONS['error'] if p.level == 'error' else ICONS['warning']} {ui.tr(p.level, lang)}"]
             for p in problems]
     return _table("submit-problems", header, rows)
+
+
+def _problem_cell(p, lang: str):
+    """The check's sentence; on Malay pages after the kind of problem in Malay (the sentence,
+    which names the row, column and value, is in English and marked so for screen readers)."""
+    heading = i18n.problem_heading(p.code, lang)
+    if not heading:
+        return p.message
+    return [html.Strong(heading), html.Br(), html.Span(p.message, lang="en")]
 
 
 def changes_table(changes: list[dict], lang: str) -> html.Div:

@@ -343,3 +343,14 @@ def test_the_template_quarters_are_written_as_readers_write_them(lists_app):
     period = _find(layout, "submit-period")
     assert period.value == "2026Q3" and period.options[0] == {"label": "ST3 2026", "value": "2026Q3"}
     assert len(period.options) == 8
+
+
+def test_malay_problem_tables_name_each_kind_of_problem_in_malay(lists_app):
+    from etl.problems import problem
+
+    p = problem("negative-value", "AADK 2026Q3 HC_TOTAL: -3 is negative", file="a.csv", row=4, column="value",
+                value="-3", expected="a number of 0 or more")
+    submit = _page("submit")
+    malay, english = text_of(submit.problems_table([p], "ms")), text_of(submit.problems_table([p], "en"))
+    assert "Nilai negatif" in malay and "-3 is negative" in malay
+    assert "Nilai negatif" not in english and "-3 is negative" in english
