@@ -77,6 +77,14 @@ _MARK_SQL = ("CASE WHEN received <= 0 THEN '✖' WHEN received < expected THEN '
 def completeness(wh: Warehouse, store: Store, current: str, n: int = MATRIX_PERIODS) -> Matrix:
     """The completeness matrix of the ``n`` quarters up to ``current``, marked and pivoted by
     the warehouse (one connection) when it has the table, otherwise from the system of record."""
+    matrix = warehouse_completeness(wh, current, n)
+    if matrix is not None:
+        return matrix
+    return _completeness_from_store(store, current, periods.span(periods.shift(current, 1 - n), current))
+
+
+def warehouse_completeness(wh: Warehouse, current: str, n: int = MATRIX_PERIODS) -> Matrix | None:
+    """The matrix as the warehouse's snapshot has it (``None`` without a warehouse or its table)."""
     wanted = periods.span(periods.shift(current, 1 - n), current)
     try:
         if wh.exists():
@@ -85,7 +93,7 @@ def completeness(wh: Warehouse, store: Store, current: str, n: int = MATRIX_PERI
                 return Matrix(current, wanted, rows)
     except WarehouseMissing:
         pass
-    return _completeness_from_store(store, current, wanted)
+    return None
 
 
 @queries.per_snapshot(16)

@@ -353,6 +353,12 @@ class Store:
         in_pairs = select(p.submission_id).where(p.agency_code == agency_code)
         return [or_(s.agency_code == agency_code, s.submission_id.in_(in_pairs))]
 
+    def submissions_version(self) -> int:
+        """The highest submission id: submissions are only ever added, never changed, so any
+        list of them is the same while this is."""
+        with self.engine.connect() as con:
+            return int(con.execute(select(func.max(t.submissions.c.submission_id))).scalar() or 0)
+
     def submission_count(self, agency_code: str | None = None) -> int:
         """How many submissions there are, of one agency (see ``submissions_page``) or of all."""
         with self.engine.connect() as con:

@@ -7,6 +7,7 @@ the role again on the server before it reads or changes anything.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import dash
 from dash import Input, Output, State, callback, ctx, dcc, html
@@ -57,15 +58,23 @@ def layout(lang: str | None = None, **_kwargs):
     if auth.page_user(is_admin, "open /admin") is None:
         return ui.access_denied(lang)
     current = ui.current_period(context.settings())
-    recent, _total, _page = lists.submissions_page(context.store(), None, 1, RECENT)
+    store = context.store()
     return html.Div(className="page page-admin", children=[
         C.page_header(_t("title", lang)),
         dcc.Store(id="admin-lang", data=lang),
         *_completeness_sections(current, lang),
-        C.section(_t("recent", lang), ui.submissions_table(recent, lang, "admin-submissions"),
-                  html.A(_t("all_history", lang), href=C.href("/submissions", lang)), id="recent"),
+        _recent_section(store.url, store.submissions_version(), lang),
         _users_section(lang),
     ])
+
+
+@lru_cache(maxsize=8)
+def _recent_section(_store_url: str, _version: int, lang: str) -> html.Section:
+    """The latest submissions of all agencies, kept while no file is recorded (submissions are
+    only ever added, so the highest id is their version; the store is keyed by its URL)."""
+    recent, _total, _page = lists.submissions_page(context.store(), None, 1, RECENT)
+    return C.frozen(C.section(_t("recent", lang), ui.submissions_table(recent, lang, "admin-submissions"),
+                              html.A(_t("all_history", lang), href=C.href("/submissions", lang)), id="recent"))
 
 
 # ---- completeness -------------------------------------------------------------------------------
@@ -74,10 +83,26 @@ def _completeness_sections(current: str, lang: str) -> list:
     """The missing returns and the matrix; a failed read shows the error state in their place
     (logged on the server) and leaves the rest of the page usable."""
     try:
+        kept = _snapshot_sections(current, lang)
+        if kept is not None:
+            return kept
         matrix = completeness(current)
     except Exception:
         log.exception("reading the completeness of returns failed")
         return [C.section(_t("matrix", lang), C.error_callout(lang), id="completeness")]
+    return _sections(matrix, lang)
+
+
+@C.per_snapshot
+def _snapshot_sections(current: str, lang: str) -> list | None:
+    """The sections of the snapshot's matrix, built once per snapshot (``None`` when the
+    snapshot has no matrix: the system of record's, which changes with every file, is not kept)."""
+    matrix = lists.warehouse_completeness(context.warehouse(), current, MATRIX_PERIODS)
+    return None if matrix is None else _sections(matrix, lang)
+
+
+def _sections(matrix: lists.Matrix, lang: str) -> list:
+    current = matrix.current
     show = "missing" if matrix.missing else "all"  # what needs chasing first
     grid = [_matrix_filter(current, show, lang), matrix_grid(matrix, show, lang)] if matrix.rows else [C.empty(lang)]
     return [_missing_section(matrix, lang),

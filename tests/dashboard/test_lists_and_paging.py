@@ -247,8 +247,11 @@ def test_a_failed_completeness_read_shows_the_error_state_and_keeps_the_page(lis
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(lists, "completeness", broken)
+    monkeypatch.setattr(lists, "warehouse_completeness", broken)
+    admin = _page("admin")
+    admin._snapshot_sections.cache_clear()  # nothing kept from the views before
     with request_as(app, "admin"):
-        layout = _page("admin").layout()
+        layout = admin.layout()
     assert "callout-danger" in str(layout) and "disk on fire" not in str(layout)
     assert _find(layout, "admin-submissions") is not None and _find(layout, "admin-users") is not None
     assert "disk on fire" in caplog.text
@@ -354,3 +357,29 @@ def test_malay_problem_tables_name_each_kind_of_problem_in_malay(lists_app):
     malay, english = text_of(submit.problems_table([p], "ms")), text_of(submit.problems_table([p], "en"))
     assert "Nilai negatif" in malay and "-3 is negative" in malay
     assert "Nilai negatif" not in english and "-3 is negative" in english
+
+
+def test_the_admin_page_shows_a_new_file_on_the_next_view(lists_app):
+    """The latest submissions are kept while no file is recorded; a new one shows at once.
+    (Last in this module: it adds a submission to the shared store.)"""
+    app, store = lists_app
+    admin = _page("admin")
+    with request_as(app, "admin"):
+        before = text_of(_find(admin.layout(lang="en"), "admin-submissions"))
+        again = text_of(_find(admin.layout(lang="en"), "admin-submissions"))
+        store.record_other(_meta(9999, "AADK"), "return", "rejected")
+        after = text_of(_find(admin.layout(lang="en"), "admin-submissions"))
+    assert before == again and "file-9999.csv" not in before
+    assert "file-9999.csv" in after
+
+
+def test_the_history_shows_a_new_file_on_the_next_view(lists_app):
+    """(Last in this module, like the test above: it adds a submission to the shared store.)"""
+    app, store = lists_app
+    history = _page("history")
+    with request_as(app, "analyst"):
+        user = auth.current_user()
+        before = text_of(history.history_body(user, "AADK", "en"))
+        store.record_other(_meta(9998, "AADK"), "return", "rejected")
+        after = text_of(history.history_body(user, "AADK", "en"))
+    assert "file-9998.csv" not in before and "file-9998.csv" in after
