@@ -42,7 +42,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "current": ("Current value", "Nilai semasa"), "new": ("New value", "Nilai baharu"),
     "change": ("Change", "Perubahan"), "total": ("Agency total", "Jumlah agensi"),
     "added": ("new", "baharu"), "removed": ("removed", "dibuang"), "same": ("unchanged", "tiada perubahan"),
-    "agency": ("Agency", "Agensi"), "period": ("Period", "Tempoh"),
+    "agency": ("Agency", "Agensi"), "period": ("Quarter", "Suku tahun"),
 }
 
 
@@ -286,7 +286,7 @@ def is_live(submission_id: int) -> tuple[bool, str]:
 # ---- the submissions table (history and admin pages) --------------------------------------------
 
 HISTORY_COLUMNS = (("id", "Submission", "Penyerahan"), ("received", "Received", "Diterima"),
-                   ("file", "File", "Fail"), ("kind", "Kind", "Jenis"), ("agency", "Agency", "Agensi"), ("periods", "Periods", "Tempoh"),
+                   ("file", "File", "Fail"), ("kind", "Kind", "Jenis"), ("agency", "Agency", "Agensi"), ("periods", "Quarters", "Suku tahun"),
                    ("status", "Status", "Status"), ("by", "By", "Oleh"), ("reason", "Reason", "Sebab"),
                    ("problems", "Errors / warnings", "Ralat / amaran"), ("files", "Download", "Muat turun"))
 _MYT = ZoneInfo("Asia/Kuala_Lumpur")
