@@ -305,7 +305,7 @@ def _problem_cell(p, lang: str):
 
 def changes_table(changes: list[dict], lang: str) -> html.Div:
     header = [ui.tr(k, lang) for k in ("agency", "period", "indicator", "breakdown", "current", "new", "change")]
-    rows = [[c["agency"], c["period"], c["indicator"],
+    rows = [[c["agency"], i18n.period_label(c["period"], lang), c["indicator"],
              f"{c['breakdown_type']} {c['breakdown_code']}" if c["breakdown_type"] else ui.tr("total", lang),
              _num(c["current"]), _num(c["new"]), ui.change_text(c, lang)] for c in changes]
     return _table("submit-changes", header, rows)

@@ -348,6 +348,13 @@ def test_the_template_quarters_are_written_as_readers_write_them(lists_app):
     assert len(period.options) == 8
 
 
+def test_the_preview_of_changes_writes_quarters_as_readers_write_them(lists_app):
+    change = {"agency": "AADK", "period": "2026Q3", "indicator": "HC_TOTAL", "breakdown_type": "",
+              "breakdown_code": "", "current": 10.0, "new": 12.0, "kind": "changed"}
+    assert "ST3 2026" in text_of(_page("submit").changes_table([change], "ms"))
+    assert "Q3 2026" in text_of(_page("submit").changes_table([change], "en"))
+
+
 def test_malay_problem_tables_name_each_kind_of_problem_in_malay(lists_app):
     from etl.problems import problem
 
