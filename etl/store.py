@@ -56,6 +56,9 @@ REFERENCE_FILES = (
 # lists): built once, so each call only binds its value and runs it.
 _USER_BY_NAME = select(t.users).where(t.users.c.username == bindparam("username"))
 _AGENCY_SUBMITS = select(t.agencies.c.agency_code, t.agencies.c.submits_returns)
+# Read on every page view (the run banner): changes whenever a run starts, ends or is added.
+_RUNS_VERSION = select(func.max(t.etl_runs.c.run_id), func.count().filter(t.etl_runs.c.status == "running"),
+                       func.count()).select_from(t.etl_runs)
 # Changes whenever the agencies do: reference data is reloaded only with a new hash, and
 # agencies are otherwise only ever added (``add_agencies``), never dropped.
 _AGENCIES_VERSION = select(
@@ -536,10 +539,8 @@ class Store:
     def runs_version(self) -> tuple:
         """A cheap fingerprint of the run log: it changes whenever a run starts, ends or is added
         (the highest run id, how many are running, how many there are)."""
-        r = t.etl_runs.c
-        query = select(func.max(r.run_id), func.count().filter(r.status == "running"), func.count())
         with self.engine.connect() as con:
-            return tuple(con.execute(query).one())
+            return tuple(con.execute(_RUNS_VERSION).one())
 
     def close_abandoned_runs(self) -> int:
         """Mark as failed the runs left 'running' by a process of this machine that is gone.
