@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from etl.problems import KINDS_MS
+
 LANGS = ("en", "ms")
 DEFAULT_LANG = "en"
 
@@ -37,55 +39,6 @@ RUN_STATUS = {
     "missed": ("Missed", "Terlepas"),
     "running": ("Running", "Sedang berjalan"),
     "skipped": ("Skipped", "Dilangkau"),
-}
-# What kind of problem a return or register check found (``Problem.code``), said in Malay on
-# Malay pages before the check's own sentence, which names the row, column and value.
-PROBLEMS_MS = {
-    "after-period": "Tarikh selepas tempoh daftar",
-    "agency-not-submitting": "Agensi ini tidak menghantar penyata",
-    "agency-out-of-scope": "Baris bagi agensi lain",
-    "archive-too-large": "Fail termampat terlalu besar",
-    "bad-breakdown": "Pecahan tidak sah",
-    "bad-encoding": "Pengekodan fail tidak sah",
-    "bad-flag": "Bukan nilai ya/tidak (0 atau 1)",
-    "bad-period": "Suku tahun tidak sah",
-    "bad-sector": "Kod sektor tidak sah",
-    "bad-state": "Kod negeri tidak sah",
-    "bad-value-status": "Status nilai tidak sah",
-    "blank-agency": "Kod agensi kosong",
-    "blank-column-name": "Nama lajur kosong",
-    "blank-indicator": "Kod penunjuk kosong",
-    "blank-rows-above-header": "Baris kosong di atas nama lajur",
-    "broken-quoting": "Tanda petikan tidak lengkap",
-    "cumulative-falls": "Kiraan terkumpul menurun",
-    "duplicate-column": "Nama lajur berulang",
-    "duplicate-key": "Nilai diberi dua kali",
-    "duplicate-system": "Sistem disenaraikan dua kali",
-    "empty-file": "Fail kosong",
-    "far-from-previous": "Jauh berbeza daripada suku tahun sebelumnya",
-    "file-too-large": "Fail terlalu besar",
-    "future-period": "Suku tahun belum berakhir",
-    "missing-column": "Lajur wajib tiada",
-    "negative-value": "Nilai negatif",
-    "no-data-rows": "Tiada baris data",
-    "no-rows": "Tiada baris data",
-    "not-a-number": "Bukan nombor",
-    "not-whole": "Bukan nombor bulat",
-    "out-of-range": "Di luar julat yang dibenarkan",
-    "production-before-pilot": "Pengeluaran sebelum rintis",
-    "ragged-row": "Bilangan sel baris tidak sepadan",
-    "relation-broken": "Penunjuk tidak konsisten antara satu sama lain",
-    "required-missing": "Penunjuk wajib tiada",
-    "several-sheets": "Buku kerja mempunyai beberapa helaian",
-    "title-row": "Baris tajuk di atas nama lajur",
-    "too-large": "Buku kerja terlalu besar",
-    "unit-mismatch": "Unit tidak sepadan",
-    "unknown-agency": "Kod agensi tidak dikenali",
-    "unknown-column": "Lajur tidak dikenali (diabaikan)",
-    "unknown-indicator": "Kod penunjuk tidak dikenali",
-    "unknown-indicator-column": "Lajur penunjuk tidak dikenali",
-    "unsupported-format": "Format fail tidak disokong",
-    "value-required": "Nilai diperlukan",
 }
 TRIGGERS = {  # what started a run
     "manual": ("manual", "manual"),
@@ -213,7 +166,7 @@ def run_word(status: Any, lang: str) -> str:
 
 def problem_heading(code: str, lang: str) -> str:
     """The kind of a check's problem in ``lang`` ("" in English: the check's sentence says it)."""
-    return PROBLEMS_MS.get(code, "") if lang == "ms" else ""
+    return KINDS_MS.get(code, "") if lang == "ms" else ""
 
 
 def trigger_word(trigger: Any, lang: str) -> str:

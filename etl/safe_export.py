@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from etl.problems import Problem
+from etl.problems import KINDS_MS, Problem
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 (and so XLSX) cannot hold; they are dropped from exported text.
@@ -24,8 +24,10 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 Cell = Any
 SheetSpec = tuple[str, Sequence[str], Iterable[Sequence[Cell]]]
 
-ERROR_SHEET_COLUMNS = ("row", "column", "value", "level", "problem", "what is accepted", "code", "file")
-ERROR_SHEET_LABELS_MS = ("baris", "lajur", "nilai", "tahap", "masalah", "yang diterima", "kod", "fail")
+ERROR_SHEET_COLUMNS = ("row", "column", "value", "level", "problem", "what is accepted", "code", "file",
+                       "kind of problem")
+ERROR_SHEET_LABELS_MS = ("baris", "lajur", "nilai", "tahap", "masalah", "yang diterima", "kod", "fail",
+                         "jenis masalah")
 
 
 def neutralise(value: Cell) -> Cell:
@@ -112,7 +114,7 @@ def _sheet_title(title: str) -> str:
 def problem_rows(problems: Sequence[Problem]) -> list[list[Cell]]:
     """The cells of an error sheet, one row per problem, in the order they were found."""
     return [[p.row if p.row is not None else "", p.column, p.value, p.level, p.message, p.expected,
-             p.code, p.file] for p in problems]
+             p.code, p.file, KINDS_MS.get(p.code, "")] for p in problems]
 
 
 def error_sheet(problems: Sequence[Problem], file_name: str, *, total: int | None = None) -> bytes:
@@ -129,5 +131,5 @@ def error_sheet(problems: Sequence[Problem], file_name: str, *, total: int | Non
     ]
     return xlsx_bytes(
         [("Problems", header, problem_rows(problems)), ("Summary", ["item", "value"], summary)],
-        widths={"A": 8, "B": 18, "C": 24, "D": 10, "E": 70, "F": 50, "G": 22, "H": 28},
+        widths={"A": 8, "B": 18, "C": 24, "D": 10, "E": 70, "F": 50, "G": 22, "H": 28, "I": 40},
     )

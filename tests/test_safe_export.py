@@ -58,6 +58,7 @@ def test_error_sheet_locates_every_problem_and_neutralises_values():
     assert rows[1][:4] == [7, "value", "'=2+2", "error"]
     assert rows[1][5] == "a number"
     assert rows[2][3] == "warning"
+    assert rows[0][8] == "kind of problem / jenis masalah" and rows[1][8] == "Bukan nombor"  # the kind, in Malay
     summary = {r[0].value: r[1].value for r in ws[1].iter_rows(min_row=2)}
     assert summary["errors / ralat"] == 1 and summary["warnings / amaran"] == 1
 
