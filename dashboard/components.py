@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -470,3 +470,23 @@ def per_run_log(render: Callable) -> Callable:
 
     inner.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
     return inner
+
+
+def per_submissions(render: Callable) -> Callable:
+    """``render`` run once per version of the submissions (the highest id: they are only ever
+    added, never changed) and arguments, its JSON worked out once: for lists of submissions,
+    which a recorded file must change on the next view. Who may see what is the caller's to
+    check, on every request, before."""
+
+    @lru_cache(maxsize=64)
+    def kept(_store_url: str, _version: int, *args: Any) -> Any:
+        return frozen(render(*args))
+
+    @wraps(render)
+    def inner(*args: Any) -> Any:
+        store = context.store()
+        return kept(store.url, store.submissions_version(), *args)
+
+    inner.cache_clear = kept.cache_clear  # type: ignore[attr-defined]
+    return inner
+

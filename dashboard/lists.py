@@ -78,14 +78,17 @@ def completeness(wh: Warehouse, store: Store, current: str, n: int = MATRIX_PERI
     """The completeness matrix of the ``n`` quarters up to ``current``, marked and pivoted by
     the warehouse (one connection) when it has the table, otherwise from the system of record."""
     matrix = warehouse_completeness(wh, current, n)
-    if matrix is not None:
-        return matrix
-    return _completeness_from_store(store, current, periods.span(periods.shift(current, 1 - n), current))
+    return matrix if matrix is not None else _completeness_from_store(store, current, _quarters(current, n))
+
+
+def _quarters(current: str, n: int) -> list[str]:
+    """The ``n`` quarters up to ``current``."""
+    return periods.span(periods.shift(current, 1 - n), current)
 
 
 def warehouse_completeness(wh: Warehouse, current: str, n: int = MATRIX_PERIODS) -> Matrix | None:
     """The matrix as the warehouse's snapshot has it (``None`` without a warehouse or its table)."""
-    wanted = periods.span(periods.shift(current, 1 - n), current)
+    wanted = _quarters(current, n)
     try:
         if wh.exists():
             rows = _warehouse_matrix(wh, current, tuple(wanted))

@@ -7,7 +7,6 @@ the role again on the server before it reads or changes anything.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 import dash
 from dash import Input, Output, State, callback, ctx, dcc, html
@@ -58,23 +57,21 @@ def layout(lang: str | None = None, **_kwargs):
     if auth.page_user(is_admin, "open /admin") is None:
         return ui.access_denied(lang)
     current = ui.current_period(context.settings())
-    store = context.store()
     return html.Div(className="page page-admin", children=[
         C.page_header(_t("title", lang)),
         dcc.Store(id="admin-lang", data=lang),
         *_completeness_sections(current, lang),
-        _recent_section(store.url, store.submissions_version(), lang),
+        _recent_section(lang),
         _users_section(lang),
     ])
 
 
-@lru_cache(maxsize=8)
-def _recent_section(_store_url: str, _version: int, lang: str) -> html.Section:
-    """The latest submissions of all agencies, kept while no file is recorded (submissions are
-    only ever added, so the highest id is their version; the store is keyed by its URL)."""
+@C.per_submissions
+def _recent_section(lang: str) -> html.Section:
+    """The latest submissions of all agencies, kept while no file is recorded."""
     recent, _total, _page = lists.submissions_page(context.store(), None, 1, RECENT)
-    return C.frozen(C.section(_t("recent", lang), ui.submissions_table(recent, lang, "admin-submissions"),
-                              html.A(_t("all_history", lang), href=C.href("/submissions", lang)), id="recent"))
+    return C.section(_t("recent", lang), ui.submissions_table(recent, lang, "admin-submissions"),
+                     html.A(_t("all_history", lang), href=C.href("/submissions", lang)), id="recent")
 
 
 # ---- completeness -------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ paged on the server (``?page=N``, 50 a page, newest first): only one page is rea
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
@@ -68,22 +66,21 @@ def history_body(user: User, agency: str | None, lang: str, page: int = 1) -> li
     has checked that ``user`` may see that agency's."""
     if agency is None and not user.is_admin:
         raise auth.Forbidden("all agencies' submissions")
-    store = context.store()
-    return _body(store.url, store.submissions_version(), agency, user.is_admin, lang, page)
+    return _body(agency, user.is_admin, lang, page)
 
 
-@lru_cache(maxsize=64)
-def _body(_store_url: str, _version: int, agency: str | None, admin: bool, lang: str, page: int) -> list:
-    """The page of the list, kept while no file is recorded (submissions are only ever added,
-    so the highest id is their version). Who may see it is checked before, on every request."""
+@C.per_submissions
+def _body(agency: str | None, admin: bool, lang: str, page: int) -> list:
+    """The page of the list, kept while no file is recorded. Who may see it is checked before,
+    on every request."""
     rows, total, page = lists.submissions_page(context.store(), agency, page)
     who = agency or _t("all", lang)
     intro = html.P(_t("intro", lang, who=who, n=total))
     if not rows:
-        return C.frozen([intro, html.P(_t("empty", lang), className="empty", role="status")])
+        return [intro, html.P(_t("empty", lang), className="empty", role="status")]
     keep = {"agency": agency} if agency and admin else {}
-    return C.frozen([intro, ui.submissions_table(rows, lang),
-                     paging.pager(PATH, lang, page, total, pager_id="history-pager", **keep)])
+    return [intro, ui.submissions_table(rows, lang),
+            paging.pager(PATH, lang, page, total, pager_id="history-pager", **keep)]
 
 
 @callback(Output("history-body", "children"), Input("history-agency-filter", "value"), State("history-lang", "data"),
