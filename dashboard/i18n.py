@@ -50,6 +50,73 @@ TRIGGERS = {  # what started a run
     "upload": ("upload", "muat naik"),
     "web": ("dashboard", "papan pemuka"),
 }
+JOBS = {  # the jobs that leave a row in the run log
+    "ingest": ("Ingest", "Pengambilan data"),
+    "publish": ("Publish", "Penerbitan"),
+    "pack": ("PDF pack", "Pek PDF"),
+    "demo": ("Demo data", "Data demo"),
+    "poll_inbox": ("Inbox folder", "Folder peti masuk"),
+    "pull_sources": ("HTTP sources", "Sumber HTTP"),
+    "publish_if_new": ("Publish after new data", "Terbit selepas data baharu"),
+    "prebuild_packs": ("Prepare PDF packs", "Sediakan pek PDF"),
+    "mail_pack": ("E-mail the minister pack", "E-mel pek menteri"),
+    "remind_missing": ("Remind missing returns", "Peringatan penyata tiada"),
+}
+# What a run counted (``etl_runs.counts_json``), in the order they are shown; keys not listed
+# here follow under their own name.
+RUN_COUNTS = {
+    # files and rows (ingest, demo data, inbox, sources)
+    "files": ("files", "fail"),
+    "accepted": ("accepted", "diterima"),
+    "rejected": ("rejected", "ditolak"),
+    "duplicate": ("already received", "telah diterima"),
+    "checked": ("checked only", "disemak sahaja"),
+    "errors": ("errors", "ralat"),
+    "rows": ("rows", "baris"),
+    "sources": ("sources", "sumber"),
+    "unchanged": ("unchanged", "tidak berubah"),
+    "still-rejected": ("still rejected", "masih ditolak"),
+    "failed": ("failed", "gagal"),
+    # publish: what the new warehouse holds
+    "published": ("published", "diterbitkan"),
+    "fact_return": ("current return values", "nilai penyata semasa"),
+    "kpi_value": ("KPI values", "nilai KPI"),
+    "fact_register": ("AI systems", "sistem AI"),
+    "fact_sector": ("sector report rows", "baris laporan sektor"),
+    "submissions": ("submissions", "penyerahan"),
+    "dim_agency": ("agencies", "agensi"),
+    "dim_ministry": ("ministries", "kementerian"),
+    "dim_indicator": ("indicators", "penunjuk"),
+    "kpi_definition": ("KPIs", "KPI"),
+    "fact_return_history": ("return values incl. replaced", "nilai penyata termasuk yang diganti"),
+    "composite_index": ("index values", "nilai indeks"),
+    "kpi_projection": ("projections", "unjuran"),
+    "completeness": ("completeness rows", "baris kelengkapan"),
+    "dim_period": ("quarters", "suku tahun"),
+    "dim_sector": ("sectors", "sektor"),
+    "dim_state": ("states", "negeri"),
+    "dim_deliverable": ("deliverables", "hasil utama"),
+    "fact_milestone": ("milestones", "batu tanda"),
+    "fact_benchmark": ("benchmark values", "nilai penanda aras"),
+    "submission_pairs": ("agency quarters", "suku tahun agensi"),
+    "etl_runs": ("runs", "larian"),
+    # packs, e-mail and reminders
+    "period": ("quarter", "suku tahun"),
+    "lang": ("language", "bahasa"),
+    "pages": ("pages", "halaman"),
+    "charts": ("charts", "carta"),
+    "sections": ("sections", "bahagian"),
+    "bytes": ("bytes", "bait"),
+    "seconds": ("seconds", "saat"),
+    "packs": ("packs", "pek"),
+    "recipients": ("recipients", "penerima"),
+    "mails": ("e-mails", "e-mel"),
+    "missing": ("missing", "tiada"),
+    "to_remind": ("to remind", "untuk diingatkan"),
+    "no_contact": ("no contact", "tiada kenalan"),
+    "emailed": ("e-mailed", "dihantar e-mel"),
+    "snapshot_id": ("snapshot", "petikan"),
+}
 FILE_KINDS = {  # what a submitted file is
     "return": ("return", "penyata"),
     "register": ("register", "daftar"),
@@ -171,6 +238,49 @@ def problem_heading(code: str, lang: str) -> str:
 
 def trigger_word(trigger: Any, lang: str) -> str:
     return _word(TRIGGERS, trigger, lang)
+
+
+def job_word(job: Any, lang: str) -> str:
+    return _word(JOBS, job, lang)
+
+
+def run_counts(text: Any, lang: str, limit: int = 6) -> str:
+    """A run's counts (JSON) as ``label: value`` in ``lang``, the first ``limit`` of them.
+
+    Known counts come first in the order of ``RUN_COUNTS``; a quarter is shown as a quarter,
+    a number with thousands separators; nested values (timings) are left out.
+    """
+    try:
+        value = json.loads(text or "{}") if isinstance(text, str) or text is None else text
+    except (TypeError, ValueError):
+        return str(text or "")
+    if not isinstance(value, dict):
+        return str(value)
+    order = {key: n for n, key in enumerate(RUN_COUNTS)}
+    items = []
+    for key in sorted(value, key=lambda k: (order.get(k, len(order)), k)):
+        shown = _count_value(key, value[key], lang)
+        if shown is not None:
+            label = _word(RUN_COUNTS, key, lang)
+            items.append(f"{label}: {shown}")
+    rest = len(items) - limit
+    return "; ".join(items[:limit]) + (f"; … (+{rest})" if rest > 0 else "") if items else "–"
+
+
+def _count_value(key: str, value: Any, lang: str) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None if value is None else t("yes" if value else "no", lang)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, str):
+        if key == "period":
+            return period_label(value, lang)
+        if key == "lang":
+            return {"en": "EN", "ms": "BM"}.get(value, value)
+        return value
+    return None
 
 
 def kind_word(kind: Any, lang: str) -> str:

@@ -172,7 +172,7 @@ def run_banner(pathname: str | None, search: str | None) -> list:
             t(
                 "banner_item",
                 lang,
-                job=r["job"],
+                job=i18n.job_word(r["job"], lang),
                 status=i18n.run_word(r["status"], lang),
                 when=str(r["started_at"])[:16],
                 error=(r.get("error") or "–")[:160],

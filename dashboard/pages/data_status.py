@@ -3,8 +3,6 @@ completeness by agency and quarter, and the freshness of each source."""
 
 from __future__ import annotations
 
-import json
-
 import dash
 import pandas as pd
 from dash import Input, Output, callback, html
@@ -54,7 +52,8 @@ def _run_rows(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
     ended = pd.to_datetime(runs["ended_at"], errors="coerce")
     runs["seconds"] = (ended - started).dt.total_seconds().round(1)
     runs["badge"] = [C.run_badge(s, lang) for s in runs["status"]]
-    runs["counts"] = runs["counts_json"].map(_counts)
+    runs["counts"] = runs["counts_json"].map(lambda text: i18n.run_counts(text, lang))
+    runs["job_name"] = runs["job"].map(lambda job: i18n.job_word(job, lang))
     runs["started"] = started.dt.strftime("%Y-%m-%d %H:%M:%S")
     runs["trigger"] = runs["trigger"].map(lambda w: i18n.trigger_word(w, lang))
     return runs
@@ -66,25 +65,13 @@ def _alert(bad: list[dict], lang: str) -> html.Div | None:
         return None
     items = [
         html.Li(
-            [C.run_badge(r["status"], lang), f" {r['job']} · {str(r['started_at'])[:16]} · ", r.get("error") or "–"]
+            [C.run_badge(r["status"], lang), f" {i18n.job_word(r['job'], lang)} · {str(r['started_at'])[:16]} · ", r.get("error") or "–"]
         )
         for r in bad
     ]
     return html.Div(
         [html.Strong(t("banner_title", lang)), html.Ul(items)], role="alert", className="callout callout-danger"
     )
-
-
-def _counts(text, limit: int = 6) -> str:
-    """A run's counts as ``name value`` pairs, the first ``limit`` of them."""
-    try:
-        value = json.loads(text or "{}")
-    except (TypeError, ValueError):
-        return str(text or "")
-    if not isinstance(value, dict):
-        return str(value)
-    items = [f"{k} {v}" for k, v in value.items()]
-    return ", ".join(items[:limit]) + (f", … (+{len(items) - limit})" if len(items) > limit else "")
 
 
 @callback(Output("ds-runs", "children"), Input("page-lang", "data"))
@@ -96,9 +83,9 @@ def render_runs(lang: str) -> list:
         return C.empty(lang, t("no_runs", lang))
     alert = _alert(queries.loud_runs(runs), lang)
     rows = _run_rows(runs, lang)
-    latest = rows.sort_values(["started_at", "run_id"]).groupby("job").tail(1).sort_values("job")
+    latest = rows.sort_values(["started_at", "run_id"]).groupby("job").tail(1).sort_values("job_name")
     cols = {
-        "job": t("job", lang),
+        "job_name": t("job", lang),
         "badge": t("status", lang),
         "started": t("started", lang),
         "seconds": t("duration_s", lang),

@@ -237,7 +237,7 @@ def render_freshness(lang: str, period: str) -> list:
     items = [
         C.fast.Li(
             [
-                C.fast.Strong(r["job"]),
+                C.fast.Strong(i18n.job_word(r["job"], lang)),
                 " ",
                 C.run_badge(r["status"], lang),
                 " ",

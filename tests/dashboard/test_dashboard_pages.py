@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from dashboard import queries
+from dashboard import i18n, queries
 from tests.dashboard.harness import has_error, page_modules, request_as, text_of, tile_values
 
 agencies = agency = data_status = deliverables = kpi = kpis = overview = sectors = map_page = None
@@ -289,7 +289,6 @@ def test_source_kinds_are_named_in_the_page_language(viewer):
 
 
 def test_agency_tables_write_quarters_and_kinds_in_the_page_language(viewer):
-    from dashboard import i18n
 
     malay = text_of(agency.render_submissions("ms", {"code": "AADK"}))
     assert "aadk_2026Q3.csv ST3 2026" in malay and "penyata aadk_2026Q3.csv" in malay
@@ -321,3 +320,15 @@ def test_the_milestone_timeline_names_months_in_the_page_language(viewer):
 def test_what_started_each_run_is_said_in_the_page_language(viewer):
     assert "data demo" in text_of(data_status.render_runs("ms"))
     assert "demo data" in text_of(data_status.render_runs("en"))
+
+
+def test_the_run_log_names_jobs_and_counts_in_the_page_language(viewer):
+    ms, en = text_of(data_status.render_runs("ms")), text_of(data_status.render_runs("en"))
+    assert "Penerbitan" in ms and "diterima:" in ms and "nilai KPI:" in ms
+    assert "Publish" in en and "accepted:" in en and "KPI values:" in en
+    for raw in ("kpi_value", "dim_agency", "fact_return", "accepted 1"):
+        assert raw not in ms and raw not in en
+    store = viewer.server.config["NAIO_STORE"]
+    for job in ("publish", "demo"):
+        counts = json.loads(store.runs(job=job, limit=1).iloc[0]["counts_json"])
+        assert set(counts) <= set(i18n.RUN_COUNTS), job

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -210,3 +211,25 @@ def test_the_start_up_heap_is_left_out_of_full_collections():
         assert gc.collect() >= 1000 and len(gc.get_objects()) <= before + 10
     finally:
         gc.unfreeze()
+
+
+def test_run_counts_are_named_in_the_language_known_first_numbers_grouped():
+    counts = json.dumps({"zeta": 2, "timings": {"html": 0.4}, "kpi_value": 2203920, "period": "2026Q3",
+                         "lang": "ms", "fact_return": 1000, "snapshot_id": "20261127T070645-4d77ec"})
+    assert i18n.run_counts(counts, "en", limit=10) == (
+        "current return values: 1,000; KPI values: 2,203,920; quarter: Q3 2026; language: BM; "
+        "snapshot: 20261127T070645-4d77ec; zeta: 2")
+    assert i18n.run_counts(counts, "ms", limit=3) == (
+        "nilai penyata semasa: 1,000; nilai KPI: 2,203,920; suku tahun: ST3 2026; … (+3)")
+    assert i18n.run_counts("{}", "ms") == "–" and i18n.run_counts(None, "en") == "–"
+    assert i18n.run_counts("not json", "en") == "not json"
+
+
+def test_every_job_of_the_schedule_has_a_name_in_both_languages():
+    from etl.scheduler import job_specs
+
+    jobs = {spec.name for spec in job_specs()} | {"ingest", "publish", "pack", "demo"}
+    assert jobs <= set(i18n.JOBS)
+    assert i18n.job_word("publish_if_new", "ms") == "Terbit selepas data baharu"
+    assert i18n.job_word("something_new", "ms") == "something_new"
+
