@@ -333,6 +333,16 @@ def name_of(row: Mapping[str, Any], lang: str, base: str = "name") -> str:
     return fallback if isinstance(fallback, str) else ""
 
 
+def text_of(row: Mapping[str, Any], lang: str, base: str) -> str:
+    """``row[base_ms]`` in Malay when present, else ``row[base]`` (English, as the source wrote it)."""
+    if lang == "ms":
+        malay = row.get(f"{base}_ms")
+        if isinstance(malay, str) and malay.strip():
+            return malay
+    text = row.get(base)
+    return text if isinstance(text, str) and text.strip() else ""
+
+
 def period_label(period: Any, lang: str) -> str:
     """``2026Q3`` -> ``Q3 2026`` (English) or ``ST3 2026`` (suku tahun, Malay)."""
     text = str(period or "")

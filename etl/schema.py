@@ -23,7 +23,8 @@ metadata = MetaData()
 
 # 1: first release; 2: etl_runs.owner (which process runs a run; see etl/process_owner.py);
 # 3: the current-row indexes of return_rows and register_systems lead with the period
-SCHEMA_VERSION = 3
+# 4: deliverables and milestones carry their description and evidence in Malay
+SCHEMA_VERSION = 4
 
 schema_info = Table(
     "schema_info",
@@ -107,6 +108,8 @@ deliverables = Table(
     Column("evidence", Text),
     Column("status", Text),
     Column("confidence", Text),
+    Column("description_ms", Text),
+    Column("evidence_ms", Text),
 )
 
 milestones = Table(
@@ -120,6 +123,7 @@ milestones = Table(
     Column("actual_date", String(10)),
     Column("status", String(16), nullable=False),
     Column("evidence", Text),
+    Column("evidence_ms", Text),
 )
 
 # ---- submissions and their rows -------------------------------------------------------

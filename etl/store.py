@@ -48,6 +48,7 @@ REFERENCE_FILES = (
     "my_states.csv",
     "indicators.csv",
     "naio_deliverables.csv",
+    "naio_deliverables_ms.csv",
     "milestones.csv",
 )
 
@@ -144,6 +145,9 @@ class Store:
             if version < 3:  # replaced by the period-first ix_return_rows_period, ix_register_period
                 con.execute(text("DROP INDEX IF EXISTS ix_return_rows_current"))
                 con.execute(text("DROP INDEX IF EXISTS ix_register_current"))
+            if version < 4:  # filled by the reference files, which are loaded again after this
+                _add_missing_columns(con, t.deliverables, ("description_ms", "evidence_ms"))
+                _add_missing_columns(con, t.milestones, ("evidence_ms",))
             if version < t.SCHEMA_VERSION:
                 con.execute(update(t.schema_info).where(t.schema_info.c.key == "version").values(
                     value=str(t.SCHEMA_VERSION)))
@@ -567,6 +571,16 @@ class Store:
 
 
 # ---- helpers -------------------------------------------------------------------------------
+def _add_missing_columns(con, table, names: Sequence[str]) -> None:
+    """``ALTER TABLE .. ADD COLUMN`` for each of ``names`` the table does not have yet."""
+    have = {c["name"] for c in inspect(con).get_columns(table.name)}
+    for name in names:
+        if name not in have:
+            column = table.c[name]
+            con.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} "
+                             f"{column.type.compile(dialect=con.dialect)}"))
+
+
 def _chunks(items: list, size: int) -> Iterable[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -632,10 +646,14 @@ def _reference_rows(ref: Path) -> dict:
                    "unit": r["unit"], "kind": r["kind"], "temporal": r["temporal"], "min_value": _num(r["min"]),
                    "max_value": _num(r["max"]), "allow_blank": _yes(r["allow_blank"]), "required": _yes(r["required"])}
                   for r in _read_csv(ref / "indicators.csv")]
+    malay = {r["deliverable_code"]: r for r in _read_csv(ref / "naio_deliverables_ms.csv")}
     deliverables = [{"deliverable_code": r["deliverable_code"], "name_en": r["name_en"], "name_ms": r["name_ms_draft"],
                      "description": r["description"], "evidence": r["evidence"], "status": r["status_as_found"],
-                     "confidence": r["confidence"]} for r in _read_csv(ref / "naio_deliverables.csv")]
-    milestones = [{k: (v or None) if k in ("actual_date", "evidence") else v for k, v in r.items()}
+                     "confidence": r["confidence"],
+                     "description_ms": malay.get(r["deliverable_code"], {}).get("description_ms") or None,
+                     "evidence_ms": malay.get(r["deliverable_code"], {}).get("evidence_ms") or None}
+                    for r in _read_csv(ref / "naio_deliverables.csv")]
+    milestones = [{k: (v or None) if k in ("actual_date", "evidence", "evidence_ms") else v for k, v in r.items()}
                   for r in _read_csv(ref / "milestones.csv")]
     return {t.ministries: ministries, t.agencies: agencies, t.sectors: sectors, t.states: states,
             t.indicators: indicators, t.deliverables: deliverables, t.milestones: milestones}

@@ -28,11 +28,11 @@ INPUT_TABLES: dict[str, str] = {
     ),
     "dim_deliverable": (
         "deliverable_code VARCHAR PRIMARY KEY, name_en VARCHAR, name_ms VARCHAR, description VARCHAR, "
-        "evidence VARCHAR, status VARCHAR"
+        "evidence VARCHAR, status VARCHAR, description_ms VARCHAR, evidence_ms VARCHAR"
     ),
     "fact_milestone": (
         "milestone_id VARCHAR PRIMARY KEY, deliverable_code VARCHAR, title_en VARCHAR, title_ms VARCHAR, "
-        "planned_date DATE, actual_date DATE, status VARCHAR, evidence VARCHAR"
+        "planned_date DATE, actual_date DATE, status VARCHAR, evidence VARCHAR, evidence_ms VARCHAR"
     ),
     "fact_return": (
         "submission_id INTEGER, agency_code VARCHAR, period VARCHAR, indicator_code VARCHAR, "

@@ -193,3 +193,46 @@ def test_the_agency_list_follows_changes_made_by_another_process(store, backend_
         assert store.agencies()["ZZNEW"] is True
     finally:
         other.dispose()
+
+
+def test_a_version_3_database_gets_the_malay_description_and_evidence_of_deliverables(store, backend_settings):
+    """Schema 4 adds the Malay columns to an existing system of record; the reference files,
+    loaded again after the migration, fill them."""
+    from sqlalchemy import text
+
+    from etl import schema as t
+
+    with store.engine.begin() as con:
+        con.execute(text("ALTER TABLE deliverables DROP COLUMN description_ms"))
+        con.execute(text("ALTER TABLE deliverables DROP COLUMN evidence_ms"))
+        con.execute(text("ALTER TABLE milestones DROP COLUMN evidence_ms"))
+        con.execute(text("UPDATE schema_info SET value = '3' WHERE key = 'version'"))
+        con.execute(text("UPDATE schema_info SET value = 'older' WHERE key = 'reference_hash'"))
+    store.migrate()
+    assert store.sync_reference(backend_settings.reference_dir)
+    assert store._info("version") == str(t.SCHEMA_VERSION) == "4"
+    deliverables = store.frame("deliverables").set_index("deliverable_code")
+    assert deliverables.loc["D5", "description_ms"].startswith("Penilaian impak")
+    assert deliverables["description_ms"].notna().all() and deliverables["evidence_ms"].notna().all()
+    milestones = store.frame("milestones").set_index("milestone_id")
+    assert milestones.loc["D5-M2", "evidence_ms"] == "tarikh ialah cadangan"
+    store.migrate()  # a second start changes nothing
+    assert store._info("version") == "4"
+
+
+def test_every_deliverable_and_milestone_has_its_malay_text():
+    """The Malay texts kept beside the reference files cover every deliverable and milestone
+    (a new one without them would show English on Malay pages)."""
+    import csv
+    from pathlib import Path
+
+    ref = Path(__file__).resolve().parents[1] / "data" / "reference"
+
+    def read(name):
+        with open(ref / name, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    malay = {r["deliverable_code"]: r for r in read("naio_deliverables_ms.csv")}
+    assert set(malay) == {r["deliverable_code"] for r in read("naio_deliverables.csv")}
+    assert all(r["description_ms"].strip() and r["evidence_ms"].strip() for r in malay.values())
+    assert all(r["evidence_ms"].strip() for r in read("milestones.csv") if r["evidence"].strip())

@@ -104,9 +104,9 @@ def render_cards(lang: str) -> list:
                     C.fast.Details(
                         [
                             C.fast.Summary(t("description", lang)),
-                            C.fast.P(r.get("description") or "–"),
+                            C.fast.P(i18n.text_of(r, lang, "description") or "–"),
                             C.fast.P(
-                                [C.fast.Strong(t("evidence", lang) + ": "), r.get("evidence") or "–"],
+                                [C.fast.Strong(t("evidence", lang) + ": "), i18n.text_of(r, lang, "evidence") or "–"],
                                 className="muted",
                             ),
                         ]
@@ -124,6 +124,9 @@ def _labelled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         for en, ms in zip(frame["title_en"].tolist(), frame["title_ms"].tolist(), strict=True)
     ]
     frame["label"] = frame["milestone_id"] + " " + frame["title"]
+    if lang == "ms" and "evidence_ms" in frame:
+        frame["evidence"] = frame["evidence_ms"].where(frame["evidence_ms"].fillna("").str.strip() != "",
+                                                       frame["evidence"])
     for col in ("planned_date", "actual_date"):
         frame[col] = pd.to_datetime(frame[col], errors="coerce")
     return frame

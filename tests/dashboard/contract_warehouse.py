@@ -194,6 +194,7 @@ def _dimensions(n_agencies: int) -> dict[str, pd.DataFrame]:
             for r in _csv("my_states.csv")
         ]
     )
+    malay = {r["deliverable_code"]: r for r in _csv("naio_deliverables_ms.csv")}
     deliverables = pd.DataFrame(
         [
             {
@@ -203,6 +204,7 @@ def _dimensions(n_agencies: int) -> dict[str, pd.DataFrame]:
                 "description": r["description"],
                 "evidence": r["evidence"],
                 "status": r["status_as_found"],
+                **{k: v for k, v in malay[r["deliverable_code"]].items() if k != "deliverable_code"},
             }
             for r in _csv("naio_deliverables.csv")
         ]

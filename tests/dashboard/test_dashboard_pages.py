@@ -332,3 +332,12 @@ def test_the_run_log_names_jobs_and_counts_in_the_page_language(viewer):
     for job in ("publish", "demo"):
         counts = json.loads(store.runs(job=job, limit=1).iloc[0]["counts_json"])
         assert set(counts) <= set(i18n.RUN_COUNTS), job
+
+
+def test_deliverables_are_described_in_the_page_language(viewer):
+    ms = text_of(deliverables.render_cards("ms")) + text_of(deliverables.render_milestones("ms"))
+    en = text_of(deliverables.render_cards("en")) + text_of(deliverables.render_milestones("en"))
+    assert "Penilaian impak untuk mengukur transformasi AI" in ms and "tarikh ialah cadangan" in ms
+    assert "date is a proposal" not in ms and "Impact assessments to measure" not in ms
+    assert "Impact assessments to measure AI transformation" in en and "date is a proposal" in en
+    assert "tarikh ialah cadangan" not in en

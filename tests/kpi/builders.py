@@ -68,8 +68,8 @@ def add_system(con, agency: str, period: str, system_id: str, *, submission_id: 
 
 
 def add_milestone(con, milestone_id: str, planned: date, actual: date | None, status: str = "planned") -> None:
-    con.execute("INSERT INTO fact_milestone VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [milestone_id, milestone_id[:2], milestone_id, milestone_id, planned, actual, status, ""])
+    con.execute("INSERT INTO fact_milestone VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [milestone_id, milestone_id[:2], milestone_id, milestone_id, planned, actual, status, "", ""])
 
 
 def rows(con, sql: str, params: list | dict | None = None) -> list[tuple]:
