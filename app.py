@@ -32,14 +32,15 @@ def open_store(settings: Settings):
 def cmd_serve(settings: Settings, args) -> int:
     """Serve the dashboard (and the scheduler unless NAIO_SCHEDULER=0)."""
     from dashboard.server import serve
+    from etl.publish import is_current, publish
 
     store = open_store(settings)
-    if not settings.warehouse_path.exists():
-        if not args.no_demo and _is_empty(store):
-            say("empty data folder: loading the demo data (about a minute, once)")
-            _load_demo(settings, store, argparse.Namespace(agencies=None, quarters=None, seed=7, out=None))
-        from etl.publish import publish
-
+    if not settings.warehouse_path.exists() and not args.no_demo and _is_empty(store):
+        say("empty data folder: loading the demo data (about a minute, once)")
+        _load_demo(settings, store, argparse.Namespace(agencies=None, quarters=None, seed=7, out=None))
+    if not is_current(store, settings):
+        # No warehouse yet, or one built before data or reference files changed (an upgrade
+        # with new reference data): the first page must not show the old state.
         publish(store, settings, trigger="startup", progress=say)
     return serve(settings, store, host=args.host, port=args.port, threads=args.threads)
 

@@ -165,28 +165,15 @@ def _pull_one(source: Source, ingestor: Ingestor, state: dict, now: datetime, fe
 # ---- publish after new data -------------------------------------------------------------------
 def publish_if_new(settings: Settings, store: Store, now: datetime) -> dict:
     """Publish when accepted or reference data changed since the last publish."""
-    from etl.publish import PublishRefused, publish
-    from etl.warehouse import Warehouse
+    from etl.publish import PublishRefused, is_current, publish
 
-    fingerprint = store.fingerprint()
-    state_path, state = _state(settings, "publish_if_new")
-    wh = Warehouse(settings.warehouse_path)
-    if "fingerprint" not in state and wh.exists():
-        state["fingerprint"] = _warehouse_fingerprint(wh, fingerprint)
-    if wh.exists() and state.get("fingerprint") == fingerprint:
+    if is_current(store, settings):
         return {"published": 0}
     try:
         result = publish(store, settings, trigger="schedule")
     except PublishRefused as exc:
         raise JobFailed(str(exc), {"published": 0, "problems": len(exc.problems)}) from exc
-    _save_state(state_path, {"fingerprint": fingerprint, "snapshot_id": result.snapshot_id})
     return {"published": 1, "snapshot_id": result.snapshot_id}
-
-
-def _warehouse_fingerprint(wh, store_fingerprint: str) -> str | None:
-    """Adopt the store's fingerprint when the warehouse already holds its last accepted file."""
-    last = wh.rows("SELECT max(submission_id) FROM submissions WHERE status = 'accepted'")[0][0]
-    return store_fingerprint if str(last or 0) == store_fingerprint.split(":")[0] else None
 
 
 # ---- the quarterly minister pack --------------------------------------------------------------

@@ -101,6 +101,8 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
     today = date.fromisoformat(settings.today) if settings.today else date.today()
     snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = snap_dir / f".{snapshot_id}.duckdb.building"
+    # Read before the data it stands for: a file accepted while this builds changes it again.
+    source = store.fingerprint()
     con = duckdb.connect(str(tmp))
     try:
         # The file is written once, by the CHECKPOINT below: it only becomes visible after
@@ -114,7 +116,7 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
         counts.update(materialise(con, definitions, today))
         _crash_point("after-kpis", crash_at)
         content_hash = _content_hash(con)
-        _write_meta(con, snapshot_id, content_hash, today)
+        _write_meta(con, snapshot_id, content_hash, today, source)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -245,11 +247,23 @@ def _content_hash(con) -> str:
     return digest.hexdigest()
 
 
-def _write_meta(con, snapshot_id: str, content_hash: str, today: date) -> None:
+def _write_meta(con, snapshot_id: str, content_hash: str, today: date, source: str) -> None:
     rows = {"snapshot_id": snapshot_id, "content_hash": content_hash,
             "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "current_period": periods.last_complete(today), "today": today.isoformat()}
+            "current_period": periods.last_complete(today), "today": today.isoformat(),
+            "source_fingerprint": source}
     con.executemany("INSERT INTO meta VALUES (?, ?)", list(rows.items()))
+
+
+def is_current(store: Store, settings: Settings) -> bool:
+    """Whether the published warehouse was built from the system of record as it is now:
+    the same last accepted file and the same reference data (``Store.fingerprint``).
+    A warehouse published before it recorded this cannot say which reference data it holds,
+    so it is published again once."""
+    from etl.warehouse import Warehouse
+
+    wh = Warehouse(settings.warehouse_path)
+    return wh.exists() and wh.meta().get("source_fingerprint") == store.fingerprint()
 
 
 def _fsync(path: Path) -> None:

@@ -106,3 +106,60 @@ def test_killed_publish_leaves_the_last_good_warehouse(published, point):
     assert not list(settings.snapshots_dir.glob(".*.building"))
     runs = store.runs(job="publish", limit=3)
     assert "running" not in set(runs["status"])
+
+
+def test_publish_after_new_data_follows_accepted_files_and_reference_data(tmp_path):
+    """``publish_if_new`` publishes when the warehouse was built from another state of the
+    system of record: a new accepted file, or reference files loaded again (an upgrade)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from etl.ingest import Ingestor
+    from etl.jobs import publish_if_new
+    from etl.publish import is_current
+
+    settings = make_settings(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    try:
+        load_demo(settings, store, n_agencies=4, n_quarters=2)
+        assert not is_current(store, settings)  # nothing published yet
+        assert publish_if_new(settings, store, now)["published"] == 1
+        assert is_current(store, settings)
+        assert Warehouse(settings.warehouse_path).meta()["source_fingerprint"] == store.fingerprint()
+        assert publish_if_new(settings, store, now) == {"published": 0}
+
+        with store.engine.begin() as con:  # reference files of another release were loaded
+            con.execute(text("UPDATE schema_info SET value = 'another' WHERE key = 'reference_hash'"))
+        assert not is_current(store, settings)
+        assert publish_if_new(settings, store, now)["published"] == 1
+        assert publish_if_new(settings, store, now) == {"published": 0}
+
+        body = b"agency_code,period,indicator_code,value\nJPN,2026Q3,HC_TOTAL,4321\n"
+        result = Ingestor(store, settings).ingest_bytes(body, "jpn.csv", reason="correction")
+        assert result.status == "accepted", result.problems
+        assert not is_current(store, settings)
+        assert publish_if_new(settings, store, now)["published"] == 1
+    finally:
+        store.dispose()
+
+
+
+def test_a_warehouse_that_does_not_say_what_it_was_built_from_is_published_again(published, tmp_path):
+    """A warehouse published before the source fingerprint was recorded cannot say which
+    reference data it holds: it is not current, so the next start or schedule publishes."""
+    import shutil
+
+    from etl.publish import is_current
+
+    settings, store, _ = published
+    copy = make_settings(tmp_path)
+    copy.data_dir.mkdir(parents=True)
+    shutil.copy(settings.warehouse_path, copy.warehouse_path)
+    assert is_current(store, copy)
+    con = duckdb.connect(str(copy.warehouse_path))
+    con.execute("DELETE FROM meta WHERE key = 'source_fingerprint'")
+    con.close()
+    assert not is_current(store, copy)
