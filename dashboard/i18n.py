@@ -117,6 +117,12 @@ RUN_COUNTS = {
     "emailed": ("e-mailed", "dihantar e-mel"),
     "snapshot_id": ("snapshot", "petikan"),
 }
+ROLLUPS = {  # how a KPI's agency values add up to a ministry, sector or the nation
+    "ratio_of_sums": ("ratio of sums", "nisbah jumlah"),
+    "sum": ("sum", "jumlah"),
+    "share_of_agencies": ("share of agencies", "peratus agensi"),
+    "weighted_mean": ("weighted mean", "purata berwajaran"),
+}
 FILE_KINDS = {  # what a submitted file is
     "return": ("return", "penyata"),
     "register": ("register", "daftar"),
@@ -238,6 +244,27 @@ def problem_heading(code: str, lang: str) -> str:
 
 def trigger_word(trigger: Any, lang: str) -> str:
     return _word(TRIGGERS, trigger, lang)
+
+
+def rollup_word(code: Any, lang: str) -> str:
+    return _word(ROLLUPS, code, lang)
+
+
+def thresholds_text(thresholds_json: Any, unit: Any, lang: str) -> str:
+    """A KPI's status thresholds as a sentence: how far short of the target trajectory a value
+    may be and still be on track or at risk (relative: % of the trajectory; absolute: units)."""
+    try:
+        th = json.loads(thresholds_json) if isinstance(thresholds_json, str) and thresholds_json else {}
+    except ValueError:
+        th = {}
+    if not isinstance(th, dict) or th.get("on_track_within") is None:
+        return t("thresholds_none", lang)
+    on, risk = float(th.get("on_track_within") or 0), float(th.get("at_risk_within") or 0)
+    if on == risk == 0:
+        return t("thresholds_none", lang)
+    if th.get("mode") == "absolute":
+        return t("thresholds_absolute", lang, on=f"{on:g}", risk=f"{risk:g}", unit=unit_word(unit, lang) or "–")
+    return t("thresholds_relative", lang, on=f"{on:g}", risk=f"{risk:g}")
 
 
 def job_word(job: Any, lang: str) -> str:
@@ -707,6 +734,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "compiled_sql": ("Compiled SQL (values are bound parameters)", "SQL terkompil (nilai ialah parameter terikat)"),
     "rollup": ("Roll-up", "Gabungan"),
     "thresholds": ("Status thresholds", "Ambang status"),
+    "thresholds_relative": (
+        "On track when at most {on}% behind the target trajectory; at risk when at most {risk}% behind; "
+        "off track beyond.",
+        "Di landasan jika ketinggalan tidak lebih {on}% daripada trajektori sasaran; berisiko jika "
+        "ketinggalan tidak lebih {risk}%; tersasar jika lebih daripada itu.",
+    ),
+    "thresholds_absolute": (
+        "On track when at most {on} behind the target trajectory, in the KPI's unit ({unit}); at risk when "
+        "at most {risk} behind; off track beyond.",
+        "Di landasan jika ketinggalan tidak lebih {on} daripada trajektori sasaran, dalam unit KPI ({unit}); "
+        "berisiko jika ketinggalan tidak lebih {risk}; tersasar jika lebih daripada itu.",
+    ),
+    "thresholds_none": (
+        "On track at or beyond the target trajectory; off track when short of it.",
+        "Di landasan jika mencapai atau melepasi trajektori sasaran; tersasar jika kurang daripadanya.",
+    ),
     "source_file": ("Definition file", "Fail takrif"),
     "source": ("Source", "Sumber"),
     "no_targets": ("No target", "Tiada sasaran"),

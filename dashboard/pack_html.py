@@ -26,7 +26,7 @@ from plotly.io.json import to_json_plotly
 from dashboard import i18n, theme
 from dashboard.pack_data import PackData, headline_ids
 from dashboard.pack_print import Document, plotly_bundle
-from dashboard.pack_text import long_date, methodology, rollup_word, tr
+from dashboard.pack_text import long_date, methodology, tr
 from etl import periods as P
 
 HERE = Path(__file__).resolve().parent
@@ -240,7 +240,7 @@ def _definition(row: dict, lang: str) -> str:
              (tr("deliverables_word", lang), ", ".join(i18n.parse_list(row.get("deliverables")))),
              (tr("formula", lang), row.get("formula")),
              (tr("unit", lang), i18n.unit_word(row.get("unit"), lang) or row.get("unit")),
-             (tr("direction", lang), direction), (tr("rollup", lang), rollup_word(row.get("rollup"), lang)),
+             (tr("direction", lang), direction), (tr("rollup", lang), i18n.rollup_word(row.get("rollup"), lang)),
              (tr("targets", lang), _targets(row.get("targets_json"), row, lang))]
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v if v not in (None, '') else '–')}</dd>" for k, v in pairs)
     return f'<div class="definition"><h3>{esc(kpi_label(row, lang))}</h3><dl>{items}</dl></div>'

@@ -152,13 +152,6 @@ METHODOLOGY: tuple[tuple[str, str], ...] = (
      "Komposit. Entiti hanya dibandingkan dalam kumpulan setaranya."),
 )
 
-ROLLUPS = {
-    "ratio_of_sums": ("ratio of sums", "nisbah jumlah"),
-    "sum": ("sum", "jumlah"),
-    "share_of_agencies": ("share of agencies", "peratus agensi"),
-    "weighted_mean": ("weighted mean", "purata berwajaran"),
-}
-
 MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"),
@@ -170,11 +163,6 @@ MONTHS = {
 def tr(key: str, lang: str, **values: Any) -> str:
     text = TEXT[key][1 if lang == "ms" else 0]
     return text.format(**values) if values else text
-
-
-def rollup_word(code: Any, lang: str) -> str:
-    pair = ROLLUPS.get(str(code or ""))
-    return pair[1 if lang == "ms" else 0] if pair else str(code or "")
 
 
 def methodology(lang: str) -> list[str]:

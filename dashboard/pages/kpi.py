@@ -101,7 +101,6 @@ def _target_rows(targets: list[dict], lang: str) -> pd.DataFrame:
 
 def _definition(r: dict, lang: str) -> html.Div:
     target_rows = _target_rows(_json_list(r.get("targets_json")), lang)
-    thresholds = r.get("thresholds_json") or "–"
     return html.Div(
         className="definition",
         children=[
@@ -114,10 +113,10 @@ def _definition(r: dict, lang: str) -> html.Div:
                         t("direction", lang),
                         t("direction_down" if r.get("direction") == "down" else "direction_up", lang),
                     ),
-                    (t("rollup", lang), r.get("rollup")),
+                    (t("rollup", lang), i18n.rollup_word(r.get("rollup"), lang)),
                     (t("formula", lang), html.Code(r.get("formula") or "–")),
                     (t("source_file", lang), html.Code(r.get("source_file") or "–")),
-                    (t("thresholds", lang), html.Code(thresholds)),
+                    (t("thresholds", lang), i18n.thresholds_text(r.get("thresholds_json"), r.get("unit"), lang)),
                 ]
             ),
             html.H3(t("targets", lang)),

@@ -283,7 +283,7 @@ def _definitions() -> pd.DataFrame:
                 "rollup": "ratio_of_sums",
                 "sql": "SELECT sum(hc_ai_lit) / sum(hc_total) FROM unit WHERE period = $period",
                 "targets_json": json.dumps([{"period": "2026Q4", "value": target, "source": "proposal"}]),
-                "thresholds_json": json.dumps({"at_risk": 0.9}),
+                "thresholds_json": json.dumps({"on_track_within": 5.0, "at_risk_within": 15.0, "mode": "relative"}),
                 "source_file": f"kpi_definitions/{kid}.yaml",
             }
         )

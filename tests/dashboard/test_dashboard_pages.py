@@ -341,3 +341,11 @@ def test_deliverables_are_described_in_the_page_language(viewer):
     assert "date is a proposal" not in ms and "Impact assessments to measure" not in ms
     assert "Impact assessments to measure AI transformation" in en and "date is a proposal" in en
     assert "tarikh ialah cadangan" not in en
+
+
+def test_a_kpi_definition_says_its_roll_up_and_thresholds_in_words(viewer):
+    en, ms = text_of(kpi.layout(kpi_id="K01", lang="en")), text_of(kpi.layout(kpi_id="K01", lang="ms"))
+    assert "ratio of sums" in en and "nisbah jumlah" in ms
+    assert "On track when at most 5% behind the target trajectory; at risk when at most 15% behind" in en
+    assert "Di landasan jika ketinggalan tidak lebih 5% daripada trajektori sasaran" in ms
+    assert "on_track_within" not in en + ms and "ratio_of_sums" not in en + ms

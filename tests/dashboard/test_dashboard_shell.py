@@ -233,3 +233,17 @@ def test_every_job_of_the_schedule_has_a_name_in_both_languages():
     assert i18n.job_word("publish_if_new", "ms") == "Terbit selepas data baharu"
     assert i18n.job_word("something_new", "ms") == "something_new"
 
+
+
+def test_thresholds_are_a_sentence_for_each_mode():
+    relative = json.dumps({"on_track_within": 5.0, "at_risk_within": 15.0, "mode": "relative"})
+    absolute = json.dumps({"on_track_within": 0.1, "at_risk_within": 0.25, "mode": "absolute"})
+    zero = json.dumps({"on_track_within": 0, "at_risk_within": 0, "mode": "absolute"})
+    assert i18n.thresholds_text(relative, "%", "en") == (
+        "On track when at most 5% behind the target trajectory; at risk when at most 15% behind; off track beyond.")
+    assert "0.1" in i18n.thresholds_text(absolute, "score_1_5", "en")
+    assert "0.25" in i18n.thresholds_text(absolute, "score_1_5", "ms")
+    for none in (zero, None, "", "not json", "[]"):
+        assert i18n.thresholds_text(none, "count", "en") == i18n.t("thresholds_none", "en")
+    assert i18n.rollup_word("share_of_agencies", "ms") == "peratus agensi"
+    assert i18n.rollup_word("new_rollup", "en") == "new_rollup"
