@@ -23,8 +23,8 @@ from dashboard import components as C
 from dashboard import context, i18n
 from etl import periods
 from etl.accounts import User
-from etl.ingest import Ingestor, IngestResult
-from etl.problems import Problem, problem
+from etl.ingest import Ingestor, IngestResult, file_too_large
+from etl.problems import Problem
 from etl.readers import read_sheet
 from etl.returns import format_number
 from etl.store import Store
@@ -107,9 +107,7 @@ def decode_upload(contents: str | None) -> bytes:
 
 def too_big(user: User, file_name: str, size: int) -> Outcome:
     """An upload over the size limit: refused before it is decoded or read."""
-    limit = context.settings().max_upload_mb
-    p = problem("file-too-large", f"the file is {size / 1048576:.1f} MB, over the {limit:g} MB limit",
-                file=file_name, value=f"{size} bytes", expected=f"a file of at most {limit:g} MB")
+    p = file_too_large(file_name, size, context.settings().max_upload_mb)
     context.store().audit(user.username, "upload", target=file_name[:255], outcome="refused", detail="too large")
     return Outcome(IngestResult(file_name=file_name, sha256="", kind="return", status="rejected", problems=[p]), [p])
 

@@ -37,6 +37,7 @@ class Relation:
     factor: float
     right: str
     message_en: str
+    message_ms: str = ""  # the same explanation in Malay (column message_ms, optional)
 
 
 @dataclass
@@ -67,7 +68,8 @@ def load_catalogue(reference_dir: Path) -> Catalogue:
             required=r["required"] == "yes")
         for r in _csv_dicts(reference_dir / "indicators.csv")}
     relations = [Relation(rule_id=r["rule_id"], left=r["left"], operator=r["operator"],
-                          factor=float(r["factor"]), right=r["right"], message_en=r["message_en"])
+                          factor=float(r["factor"]), right=r["right"], message_en=r["message_en"],
+                          message_ms=r.get("message_ms", ""))
                  for r in _csv_dicts(reference_dir / "indicator_relations.csv")]
     for rel in relations:
         if rel.operator != "<=" or rel.left not in indicators or rel.right not in indicators:

@@ -142,7 +142,9 @@ class Ingestor:
         result.pairs = sorted(_pairs(result.kind, rows))
         if not rows and not result.errors:
             result.problems.append(problem("no-rows", "the file holds no data rows", file=result.file_name,
-                                           expected="at least one data row below the header"))
+                                           expected="at least one data row below the header",
+                                           message_ms="fail ini tidak mengandungi baris data",
+                                           expected_ms="sekurang-kurangnya satu baris data di bawah pengepala"))
         if result.pairs:
             result.superseded = self.store.current_pairs(result.kind, result.pairs)
         # A file whose rows could not be read still belongs to the uploading analyst's agency.
@@ -172,14 +174,21 @@ class Ingestor:
         return result
 
     def _too_big(self, data: bytes, name: str, digest: str, meta: dict, kind: str, check_only: bool) -> IngestResult:
-        limit = self.settings.max_upload_mb
-        p = problem("file-too-large", f"the file is {len(data) / 1048576:.1f} MB, over the {limit:g} MB limit",
-                    file=name, value=f"{len(data)} bytes", expected=f"a file of at most {limit:g} MB")
+        p = file_too_large(name, len(data), self.settings.max_upload_mb)
         result = IngestResult(file_name=name, sha256=digest, kind=kind, status=REJECTED, problems=[p])
         if not check_only:
             meta.update(n_rows=0, n_errors=1, n_warnings=0, agency_code=None, periods=None)
             result.submission_id = self.store.record_other(meta, kind, REJECTED, _problems_json([p]))
         return result
+
+
+def file_too_large(file_name: str, size: int, limit_mb: float) -> Problem:
+    """The problem of a file over the upload limit (refused before it is read)."""
+    mb = f"{size / 1048576:.1f}"
+    return problem("file-too-large", f"the file is {mb} MB, over the {limit_mb:g} MB limit",
+                   file=file_name, value=f"{size} bytes", expected=f"a file of at most {limit_mb:g} MB",
+                   message_ms=f"saiz fail ini {mb} MB, melebihi had {limit_mb:g} MB",
+                   expected_ms=f"fail yang tidak melebihi {limit_mb:g} MB")
 
 
 class _Background:

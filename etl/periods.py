@@ -11,6 +11,7 @@ _SPELLINGS = (
     re.compile(r"^Q(?P<q>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})$", re.I),  # Q3 2025, Q3-2025
 )
 ACCEPTED_SPELLINGS = "YYYYQn such as 2025Q3 (also 2025-Q3, 2025 Q3, Q3 2025, Q3-2025)"
+ACCEPTED_SPELLINGS_MS = "YYYYQn seperti 2025Q3 (juga 2025-Q3, 2025 Q3, Q3 2025, Q3-2025)"
 
 # Returns are due this many days after the quarter ends.
 DEADLINE_DAYS = 30

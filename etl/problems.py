@@ -2,7 +2,10 @@
 
 A ``Problem`` names the file, the row as the analyst sees it in a spreadsheet (header =
 row 1), the column, the value and what would be accepted. ``level`` is ``error`` (blocks
-the file) or ``warning`` (reported, does not block).
+the file) or ``warning`` (reported, does not block). The sentence and what would be accepted
+are given in English (``message``, ``expected``) and in Malay (``message_ms``,
+``expected_ms``), each built from the same facts; a problem stored before the Malay fields
+existed has them blank.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ class Problem:
     value: str = ""
     expected: str = ""  # what would be accepted
     level: str = ERROR
+    message_ms: str = ""  # the same sentence in Malay (same row, column, value and codes)
+    expected_ms: str = ""  # what would be accepted, in Malay
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -43,13 +48,26 @@ class Problem:
 
 
 def problem(code: str, message: str, *, file: str = "", row: int | None = None, column: str = "",
-            value: object = "", expected: str = "", level: str = ERROR) -> Problem:
-    """Build a problem; ``value`` is shown verbatim, cut to 80 characters."""
+            value: object = "", expected: str = "", level: str = ERROR, message_ms: str = "",
+            expected_ms: str = "") -> Problem:
+    """Build a problem; ``value`` is shown verbatim, cut to 80 characters. ``message_ms`` and
+    ``expected_ms`` are the Malay twins of ``message`` and ``expected``."""
     shown = "" if value is None else str(value)
     if len(shown) > 80:
         shown = shown[:77] + "..."
     return Problem(code=code, message=message, file=file, row=row, column=column,
-                   value=shown, expected=expected, level=level)
+                   value=shown, expected=expected, level=level, message_ms=message_ms,
+                   expected_ms=expected_ms)
+
+
+def rows_note(n: int) -> str:
+    """' (3 rows)' after a code reported once for the several rows that carry it."""
+    return f" ({n} rows)" if n > 1 else ""
+
+
+def rows_note_ms(n: int) -> str:
+    """The Malay twin of ``rows_note``: ' (3 baris)'."""
+    return f" ({n} baris)" if n > 1 else ""
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
@@ -61,7 +79,7 @@ def warnings(problems: list[Problem]) -> list[Problem]:
 
 
 # What kind of problem a check found (``Problem.code``), in Malay: on Malay pages before the
-# check's own sentence (which names the row, column and value), and in the error sheet.
+# check's own sentence in Malay (which names the row, column and value), and in the error sheet.
 KINDS_MS = {
     "after-period": "Tarikh selepas tempoh daftar",
     "agency-not-submitting": "Agensi ini tidak menghantar penyata",

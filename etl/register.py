@@ -14,7 +14,7 @@ from etl import periods
 from etl.problems import Problem, problem
 from etl.readers import MAX_EXPANDED_BYTES, Sheet, as_sheet, locate_columns
 from etl.return_rules import AGENCY_PERIOD_RULES, Batch, run_rules
-from etl.returns import MSIC_SECTIONS, STATE_CODES, ValidationContext, code, number_or_reason
+from etl.returns import MSIC_SECTIONS, STATE_CODES, ValidationContext, code, number_or_reasons
 
 STAGES = ("idea", "pilot", "production", "retired")
 RISK_TIERS = ("prohibited", "high", "limited", "minimal")
@@ -26,6 +26,7 @@ REQUIRED = ("agency_code", "period", "system_id", "title", "stage", "risk_tier")
 OPTIONAL = ("function", "focus_sector", "msic_section", "build_mode", "states_served",
             "pilot_start_period", "production_period", "est_hours_saved", "est_cost_saved_rm")
 WHAT = "the AI use-case register"
+WHAT_MS = "daftar kes penggunaan AI"
 
 
 @dataclass(frozen=True)
@@ -53,69 +54,93 @@ class RegisterRow:
     est_cost_saved_rm: float | None
 
 
-# Each cell parser: text -> (value, why not accepted, what is accepted). Blank text is
-# handled before the parser is called (required columns must not be blank).
-Parsed = tuple[Any, str, str]
+@dataclass(frozen=True)
+class Refused:
+    """Why a cell is not accepted and what would be, in English and in Malay."""
+
+    why: str
+    expected: str
+    why_ms: str
+    expected_ms: str
+
+
+# Each cell parser: text -> (value, None) or (None, Refused). Blank text is handled before
+# the parser is called (required columns must not be blank).
+Parsed = tuple[Any, Refused | None]
 
 
 def _text(limit: int) -> Callable[[str], Parsed]:
     def parse(text: str) -> Parsed:
         if len(text) > limit:
-            return None, f"is longer than {limit} characters", f"at most {limit} characters"
-        return text, "", ""
+            return None, Refused(f"is longer than {limit} characters", f"at most {limit} characters",
+                                 f"melebihi {limit} aksara", f"paling banyak {limit} aksara")
+        return text, None
     return parse
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str], Parsed]:
+    accepted = " | ".join(options)
+
     def parse(text: str) -> Parsed:
         word = "_".join(text.lower().replace("-", " ").split())
         if word in options:
-            return word, "", ""
-        return None, "is not one of the accepted words", " | ".join(options)
+            return word, None
+        return None, Refused("is not one of the accepted words", accepted,
+                             "bukan salah satu perkataan yang diterima", accepted)
     return parse
+
+
+_YES_NO = "yes/no, y/n, true/false, 1/0, ya/tidak"
 
 
 def _boolean(text: str) -> Parsed:
     value = BOOLEAN_TEXT.get(text.lower())
     if value is None:
-        return None, "is not yes or no", "yes/no, y/n, true/false, 1/0, ya/tidak"
-    return value, "", ""
+        return None, Refused("is not yes or no", _YES_NO, "bukan ya atau tidak", _YES_NO)
+    return value, None
 
 
 def _msic(text: str) -> Parsed:
     section = code(text)
     if section in MSIC_SECTIONS:
-        return section, "", ""
-    return None, "is not an MSIC section", "a letter A-U, or blank"
+        return section, None
+    return None, Refused("is not an MSIC section", "a letter A-U, or blank",
+                         "bukan seksyen MSIC", "huruf A-U, atau kosong")
 
 
 def _states(text: str) -> Parsed:
     parts = [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
     states = {STATE_CODES.get(p) for p in parts}
     if None in states or not parts:
-        return None, "holds something other than state codes", \
-            "state codes 1-16 separated by ';' (e.g. 1;10;14), or blank for national"
-    return ";".join(sorted(states, key=int)), "", ""
+        return None, Refused(
+            "holds something other than state codes",
+            "state codes 1-16 separated by ';' (e.g. 1;10;14), or blank for national",
+            "mengandungi sesuatu selain kod negeri",
+            "kod negeri 1-16 dipisahkan dengan ';' (cth. 1;10;14), atau kosong bagi peringkat kebangsaan")
+    return ";".join(sorted(states, key=int)), None
 
 
 def _period(text: str) -> Parsed:
     try:
-        return periods.normalise_period(text), "", ""
+        return periods.normalise_period(text), None
     except ValueError:
-        return None, "is not a quarter", periods.ACCEPTED_SPELLINGS
+        return None, Refused("is not a quarter", periods.ACCEPTED_SPELLINGS,
+                             "bukan suku tahun", periods.ACCEPTED_SPELLINGS_MS)
 
 
 def _amount(text: str) -> Parsed:
-    value, why = number_or_reason(text)
+    value, why, why_ms = number_or_reasons(text)
     if why:
-        return None, why, "a number of 0 or more with a decimal point, or blank"
+        return None, Refused(why, "a number of 0 or more with a decimal point, or blank",
+                             why_ms, "nombor 0 atau lebih dengan titik perpuluhan, atau kosong")
     if value < 0:
-        return None, "is negative", "a number of 0 or more, or blank"
-    return value, "", ""
+        return None, Refused("is negative", "a number of 0 or more, or blank",
+                             "ialah nilai negatif", "nombor 0 atau lebih, atau kosong")
+    return value, None
 
 
 PARSERS: dict[str, Callable[[str], Parsed]] = {
-    "agency_code": lambda t: (code(t), "", ""),
+    "agency_code": lambda t: (code(t), None),
     "period": _period,
     "system_id": _text(64),
     "title": _text(500),
@@ -146,14 +171,18 @@ def _parse_row(number: int, cells: list[str], pos: dict[str, int], sheet: Sheet,
             if name in REQUIRED:
                 problems.append(problem("value-required", f"{name} is blank", file=sheet.file_name,
                                         row=number, column=name,
-                                        expected=f"a value for {name}"))
+                                        expected=f"a value for {name}",
+                                        message_ms=f"{name} kosong",
+                                        expected_ms=f"nilai bagi {name}"))
             continue
-        value, why, expected = parser(text)
-        if why:
-            problems.append(problem("bad-" + name.replace("_", "-"), f"'{text}' {why}",
+        value, refused = parser(text)
+        if refused is not None:
+            problems.append(problem("bad-" + name.replace("_", "-"), f"'{text}' {refused.why}",
                                     file=sheet.file_name, row=number,
                                     column=name, value=text,
-                                    expected=expected))
+                                    expected=refused.expected,
+                                    message_ms=f"'{text}' {refused.why_ms}",
+                                    expected_ms=refused.expected_ms))
         values[name] = value
     if len(problems) > before:
         return None
@@ -162,7 +191,7 @@ def _parse_row(number: int, cells: list[str], pos: dict[str, int], sheet: Sheet,
 
 def parse_register(sheet: Sheet) -> tuple[list[RegisterRow], list[Problem]]:
     """Read the rows of a register sheet; cells that cannot be read are problems."""
-    pos, problems = locate_columns(sheet, REQUIRED, OPTIONAL, WHAT)
+    pos, problems = locate_columns(sheet, REQUIRED, OPTIONAL, WHAT, WHAT_MS)
     if pos is None:
         return [], problems
     rows = []
@@ -176,10 +205,12 @@ def parse_register(sheet: Sheet) -> tuple[list[RegisterRow], list[Problem]]:
 # ---- rules ------------------------------------------------------------------------------
 
 def _row_problem(b: Batch, row: RegisterRow, kind: str, column: str, message: str,
-                 expected: str) -> Problem:
+                 expected: str, *, message_ms: str, expected_ms: str) -> Problem:
     return problem(kind, f"{row.agency_code} {row.period} system {row.system_id}: {message}",
                    file=b.file, row=row.source_row, column=column,
-                   value=getattr(row, column), expected=expected)
+                   value=getattr(row, column), expected=expected,
+                   message_ms=f"{row.agency_code} {row.period} sistem {row.system_id}: {message_ms}",
+                   expected_ms=expected_ms)
 
 
 def duplicate_system(b: Batch) -> Iterator[Problem]:
@@ -189,7 +220,10 @@ def duplicate_system(b: Batch) -> Iterator[Problem]:
         if earlier is not row:
             yield _row_problem(b, row, "duplicate-system", "system_id", "the system is listed "
                                f"twice: rows {earlier.source_row} and {row.source_row}",
-                               "each system_id once per agency and period")
+                               "each system_id once per agency and period",
+                               message_ms=f"sistem ini disenaraikan dua kali: baris {earlier.source_row} "
+                                          f"dan {row.source_row}",
+                               expected_ms="setiap system_id sekali sahaja bagi setiap agensi dan suku tahun")
 
 
 def production_after_period(b: Batch) -> Iterator[Problem]:
@@ -198,7 +232,9 @@ def production_after_period(b: Batch) -> Iterator[Problem]:
             when = getattr(row, column)
             if when and when > row.period:
                 yield _row_problem(b, row, "after-period", column, f"{column} {when} is after "
-                                   f"the register period {row.period}", f"{row.period} or earlier")
+                                   f"the register period {row.period}", f"{row.period} or earlier",
+                                   message_ms=f"{column} {when} selepas tempoh daftar {row.period}",
+                                   expected_ms=f"{row.period} atau lebih awal")
 
 
 def production_before_pilot(b: Batch) -> Iterator[Problem]:
@@ -208,7 +244,10 @@ def production_before_pilot(b: Batch) -> Iterator[Problem]:
             yield _row_problem(b, row, "production-before-pilot", "production_period",
                                f"production_period {row.production_period} is before "
                                f"pilot_start_period {row.pilot_start_period}",
-                               f"{row.pilot_start_period} or later")
+                               f"{row.pilot_start_period} or later",
+                               message_ms=f"production_period {row.production_period} lebih awal "
+                                          f"daripada pilot_start_period {row.pilot_start_period}",
+                               expected_ms=f"{row.pilot_start_period} atau kemudian")
 
 
 REGISTER_RULES = AGENCY_PERIOD_RULES + (duplicate_system, production_after_period,

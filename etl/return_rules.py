@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from etl import periods
-from etl.problems import WARNING, Problem, problem
+from etl.problems import WARNING, Problem, problem, rows_note, rows_note_ms
 from etl.readers import paused_gc
 
 if TYPE_CHECKING:
@@ -179,6 +179,10 @@ def _where(other: ReturnRow | None, agency: str, period: str) -> str:
     return f"row {other.source_row}" if other else f"accepted earlier for {agency} {period}"
 
 
+def _where_ms(other: ReturnRow | None, agency: str, period: str) -> str:
+    return f"baris {other.source_row}" if other else f"diterima sebelum ini bagi {agency} {period}"
+
+
 def first_rows(rows: Iterable[Any], key: Callable[[Any], str]) -> dict[str, tuple[Any, int]]:
     """Distinct key -> (first row, number of rows): report a bad code once, not per row."""
     counts = Counter(map(key, rows))
@@ -192,27 +196,28 @@ def first_rows(rows: Iterable[Any], key: Callable[[Any], str]) -> dict[str, tupl
     return out
 
 
-def _rows_note(n: int) -> str:
-    return f" ({n} rows)" if n > 1 else ""
-
-
 # ---- agency and period rules (shared with the register) ----------------------------------
 
 def unknown_agency(b: Batch) -> Iterator[Problem]:
     for agency, (row, n) in b.first_rows("agency_code").items():
         if agency not in b.ctx.agencies:
-            yield problem("unknown-agency", f"unknown agency code '{agency}'{_rows_note(n)}",
+            yield problem("unknown-agency", f"unknown agency code '{agency}'{rows_note(n)}",
                           file=b.file, row=row.source_row, column="agency_code", value=agency,
-                          expected="an agency code of the agencies reference table")
+                          expected="an agency code of the agencies reference table",
+                          message_ms=f"kod agensi tidak dikenali '{agency}'{rows_note_ms(n)}",
+                          expected_ms="kod agensi daripada jadual rujukan agensi")
 
 
 def agency_not_submitting(b: Batch) -> Iterator[Problem]:
     for agency, (row, n) in b.first_rows("agency_code").items():
         if b.ctx.agencies.get(agency) is False:
             yield problem("agency-not-submitting", f"the agency code '{agency}' does not submit "
-                          f"returns{_rows_note(n)}", file=b.file, row=row.source_row,
+                          f"returns{rows_note(n)}", file=b.file, row=row.source_row,
                           column="agency_code", value=agency,
-                          expected="the code of an agency that submits returns")
+                          expected="the code of an agency that submits returns",
+                          message_ms=f"agensi dengan kod '{agency}' tidak menghantar penyata"
+                                     f"{rows_note_ms(n)}",
+                          expected_ms="kod agensi yang menghantar penyata")
 
 
 def agency_out_of_scope(b: Batch) -> Iterator[Problem]:
@@ -222,8 +227,11 @@ def agency_out_of_scope(b: Batch) -> Iterator[Problem]:
     for agency, (row, n) in b.first_rows("agency_code").items():
         if agency != scope:
             yield problem("agency-out-of-scope", f"you may only submit for {scope}; this row is "
-                          f"for {agency}{_rows_note(n)}", file=b.file, row=row.source_row,
-                          column="agency_code", value=agency, expected=scope)
+                          f"for {agency}{rows_note(n)}", file=b.file, row=row.source_row,
+                          column="agency_code", value=agency, expected=scope,
+                          message_ms=f"anda hanya boleh menghantar untuk {scope}; baris ini adalah "
+                                     f"untuk {agency}{rows_note_ms(n)}",
+                          expected_ms=scope)
 
 
 def future_period(b: Batch) -> Iterator[Problem]:
@@ -232,9 +240,12 @@ def future_period(b: Batch) -> Iterator[Problem]:
     for period, (row, n) in b.first_rows("period").items():
         if periods.index(period) > last:
             yield problem("future-period", f"{period} has not ended on {b.ctx.today.isoformat()}"
-                          f"{_rows_note(n)}; the latest quarter accepted is {latest}",
+                          f"{rows_note(n)}; the latest quarter accepted is {latest}",
                           file=b.file, row=row.source_row, column="period", value=period,
-                          expected=f"{latest} or earlier")
+                          expected=f"{latest} or earlier",
+                          message_ms=f"{period} belum berakhir pada {b.ctx.today.isoformat()}"
+                                     f"{rows_note_ms(n)}; suku tahun terkini yang diterima ialah {latest}",
+                          expected_ms=f"{latest} atau lebih awal")
 
 
 AGENCY_PERIOD_RULES = (unknown_agency, agency_not_submitting, agency_out_of_scope, future_period)
@@ -247,37 +258,46 @@ def unknown_indicator(b: Batch) -> Iterator[Problem]:
     for indicator, (row, n) in b.first_rows("indicator_code").items():
         if indicator not in specs:
             yield problem("unknown-indicator", f"unknown indicator code '{indicator}'"
-                          f"{_rows_note(n)}", file=b.file, row=row.source_row,
+                          f"{rows_note(n)}", file=b.file, row=row.source_row,
                           column="indicator_code", value=indicator,
-                          expected="an indicator code of the catalogue, e.g. HC_TOTAL")
+                          expected="an indicator code of the catalogue, e.g. HC_TOTAL",
+                          message_ms=f"kod penunjuk tidak dikenali '{indicator}'{rows_note_ms(n)}",
+                          expected_ms="kod penunjuk daripada katalog, cth. HC_TOTAL")
 
 
-def _value_problem(b: Batch, row: ReturnRow, kind: str, message: str, expected: str,
-                   level: str = "error") -> Problem:
-    return problem(kind, f"{describe(row)}: {message}", file=b.file, row=row.source_row,
+def _value_problem(b: Batch, row: ReturnRow, kind: str, message: str, expected: str, *,
+                   message_ms: str, expected_ms: str, level: str = "error") -> Problem:
+    where = describe(row)
+    return problem(kind, f"{where}: {message}", file=b.file, row=row.source_row,
                    column=b.column(row), value=format_number(row.value), expected=expected,
-                   level=level)
+                   level=level, message_ms=f"{where}: {message_ms}", expected_ms=expected_ms)
 
 
 def negative_value(b: Batch) -> Iterator[Problem]:
     for row, _ in b.checked:
         if row.value < 0:
-            yield _value_problem(b, row, "negative-value", f"{format_number(row.value)} is "
-                                 "negative", "a number of 0 or more")
+            v = format_number(row.value)
+            yield _value_problem(b, row, "negative-value", f"{v} is negative", "a number of 0 or more",
+                                 message_ms=f"{v} ialah nilai negatif", expected_ms="nombor 0 atau lebih")
 
 
 def flag_not_zero_or_one(b: Batch) -> Iterator[Problem]:
     for row, spec in b.checked:
         if spec.kind == "flag" and row.value not in (0.0, 1.0):
-            yield _value_problem(b, row, "bad-flag", f"{format_number(row.value)} is not a "
-                                 "yes/no flag", "0 (no) or 1 (yes)")
+            v = format_number(row.value)
+            yield _value_problem(b, row, "bad-flag", f"{v} is not a yes/no flag", "0 (no) or 1 (yes)",
+                                 message_ms=f"{v} bukan penanda ya/tidak",
+                                 expected_ms="0 (tidak) atau 1 (ya)")
 
 
 def integer_not_whole(b: Batch) -> Iterator[Problem]:
     for row, spec in b.checked:
         if spec.kind == "integer" and not row.value.is_integer():
-            yield _value_problem(b, row, "not-whole", f"{format_number(row.value)} is not a "
-                                 f"whole number of {spec.unit}", "a whole number")
+            v = format_number(row.value)
+            yield _value_problem(b, row, "not-whole", f"{v} is not a whole number of {spec.unit}",
+                                 "a whole number",
+                                 message_ms=f"{v} bukan nombor bulat (unit {spec.unit})",
+                                 expected_ms="nombor bulat")
 
 
 def outside_catalogue_range(b: Batch) -> Iterator[Problem]:
@@ -287,10 +307,13 @@ def outside_catalogue_range(b: Batch) -> Iterator[Problem]:
             continue
         low, high = spec.min_value, spec.max_value
         if (low is not None and v < low) or (high is not None and v > high):
-            allowed = f"from {format_number(low) if low is not None else '-'} to " \
-                      f"{format_number(high) if high is not None else 'any'}"
+            lowest = format_number(low) if low is not None else "-"
+            allowed = f"from {lowest} to {format_number(high) if high is not None else 'any'}"
+            allowed_ms = f"dari {lowest} hingga {format_number(high) if high is not None else 'sebarang nilai'}"
             yield _value_problem(b, row, "out-of-range", f"{format_number(v)} is outside the "
-                                 f"range of {spec.code}", allowed)
+                                 f"range of {spec.code}", allowed,
+                                 message_ms=f"{format_number(v)} di luar julat {spec.code}",
+                                 expected_ms=allowed_ms)
 
 
 def relation_broken(b: Batch) -> Iterator[Problem]:
@@ -313,17 +336,26 @@ def relation_broken(b: Batch) -> Iterator[Problem]:
 def _relation_problem(b: Batch, rel: Any, anchor: ReturnRow, left: tuple, right: tuple) -> Problem:
     (lv, lrow), (rv, rrow) = left, right
     factor = "" if rel.factor == 1 else f"{format_number(rel.factor)} x "
-    message = (f"{rel.left} = {format_number(lv)} ({_where(lrow, anchor.agency_code, anchor.period)})"
+    agency, period = anchor.agency_code, anchor.period
+    message = (f"{rel.left} = {format_number(lv)} ({_where(lrow, agency, period)})"
                f" is more than {factor}{rel.right} = {format_number(rv)} "
-               f"({_where(rrow, anchor.agency_code, anchor.period)}): {rel.message_en}")
+               f"({_where(rrow, agency, period)}): {rel.message_en}")
+    # The relation's own explanation in Malay comes from the catalogue; without one the
+    # sentence still names both indicators, their values and where each was found.
+    message_ms = (f"{rel.left} = {format_number(lv)} ({_where_ms(lrow, agency, period)})"
+                  f" melebihi {factor}{rel.right} = {format_number(rv)} "
+                  f"({_where_ms(rrow, agency, period)})" + (f": {rel.message_ms}" if rel.message_ms else ""))
     if anchor is lrow:
         expected = f"{rel.left} at most {format_number(rel.factor * rv)}"
+        expected_ms = f"{rel.left} paling banyak {format_number(rel.factor * rv)}"
     else:
         expected = f"{rel.right} at least {format_number(lv / rel.factor)}"
+        expected_ms = f"{rel.right} sekurang-kurangnya {format_number(lv / rel.factor)}"
     where = f" ({anchor.breakdown_type} {anchor.breakdown_code})" if anchor.breakdown_type else ""
-    return problem("relation-broken", f"{anchor.agency_code} {anchor.period}{where}: {message}",
+    return problem("relation-broken", f"{agency} {period}{where}: {message}",
                    file=b.file, row=anchor.source_row, column=b.column(anchor),
-                   value=format_number(anchor.value), expected=expected)
+                   value=format_number(anchor.value), expected=expected,
+                   message_ms=f"{agency} {period}{where}: {message_ms}", expected_ms=expected_ms)
 
 
 def _merged_series(b: Batch, key: tuple[str, str, str, str],
@@ -363,9 +395,13 @@ def cumulative_falls(b: Batch) -> Iterator[Problem]:
 
 def _falls_problem(b: Batch, row: ReturnRow, before: tuple[str, float, ReturnRow | None]) -> Problem:
     source = f"row {before[2].source_row} of this file" if before[2] else "accepted"
-    return _value_problem(b, row, "cumulative-falls", f"{format_number(row.value)} is lower "
-                          f"than {format_number(before[1])} for {before[0]} ({source}); "
-                          "a to-date count cannot fall", f"at least {format_number(before[1])}")
+    source_ms = f"baris {before[2].source_row} dalam fail ini" if before[2] else "telah diterima"
+    v, earlier = format_number(row.value), format_number(before[1])
+    return _value_problem(b, row, "cumulative-falls", f"{v} is lower than {earlier} for {before[0]} "
+                          f"({source}); a to-date count cannot fall", f"at least {earlier}",
+                          message_ms=f"{v} lebih rendah daripada {earlier} bagi {before[0]} ({source_ms}); "
+                                     "kiraan terkumpul tidak boleh menurun",
+                          expected_ms=f"sekurang-kurangnya {earlier}")
 
 
 def far_from_previous_quarter(b: Batch) -> Iterator[Problem]:
@@ -385,11 +421,14 @@ def far_from_previous_quarter(b: Batch) -> Iterator[Problem]:
             continue
         ratio = row.value / before
         if ratio > CHANGE_FACTOR or ratio < 1 / CHANGE_FACTOR:
+            v, was = format_number(row.value), format_number(before)
+            low, high = format_number(before / CHANGE_FACTOR), format_number(before * CHANGE_FACTOR)
             yield _value_problem(
-                b, row, "far-from-previous", f"{format_number(row.value)} is {ratio:.2g} times "
-                f"the {prev} value {format_number(before)}; please check", f"a value between "
-                f"{format_number(before / CHANGE_FACTOR)} and {format_number(before * CHANGE_FACTOR)}, "
-                "or a note explaining the change", level=WARNING)
+                b, row, "far-from-previous", f"{v} is {ratio:.2g} times the {prev} value {was}; "
+                "please check", f"a value between {low} and {high}, or a note explaining the change",
+                message_ms=f"{v} ialah {ratio:.2g} kali nilai {prev} iaitu {was}; sila semak",
+                expected_ms=f"nilai antara {low} dan {high}, atau nota yang menjelaskan perubahan itu",
+                level=WARNING)
 
 
 def required_indicator_missing(b: Batch) -> Iterator[Problem]:
@@ -401,11 +440,15 @@ def required_indicator_missing(b: Batch) -> Iterator[Problem]:
         missing = [c for c in required if c not in group]
         if missing:
             first = min(r.source_row for r in group.values())
+            codes = ", ".join(missing)
             yield problem("required-missing", f"{agency} {period}: the return does not give "
-                          f"{len(missing)} required indicator(s): {', '.join(missing)}",
+                          f"{len(missing)} required indicator(s): {codes}",
                           file=b.file, row=first, column="indicator_code",
-                          value=", ".join(missing), level=WARNING,
-                          expected="every required indicator for each agency and period")
+                          value=codes, level=WARNING,
+                          expected="every required indicator for each agency and period",
+                          message_ms=f"{agency} {period}: penyata tidak memberikan {len(missing)} "
+                                     f"penunjuk wajib: {codes}",
+                          expected_ms="setiap penunjuk wajib bagi setiap agensi dan suku tahun")
 
 
 RETURN_RULES: tuple[Callable[[Batch], Iterable[Problem]], ...] = AGENCY_PERIOD_RULES + (

@@ -32,6 +32,7 @@ STATE_CODES = {**{str(i): str(i) for i in range(1, 17)}, **{f"{i:02d}": str(i) f
 VALUE_STATUSES = {"A": "actual", "E": "estimate", "P": "provisional"}
 LARGEST_VALUE = 1e15
 NUMBER_EXPECTED = "a number with a decimal point and no thousands separator, e.g. 1234.5"
+NUMBER_EXPECTED_MS = "nombor dengan titik perpuluhan dan tanpa pemisah ribuan, cth. 1234.5"
 
 _GROUPED = re.compile(r"[+-]?[0-9][0-9,.' \u00a0\u202f]*[0-9]")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
@@ -137,34 +138,50 @@ class ValidationContext:
 
 def number_or_reason(text: str) -> tuple[float | None, str]:
     """Parse a number cell: (value, '') or (None, why it is not an accepted number)."""
+    value, why, _ = number_or_reasons(text)
+    return value, why
+
+
+_NOT_A_NUMBER = ("is not a number", "bukan nombor")
+_NOT_FINITE_WHY = ("is not a finite number", "bukan nombor terhingga")
+
+
+def number_or_reasons(text: str) -> tuple[float | None, str, str]:
+    """Parse a number cell: (value, '', '') or (None, why it is not an accepted number, the
+    same in Malay)."""
     try:
         value = float(text)  # fast path; float() is more lenient than the contract, so:
     except ValueError:
-        return None, _why_not_number(text)
+        return None, *_why_not_number(text)
     if "_" in text or not text.isascii():  # float() takes '1_000' and non-ASCII digits
-        return None, "is not a number"
+        return None, *_NOT_A_NUMBER
     if not math.isfinite(value):  # 'nan', 'inf', '1e999'
-        return None, "is not a finite number"
+        return None, *_NOT_FINITE_WHY
     if abs(value) > LARGEST_VALUE:
-        return None, "is implausibly large (more than 10^15)"
-    return value, ""
+        return None, "is implausibly large (more than 10^15)", "terlalu besar dan tidak munasabah (melebihi 10^15)"
+    return value, "", ""
 
 
-def _why_not_number(text: str) -> str:
+def _why_not_number(text: str) -> tuple[str, str]:
     upper = text.upper()
     if upper in EXCEL_ERRORS:
-        return f"is the spreadsheet error {upper}, not a number: fix the formula or type the number"
+        return (f"is the spreadsheet error {upper}, not a number: fix the formula or type the number",
+                f"ialah ralat hamparan {upper}, bukan nombor: betulkan formula atau taip nombor itu")
     if text.lower() in _NOT_FINITE:
-        return "is not a finite number"
+        return _NOT_FINITE_WHY
     if text in _DASHES:
-        return "is a dash, not a number: type 0, or leave the cell blank where allowed"
+        return ("is a dash, not a number: type 0, or leave the cell blank where allowed",
+                "ialah tanda sempang, bukan nombor: taip 0, atau biarkan sel kosong jika dibenarkan")
     if text.endswith("%"):
-        return "has a percent sign: type the number alone, e.g. 45.5 rather than 45.5%"
+        return ("has a percent sign: type the number alone, e.g. 45.5 rather than 45.5%",
+                "mempunyai tanda peratus: taip nombor sahaja, cth. 45.5 dan bukan 45.5%")
     if _DATE.fullmatch(text):
-        return "is a date or time, not a number (is the cell formatted as a date?)"
+        return ("is a date or time, not a number (is the cell formatted as a date?)",
+                "ialah tarikh atau masa, bukan nombor (adakah sel itu diformat sebagai tarikh?)")
     if _GROUPED.fullmatch(text):
-        return "uses a decimal comma or a thousands separator: use a decimal point, no thousands separator"
-    return "is not a number"
+        return ("uses a decimal comma or a thousands separator: use a decimal point, no thousands separator",
+                "menggunakan koma perpuluhan atau pemisah ribuan: gunakan titik perpuluhan, tanpa pemisah ribuan")
+    return _NOT_A_NUMBER
 
 
 def code(text: str) -> str:
@@ -172,29 +189,36 @@ def code(text: str) -> str:
     return text.strip().upper()
 
 
-def breakdown_or_reason(type_text: str, code_text: str) -> tuple[tuple[str, str] | None, str, str]:
-    """(('', ''), '', '') for an agency total, (('STATE', '1'..'16'), ...) or (('MSIC', 'A'..'U'), ...);
-    on error (None, why, the column to blame)."""
+def breakdown_or_reason(type_text: str, code_text: str) -> tuple[tuple[str, str] | None, str, str, str]:
+    """(('', ''), '', '', '') for an agency total, (('STATE', '1'..'16'), ...) or (('MSIC', 'A'..'U'), ...);
+    on error (None, why, why in Malay, the column to blame)."""
     kind, value = code(type_text), code(code_text)
     if not kind and not value:
-        return ("", ""), "", ""
+        return ("", ""), "", "", ""
     if not kind:
-        return None, "breakdown_code is given without breakdown_type", "breakdown_type"
+        return (None, "breakdown_code is given without breakdown_type",
+                "breakdown_code diberi tanpa breakdown_type", "breakdown_type")
     if kind not in BREAKDOWN_TYPES:
-        return None, f"breakdown_type '{type_text}' is not STATE or MSIC", "breakdown_type"
+        return (None, f"breakdown_type '{type_text}' is not STATE or MSIC",
+                f"breakdown_type '{type_text}' bukan STATE atau MSIC", "breakdown_type")
     if not value:
-        return None, f"breakdown_type {kind} needs a breakdown_code", "breakdown_code"
+        return (None, f"breakdown_type {kind} needs a breakdown_code",
+                f"breakdown_type {kind} memerlukan breakdown_code", "breakdown_code")
     if kind == "STATE":
         state = STATE_CODES.get(value)
         if state:
-            return (kind, state), "", ""
-        return None, f"'{code_text}' is not a state code 1-16", "breakdown_code"
+            return (kind, state), "", "", ""
+        return (None, f"'{code_text}' is not a state code 1-16", f"'{code_text}' bukan kod negeri 1-16",
+                "breakdown_code")
     if value in MSIC_SECTIONS:
-        return (kind, value), "", ""
-    return None, f"'{code_text}' is not an MSIC section A-U", "breakdown_code"
+        return (kind, value), "", "", ""
+    return (None, f"'{code_text}' is not an MSIC section A-U", f"'{code_text}' bukan seksyen MSIC A-U",
+            "breakdown_code")
 
 
 BREAKDOWN_EXPECTED = "both blank (agency total), STATE with a state code 1-16, or MSIC with a section A-U"
+BREAKDOWN_EXPECTED_MS = ("kedua-duanya kosong (jumlah agensi), STATE dengan kod negeri 1-16, atau MSIC "
+                         "dengan seksyen A-U")
 
 
 # ---- parsing ----------------------------------------------------------------------------
@@ -214,10 +238,11 @@ class _Layout:
     indicators: list[tuple[int, str, str]] = field(default_factory=list)  # wide: (pos, code, column)
 
 
-def _header_problem(sheet: Sheet, code_: str, message: str, column: str, expected: str,
-                    level: str = "error") -> Problem:
+def _header_problem(sheet: Sheet, code_: str, message: str, column: str, expected: str, *,
+                    message_ms: str, expected_ms: str, level: str = "error") -> Problem:
     return problem(code_, message, file=sheet.file_name, row=sheet.header_row, column=column,
-                   value=column, expected=expected, level=level)
+                   value=column, expected=expected, level=level, message_ms=message_ms,
+                   expected_ms=expected_ms)
 
 
 def _layout(sheet: Sheet, catalogue: Catalogue) -> tuple[_Layout | None, list[Problem]]:
@@ -227,8 +252,11 @@ def _layout(sheet: Sheet, catalogue: Catalogue) -> tuple[_Layout | None, list[Pr
     wide = "indicator_code" not in index and any(
         n in codes or (CODE_LIKE.match(n) and n not in meta) for n in index)
     required = ("agency_code", "period") if wide else LONG_REQUIRED
+    columns = ", ".join(required)
     problems = [_header_problem(sheet, "missing-column", f"the required column '{name}' is missing",
-                                name, "columns " + ", ".join(required) + " in the first row")
+                                name, f"columns {columns} in the first row",
+                                message_ms=f"lajur wajib '{name}' tiada",
+                                expected_ms=f"lajur {columns} pada baris pertama")
                 for name in required if name not in index]
     layout = _Layout(wide=wide, pos={})
     known = set(required) | set(WIDE_OPTIONAL if wide else LONG_OPTIONAL)
@@ -250,15 +278,23 @@ def _unknown_column(sheet: Sheet, name: str, header: str, wide: bool) -> Problem
     if wide and CODE_LIKE.match(name) and name not in ("unit", "value", "indicator_code"):
         return _header_problem(sheet, "unknown-indicator-column", f"unknown indicator column "
                                f"'{header}': no such indicator in the catalogue", header,
-                               "an indicator code of the catalogue as column name")
+                               "an indicator code of the catalogue as column name",
+                               message_ms=f"lajur penunjuk tidak dikenali '{header}': tiada penunjuk "
+                                          "sedemikian dalam katalog",
+                               expected_ms="kod penunjuk daripada katalog sebagai nama lajur")
     expected = ", ".join(("agency_code", "period", "<indicator codes>") + WIDE_OPTIONAL
                          if wide else LONG_REQUIRED + LONG_OPTIONAL)
+    expected_ms = ", ".join(("agency_code", "period", "<kod penunjuk>") + WIDE_OPTIONAL
+                            if wide else LONG_REQUIRED + LONG_OPTIONAL)
     return _header_problem(sheet, "unknown-column", f"the column '{header}' is not part of the "
-                           "return and is ignored", header, expected, level=WARNING)
+                           "return and is ignored", header, expected, level=WARNING,
+                           message_ms=f"lajur '{header}' bukan sebahagian daripada penyata dan diabaikan",
+                           expected_ms=expected_ms)
 
 
 _HEAD_COLUMNS = ("agency_code", "period", "breakdown_type", "breakdown_code", "value_status")
 STATUS_EXPECTED = "A (actual, the default), E (estimate) or P (provisional)"
+STATUS_EXPECTED_MS = "A (sebenar, lalai), E (anggaran) atau P (sementara)"
 
 
 class _RowParser:
@@ -282,10 +318,11 @@ class _RowParser:
         get = layout.pos.get
         self._at = tuple(get(n, -1) for n in ("notes", "indicator_code", "value", "unit"))
 
-    def _error(self, kind: str, row: int, column: str, value: str, message: str,
-               expected: str) -> None:
+    def _error(self, kind: str, row: int, column: str, value: str, message: str, expected: str,
+               message_ms: str, expected_ms: str) -> None:
         self.problems.append(problem(kind, message, file=self.file, row=row, column=column,
-                                     value=value, expected=expected))
+                                     value=value, expected=expected, message_ms=message_ms,
+                                     expected_ms=expected_ms))
 
     def _head(self, number: int, key: tuple[str, ...]) -> tuple[str, ...] | None:
         """(agency, period, breakdown type, breakdown code, status), or None after errors."""
@@ -298,16 +335,20 @@ class _RowParser:
         except ValueError:
             period = None
             self._error("bad-period", number, "period", period_text,
-                        f"'{period_text}' is not a quarter", periods.ACCEPTED_SPELLINGS)
-        breakdown, why, blame = breakdown_or_reason(type_text, code_text)
+                        f"'{period_text}' is not a quarter", periods.ACCEPTED_SPELLINGS,
+                        f"'{period_text}' bukan suku tahun", periods.ACCEPTED_SPELLINGS_MS)
+        breakdown, why, why_ms, blame = breakdown_or_reason(type_text, code_text)
         if not agency:
-            self._error("blank-agency", number, "agency_code", "", "agency_code is blank", "an agency code")
+            self._error("blank-agency", number, "agency_code", "", "agency_code is blank", "an agency code",
+                        "agency_code kosong", "kod agensi")
         if breakdown is None:
             self._error("bad-breakdown", number, blame,
-                        code_text if blame == "breakdown_code" else type_text, why, BREAKDOWN_EXPECTED)
+                        code_text if blame == "breakdown_code" else type_text, why, BREAKDOWN_EXPECTED,
+                        why_ms, BREAKDOWN_EXPECTED_MS)
         if status and status not in VALUE_STATUSES:
             self._error("bad-value-status", number, "value_status", status_text,
-                        f"'{status_text}' is not a value status", STATUS_EXPECTED)
+                        f"'{status_text}' is not a value status", STATUS_EXPECTED,
+                        f"'{status_text}' bukan status nilai", STATUS_EXPECTED_MS)
         if len(self.problems) > before:
             return None
         return (agency, period, breakdown[0], breakdown[1], status or "A")
@@ -360,12 +401,14 @@ class _RowParser:
                       unit: str) -> bool:
         if not indicator:
             self._error("blank-indicator", number, "indicator_code", "", "indicator_code is blank",
-                        "an indicator code")
+                        "an indicator code", "indicator_code kosong", "kod penunjuk")
             return False
         if spec and unit and unit.lower() != spec.unit.lower():
             self._error("unit-mismatch", number, "unit", unit,
                         f"the unit '{unit}' is not the unit of {indicator}",
-                        f"{spec.unit} (or leave the unit blank)")
+                        f"{spec.unit} (or leave the unit blank)",
+                        f"unit '{unit}' bukan unit bagi {indicator}",
+                        f"{spec.unit} (atau biarkan unit kosong)")
             return False
         return True
 
@@ -385,11 +428,13 @@ class _RowParser:
             if spec is None or spec.allow_blank:
                 return True, None
             self._error("value-required", number, column, "",
-                        f"value required: {spec.code} may not be left blank", NUMBER_EXPECTED)
+                        f"value required: {spec.code} may not be left blank", NUMBER_EXPECTED,
+                        f"nilai diperlukan: {spec.code} tidak boleh dibiarkan kosong", NUMBER_EXPECTED_MS)
             return False, None
-        value, why = number_or_reason(text)
+        value, why, why_ms = number_or_reasons(text)
         if why:
-            self._error("not-a-number", number, column, text, f"'{text}' {why}", NUMBER_EXPECTED)
+            self._error("not-a-number", number, column, text, f"'{text}' {why}", NUMBER_EXPECTED,
+                        f"'{text}' {why_ms}", NUMBER_EXPECTED_MS)
             return False, None
         return True, value
 
@@ -413,7 +458,9 @@ def _duplicates(rows: ParsedRows, file_name: str) -> tuple[ParsedRows, list[Prob
             "duplicate-key", f"{describe(row)} is given twice: rows {earlier.source_row} and "
             f"{row.source_row}", file=file_name, row=row.source_row, column=rows.value_column(row),
             value=format_number(row.value) if row.value is not None else "",
-            expected="one value per agency, period, indicator and breakdown"))
+            expected="one value per agency, period, indicator and breakdown",
+            message_ms=f"{describe(row)} diberi dua kali: baris {earlier.source_row} dan {row.source_row}",
+            expected_ms="satu nilai bagi setiap agensi, suku tahun, penunjuk dan pecahan"))
     return kept, problems
 
 

@@ -14,14 +14,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from etl import periods
-from etl.problems import Problem, problem
+from etl.problems import Problem, problem, rows_note, rows_note_ms
 from etl.readers import MAX_EXPANDED_BYTES, Sheet, as_sheet, locate_columns
 from etl.return_rules import Batch, format_number, run_rules
-from etl.returns import MSIC_SECTIONS, NUMBER_EXPECTED, STATE_CODES, ValidationContext, code, number_or_reason
+from etl.returns import (
+    MSIC_SECTIONS,
+    NUMBER_EXPECTED,
+    NUMBER_EXPECTED_MS,
+    STATE_CODES,
+    ValidationContext,
+    code,
+    number_or_reasons,
+)
 
 REQUIRED = ("sector_code", "period", "indicator_code", "value")
 OPTIONAL = ("state_code", "source")
 WHAT = "a sector report"
+WHAT_MS = "laporan sektor"
 _YEAR = re.compile(r"(19|20|21)\d\d")
 
 
@@ -53,10 +62,12 @@ class _Reader:
         self.problems: list[Problem] = []
         self._periods: dict[str, str | None] = {}
 
-    def _bad(self, kind: str, number: int, column: str, text: str, message: str, expected: str) -> None:
+    def _bad(self, kind: str, number: int, column: str, text: str, message: str, expected: str,
+             message_ms: str, expected_ms: str) -> None:
         self.problems.append(problem(kind, message, file=self.sheet.file_name, row=number,
                                      column=column, value=text,
-                                     expected=expected))
+                                     expected=expected, message_ms=message_ms,
+                                     expected_ms=expected_ms))
 
     def row(self, number: int, cells: list[str]) -> SectorRow | None:
         before = len(self.problems)
@@ -67,13 +78,16 @@ class _Reader:
         period = self._periods[text]
         if sector != "ALL" and sector not in MSIC_SECTIONS:
             self._bad("bad-sector", number, "sector_code", sector, f"'{sector}' is not an MSIC "
-                      "section", "an MSIC section A-U, or ALL for all sectors")
+                      "section", "an MSIC section A-U, or ALL for all sectors",
+                      f"'{sector}' bukan seksyen MSIC", "seksyen MSIC A-U, atau ALL bagi semua sektor")
         if period is None:
             self._bad("bad-period", number, "period", text, f"'{text}' is not a quarter or a year",
-                      "a year YYYY, or " + periods.ACCEPTED_SPELLINGS)
+                      "a year YYYY, or " + periods.ACCEPTED_SPELLINGS,
+                      f"'{text}' bukan suku tahun atau tahun", "tahun YYYY, atau " + periods.ACCEPTED_SPELLINGS_MS)
         if not indicator:
             self._bad("blank-indicator", number, "indicator_code", "", "indicator_code is blank",
-                      "a context indicator code, e.g. C1_ENT_AI_PCT")
+                      "a context indicator code, e.g. C1_ENT_AI_PCT",
+                      "indicator_code kosong", "kod penunjuk konteks, cth. C1_ENT_AI_PCT")
         value = self._value(number, cells[self.pos["value"]])
         state = self._state(number, cells)
         if len(self.problems) > before:
@@ -83,11 +97,13 @@ class _Reader:
 
     def _value(self, number: int, text: str) -> float | None:
         if not text:
-            self._bad("value-required", number, "value", "", "value required", NUMBER_EXPECTED)
+            self._bad("value-required", number, "value", "", "value required", NUMBER_EXPECTED,
+                      "nilai diperlukan", NUMBER_EXPECTED_MS)
             return None
-        value, why = number_or_reason(text)
+        value, why, why_ms = number_or_reasons(text)
         if why:
-            self._bad("not-a-number", number, "value", text, f"'{text}' {why}", NUMBER_EXPECTED)
+            self._bad("not-a-number", number, "value", text, f"'{text}' {why}", NUMBER_EXPECTED,
+                      f"'{text}' {why_ms}", NUMBER_EXPECTED_MS)
         return value
 
     def _state(self, number: int, cells: list[str]) -> int | None:
@@ -97,14 +113,15 @@ class _Reader:
         state = STATE_CODES.get(text)
         if state is None:
             self._bad("bad-state", number, "state_code", text, f"'{text}' is not a state code",
-                      "a state code 1-16, or blank for the whole country")
+                      "a state code 1-16, or blank for the whole country",
+                      f"'{text}' bukan kod negeri", "kod negeri 1-16, atau kosong bagi seluruh negara")
             return None
         return int(state)
 
 
 def parse_sector(sheet: Sheet) -> tuple[list[SectorRow], list[Problem]]:
     """Read the rows of a sector report sheet."""
-    pos, problems = locate_columns(sheet, REQUIRED, OPTIONAL, WHAT)
+    pos, problems = locate_columns(sheet, REQUIRED, OPTIONAL, WHAT, WHAT_MS)
     if pos is None:
         return [], problems
     reader = _Reader(sheet, pos)
@@ -119,14 +136,21 @@ def _where(row: SectorRow) -> str:
     return f"{row.indicator_code} {row.sector_code}{state} {row.period}"
 
 
+def _where_ms(row: SectorRow) -> str:
+    state = f" negeri {row.state_code}" if row.state_code else ""
+    return f"{row.indicator_code} {row.sector_code}{state} {row.period}"
+
+
 def unknown_context_indicator(b: Batch) -> Iterator[Problem]:
     known = b.ctx.catalogue.context
+    codes = ", ".join(sorted(known))
     for indicator, (row, n) in b.first_rows("indicator_code").items():
         if indicator not in known:
-            note = f" ({n} rows)" if n > 1 else ""
-            yield problem("unknown-indicator", f"unknown context indicator '{indicator}'{note}",
+            yield problem("unknown-indicator", f"unknown context indicator '{indicator}'{rows_note(n)}",
                           file=b.file, row=row.source_row, column="indicator_code",
-                          value=indicator, expected=", ".join(sorted(known)))
+                          value=indicator, expected=codes,
+                          message_ms=f"penunjuk konteks tidak dikenali '{indicator}'{rows_note_ms(n)}",
+                          expected_ms=codes)
 
 
 def outside_range(b: Batch) -> Iterator[Problem]:
@@ -138,12 +162,16 @@ def outside_range(b: Batch) -> Iterator[Problem]:
         low, high = spec.min_value, spec.max_value
         whole = spec.kind == "integer" and not row.value.is_integer()
         if whole or (low is not None and row.value < low) or (high is not None and row.value > high):
-            allowed = f"{'a whole number ' if spec.kind == 'integer' else ''}from " \
-                      f"{format_number(low) if low is not None else '-'} to " \
+            lowest = format_number(low) if low is not None else "-"
+            allowed = f"{'a whole number ' if spec.kind == 'integer' else ''}from {lowest} to " \
                       f"{format_number(high) if high is not None else 'any'} ({spec.unit})"
-            yield problem("out-of-range", f"{_where(row)}: {format_number(row.value)} is not "
-                          f"accepted for {spec.code}", file=b.file, row=row.source_row,
-                          column="value", value=format_number(row.value), expected=allowed)
+            allowed_ms = f"{'nombor bulat ' if spec.kind == 'integer' else ''}dari {lowest} hingga " \
+                         f"{format_number(high) if high is not None else 'sebarang nilai'} ({spec.unit})"
+            v = format_number(row.value)
+            yield problem("out-of-range", f"{_where(row)}: {v} is not accepted for {spec.code}",
+                          file=b.file, row=row.source_row, column="value", value=v, expected=allowed,
+                          message_ms=f"{_where_ms(row)}: {v} tidak diterima bagi {spec.code}",
+                          expected_ms=allowed_ms)
 
 
 def future_sector_period(b: Batch) -> Iterator[Problem]:
@@ -151,11 +179,13 @@ def future_sector_period(b: Batch) -> Iterator[Problem]:
     for period, (row, n) in b.first_rows("period").items():
         future = int(period) > b.ctx.today.year if len(period) == 4 else period > latest
         if future:
-            note = f" ({n} rows)" if n > 1 else ""
-            yield problem("future-period", f"{period} is in the future on "
-                          f"{b.ctx.today.isoformat()}{note}", file=b.file, row=row.source_row,
-                          column="period", value=period,
-                          expected=f"{latest} or earlier, or the year {b.ctx.today.year} or earlier")
+            today = b.ctx.today.isoformat()
+            yield problem("future-period", f"{period} is in the future on {today}{rows_note(n)}",
+                          file=b.file, row=row.source_row, column="period", value=period,
+                          expected=f"{latest} or earlier, or the year {b.ctx.today.year} or earlier",
+                          message_ms=f"{period} ialah tempoh masa hadapan pada {today}{rows_note_ms(n)}",
+                          expected_ms=f"{latest} atau lebih awal, atau tahun {b.ctx.today.year} "
+                                      "atau lebih awal")
 
 
 def duplicate_sector_key(b: Batch) -> Iterator[Problem]:
@@ -166,7 +196,10 @@ def duplicate_sector_key(b: Batch) -> Iterator[Problem]:
             yield problem("duplicate-key", f"{_where(row)} is given twice: rows "
                           f"{earlier.source_row} and {row.source_row}", file=b.file,
                           row=row.source_row, column="indicator_code", value=row.indicator_code,
-                          expected="one value per sector, period, indicator and state")
+                          expected="one value per sector, period, indicator and state",
+                          message_ms=f"{_where_ms(row)} diberi dua kali: baris {earlier.source_row} "
+                                     f"dan {row.source_row}",
+                          expected_ms="satu nilai bagi setiap sektor, tempoh, penunjuk dan negeri")
 
 
 SECTOR_RULES = (unknown_context_indicator, outside_range, future_sector_period, duplicate_sector_key)

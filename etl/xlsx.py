@@ -21,8 +21,9 @@ MAX_PARTS = 10_000
 Record = tuple[int, list[str]]  # spreadsheet row number, cell texts
 
 
-def archive_problem(data: bytes, max_expanded_bytes: int = MAX_EXPANDED_BYTES) -> tuple[str, str] | None:
-    """None when the archive is safe to open, else ('unreadable' | 'too-large', why).
+def archive_problem(data: bytes, max_expanded_bytes: int = MAX_EXPANDED_BYTES) -> tuple[str, str, str] | None:
+    """None when the archive is safe to open, else ('unreadable' | 'too-large', why, why in
+    Malay). An unreadable archive's why is the ZIP reader's own message, in both.
 
     Python's zipfile stops at each part's declared size and checks its CRC, so the sizes
     in the central directory bound what openpyxl can inflate.
@@ -31,16 +32,21 @@ def archive_problem(data: bytes, max_expanded_bytes: int = MAX_EXPANDED_BYTES) -
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
     except Exception as exc:  # zipfile raises many types on damaged archives
-        return "unreadable", str(exc)
+        return "unreadable", str(exc), str(exc)
     if len(parts) > MAX_PARTS:
-        return "too-large", f"the workbook holds {len(parts)} parts"
+        return ("too-large", f"the workbook holds {len(parts)} parts",
+                f"buku kerja ini mengandungi {len(parts)} bahagian")
     total = sum(p.file_size for p in parts)
     if total > max_expanded_bytes:
-        return "too-large", f"the workbook expands to {total:,} bytes, more than the {max_expanded_bytes:,} allowed"
+        return ("too-large", f"the workbook expands to {total:,} bytes, more than the {max_expanded_bytes:,} allowed",
+                f"buku kerja ini mengembang kepada {total:,} bait, melebihi had {max_expanded_bytes:,} bait "
+                "yang dibenarkan")
     for p in parts:
         if p.file_size > RATIO_MIN_PART and p.file_size > RATIO_LIMIT * max(p.compress_size, 1):
-            return "too-large", (f"the part {p.filename} is compressed more than {RATIO_LIMIT}:1 "
-                                 f"({p.compress_size:,} -> {p.file_size:,} bytes)")
+            return ("too-large", f"the part {p.filename} is compressed more than {RATIO_LIMIT}:1 "
+                                 f"({p.compress_size:,} -> {p.file_size:,} bytes)",
+                    f"bahagian {p.filename} dimampatkan lebih daripada {RATIO_LIMIT}:1 "
+                    f"({p.compress_size:,} -> {p.file_size:,} bait)")
     return None
 
 
