@@ -24,10 +24,12 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 Cell = Any
 SheetSpec = tuple[str, Sequence[str], Iterable[Sequence[Cell]]]
 
+# The Malay columns come last (the first nine are as they always were): the kind of problem,
+# the sentence and what is accepted, in Malay.
 ERROR_SHEET_COLUMNS = ("row", "column", "value", "level", "problem", "what is accepted", "code", "file",
-                       "kind of problem")
+                       "kind of problem", "problem in Malay", "what is accepted in Malay")
 ERROR_SHEET_LABELS_MS = ("baris", "lajur", "nilai", "tahap", "masalah", "yang diterima", "kod", "fail",
-                         "jenis masalah")
+                         "jenis masalah", "masalah dalam Bahasa Malaysia", "yang diterima dalam Bahasa Malaysia")
 
 
 def neutralise(value: Cell) -> Cell:
@@ -114,7 +116,7 @@ def _sheet_title(title: str) -> str:
 def problem_rows(problems: Sequence[Problem]) -> list[list[Cell]]:
     """The cells of an error sheet, one row per problem, in the order they were found."""
     return [[p.row if p.row is not None else "", p.column, p.value, p.level, p.message, p.expected,
-             p.code, p.file, KINDS_MS.get(p.code, "")] for p in problems]
+             p.code, p.file, KINDS_MS.get(p.code, ""), p.message_ms, p.expected_ms] for p in problems]
 
 
 def error_sheet(problems: Sequence[Problem], file_name: str, *, total: int | None = None) -> bytes:
@@ -131,5 +133,6 @@ def error_sheet(problems: Sequence[Problem], file_name: str, *, total: int | Non
     ]
     return xlsx_bytes(
         [("Problems", header, problem_rows(problems)), ("Summary", ["item", "value"], summary)],
-        widths={"A": 8, "B": 18, "C": 24, "D": 10, "E": 70, "F": 50, "G": 22, "H": 28, "I": 40},
+        widths={"A": 8, "B": 18, "C": 24, "D": 10, "E": 70, "F": 50, "G": 22, "H": 28, "I": 40, "J": 70,
+                "K": 50},
     )

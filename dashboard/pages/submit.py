@@ -288,19 +288,36 @@ def _table(table_id: str, header: list[str], rows: list[list]) -> html.Div:
 
 def problems_table(problems, lang: str) -> html.Div:
     header = [ui.tr(k, lang) for k in ("row", "column", "value", "problem", "accepted", "level")]
-    rows = [[p.row if p.row is not None else "-", p.column, p.value, _problem_cell(p, lang), p.expected,
+    rows = [[p.row if p.row is not None else "-", p.column, p.value, _problem_cell(p, lang),
+             _accepted_cell(p, lang),
              f"{ICONS['error'] if p.level == 'error' else ICONS['warning']} {ui.tr(p.level, lang)}"]
             for p in problems]
     return _table("submit-problems", header, rows)
 
 
+def _in_page_language(text: str, text_ms: str, lang: str):
+    """``text_ms`` on Malay pages; the English text (marked as English for screen readers)
+    when a problem has no Malay, such as one stored before problems were given in Malay."""
+    if lang != "ms":
+        return text
+    if text_ms:
+        return text_ms
+    return html.Span(text, lang="en") if text else ""
+
+
 def _problem_cell(p, lang: str):
-    """The check's sentence; on Malay pages after the kind of problem in Malay (the sentence,
-    which names the row, column and value, is in English and marked so for screen readers)."""
+    """The check's sentence, which names the row, column and value; on Malay pages in Malay,
+    after the kind of problem in Malay."""
+    sentence = _in_page_language(p.message, p.message_ms, lang)
     heading = i18n.problem_heading(p.code, lang)
     if not heading:
-        return p.message
-    return [html.Strong(heading), html.Br(), html.Span(p.message, lang="en")]
+        return sentence
+    return [html.Strong(heading), html.Br(), sentence]
+
+
+def _accepted_cell(p, lang: str):
+    """What would be accepted, in the page's language."""
+    return _in_page_language(p.expected, p.expected_ms, lang)
 
 
 def changes_table(changes: list[dict], lang: str) -> html.Div:
