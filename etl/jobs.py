@@ -164,7 +164,8 @@ def _pull_one(source: Source, ingestor: Ingestor, state: dict, now: datetime, fe
 
 # ---- publish after new data -------------------------------------------------------------------
 def publish_if_new(settings: Settings, store: Store, now: datetime) -> dict:
-    """Publish when accepted or reference data changed since the last publish."""
+    """Publish when accepted data, reference data, the KPI definitions or the last complete
+    quarter changed since the last publish."""
     from etl.publish import PublishRefused, is_current, publish
 
     if is_current(store, settings):

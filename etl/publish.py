@@ -102,7 +102,7 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
     snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = snap_dir / f".{snapshot_id}.duckdb.building"
     # Read before the data it stands for: a file accepted while this builds changes it again.
-    source = store.fingerprint()
+    source = source_fingerprint(store, settings, today)
     con = duckdb.connect(str(tmp))
     try:
         # The file is written once, by the CHECKPOINT below: it only becomes visible after
@@ -255,15 +255,26 @@ def _write_meta(con, snapshot_id: str, content_hash: str, today: date, source: s
     con.executemany("INSERT INTO meta VALUES (?, ?)", list(rows.items()))
 
 
+def source_fingerprint(store: Store, settings: Settings, today: date | None = None) -> str:
+    """What a warehouse is built from: the last accepted file and the reference data
+    (``Store.fingerprint``), the KPI definitions, and the last complete quarter (a quarter that
+    ends shows up as awaiting returns, and milestones fall due, without any new file)."""
+    today = today or (date.fromisoformat(settings.today) if settings.today else date.today())
+    digest = hashlib.sha256()
+    kpi_dir = Path(settings.kpi_dir)
+    for path in sorted(kpi_dir.glob("*.yaml")) + sorted(kpi_dir.glob("*.yml")) if kpi_dir.is_dir() else []:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{store.fingerprint()}:{digest.hexdigest()[:16]}:{periods.last_complete(today)}"
+
+
 def is_current(store: Store, settings: Settings) -> bool:
-    """Whether the published warehouse was built from the system of record as it is now:
-    the same last accepted file and the same reference data (``Store.fingerprint``).
-    A warehouse published before it recorded this cannot say which reference data it holds,
-    so it is published again once."""
+    """Whether the published warehouse was built from what is there now (``source_fingerprint``).
+    A warehouse published before it recorded this cannot say what it holds, so it is
+    published again once."""
     from etl.warehouse import Warehouse
 
     wh = Warehouse(settings.warehouse_path)
-    return wh.exists() and wh.meta().get("source_fingerprint") == store.fingerprint()
+    return wh.exists() and wh.meta().get("source_fingerprint") == source_fingerprint(store, settings)
 
 
 def _fsync(path: Path) -> None:

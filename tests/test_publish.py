@@ -108,18 +108,23 @@ def test_killed_publish_leaves_the_last_good_warehouse(published, point):
     assert "running" not in set(runs["status"])
 
 
-def test_publish_after_new_data_follows_accepted_files_and_reference_data(tmp_path):
-    """``publish_if_new`` publishes when the warehouse was built from another state of the
-    system of record: a new accepted file, or reference files loaded again (an upgrade)."""
+def test_publish_after_new_data_follows_files_reference_data_definitions_and_quarters(tmp_path):
+    """``publish_if_new`` publishes when the warehouse was built from something else than what
+    is there now: a new accepted file, reference files loaded again (an upgrade), an edited KPI
+    definition, or a quarter that has ended since."""
+    import shutil
+    from dataclasses import replace
     from datetime import UTC, datetime
 
     from sqlalchemy import text
 
     from etl.ingest import Ingestor
     from etl.jobs import publish_if_new
-    from etl.publish import is_current
+    from etl.publish import is_current, source_fingerprint
 
-    settings = make_settings(tmp_path)
+    kpi_dir = tmp_path / "kpi_definitions"
+    shutil.copytree(ROOT / "kpi_definitions", kpi_dir)
+    settings = make_settings(tmp_path, NAIO_KPI_DIR=str(kpi_dir))
     settings.data_dir.mkdir(parents=True)
     store = Store.open(settings.database_url, settings.reference_dir)
     now = datetime(2026, 11, 1, tzinfo=UTC)
@@ -128,7 +133,7 @@ def test_publish_after_new_data_follows_accepted_files_and_reference_data(tmp_pa
         assert not is_current(store, settings)  # nothing published yet
         assert publish_if_new(settings, store, now)["published"] == 1
         assert is_current(store, settings)
-        assert Warehouse(settings.warehouse_path).meta()["source_fingerprint"] == store.fingerprint()
+        assert Warehouse(settings.warehouse_path).meta()["source_fingerprint"] == source_fingerprint(store, settings)
         assert publish_if_new(settings, store, now) == {"published": 0}
 
         with store.engine.begin() as con:  # reference files of another release were loaded
@@ -142,6 +147,18 @@ def test_publish_after_new_data_follows_accepted_files_and_reference_data(tmp_pa
         assert result.status == "accepted", result.problems
         assert not is_current(store, settings)
         assert publish_if_new(settings, store, now)["published"] == 1
+        assert publish_if_new(settings, store, now) == {"published": 0}
+
+        k01 = kpi_dir / "K01.yaml"  # a target moved
+        k01.write_text(k01.read_text(encoding="utf-8").replace("value: 60", "value: 65"), encoding="utf-8")
+        assert not is_current(store, settings)
+        assert publish_if_new(settings, store, now)["published"] == 1
+        assert publish_if_new(settings, store, now) == {"published": 0}
+
+        later = replace(settings, today="2027-01-02")  # 2026Q4 has ended
+        assert not is_current(store, later)
+        assert publish_if_new(later, store, now)["published"] == 1
+        assert Warehouse(later.warehouse_path).meta()["current_period"] == "2026Q4"
     finally:
         store.dispose()
 
