@@ -171,6 +171,8 @@ def ingest_and_check(store: Store, ingestor: Ingestor, data: bytes, scope: str |
     event(f"{result.status}: {result.errors[0].code if result.errors else '-'}")
     if result.status != "accepted":
         assert fingerprint(store) == before, f"a {result.status} file changed the row tables"
+    untranslated = [p for p in result.problems if not p.message_ms or (p.expected and not p.expected_ms)]
+    assert untranslated == [], "every problem is said in Malay too"
     if result.status == "rejected":
         assert result.errors, "a rejected file must say why"
         assert all(p.file == "fuzzed.csv" for p in result.errors)

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass
 
 import pytest
+from openpyxl import load_workbook
 
 from dashboard import submissions_ui
 from dashboard.server import create_app
@@ -247,6 +248,29 @@ def test_error_sheet_callback(env, who, status):
     assert r.status_code == status
     if status == 200:
         assert r.get_json()["response"]["submit-errors-download"]["data"]["filename"] == "errors-bad.xlsx"
+
+
+def test_a_malay_check_gives_each_problem_in_malay_and_the_error_sheet_in_both(env):
+    values = {"submit-check-btn.n_clicks": 1, "submit-lang.data": "ms", "submit-upload.filename": "bad.csv",
+              "submit-upload.contents": data_url(BAD_JPN)}
+    text = call(env, "analyst.jpn", "submit-result.children", values, "submit-check-btn.n_clicks").get_data(as_text=True)
+    assert "Bukan nombor" in text and "'=1+1' bukan nombor" in text and "is not a number" not in text
+    assert "nombor dengan titik perpuluhan dan tanpa pemisah ribuan, cth. 1234.5" in text
+
+    values = {"submit-errors-btn.n_clicks": 1, "submit-upload.contents": data_url(BAD_JPN),
+              "submit-upload.filename": "bad.csv"}
+    r = call(env, "analyst.jpn", "submit-errors-download.data", values, "submit-errors-btn.n_clicks")
+    sheet = load_workbook(io.BytesIO(base64.b64decode(
+        r.get_json()["response"]["submit-errors-download"]["data"]["content"]))).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:6] == ["row / baris", "column / lajur", "value / nilai", "level / tahap", "problem / masalah",
+                           "what is accepted / yang diterima"]
+    assert rows[0][8:] == ["kind of problem / jenis masalah", "problem in Malay / masalah dalam Bahasa Malaysia",
+                           "what is accepted in Malay / yang diterima dalam Bahasa Malaysia"]
+    number = next(r for r in rows[1:] if r[6] == "not-a-number")
+    assert number[4] == "'=1+1' is not a number"
+    assert number[8:] == ["Bukan nombor", "'=1+1' bukan nombor",
+                          "nombor dengan titik perpuluhan dan tanpa pemisah ribuan, cth. 1234.5"]
 
 
 @pytest.mark.parametrize("who,agency,status", [("viewer", "JPN", 403), ("analyst.jpn", "JPN", 200),

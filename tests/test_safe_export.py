@@ -50,7 +50,7 @@ def test_xlsx_drops_characters_xml_cannot_hold_and_keeps_times():
 
 def test_error_sheet_locates_every_problem_and_neutralises_values():
     problems = [problem("not-a-number", "'=2+2' is not a number", file="r.csv", row=7, column="value",
-                        value="=2+2", expected="a number"),
+                        value="=2+2", expected="a number", message_ms="'=2+2' bukan nombor", expected_ms="nombor"),
                 problem("unknown-column", "ignored", file="r.csv", row=1, column="extra", level="warning")]
     ws = load_workbook(io.BytesIO(error_sheet(problems, "r.csv"))).worksheets
     rows = [[c.value for c in row] for row in ws[0].iter_rows()]
@@ -59,6 +59,10 @@ def test_error_sheet_locates_every_problem_and_neutralises_values():
     assert rows[1][5] == "a number"
     assert rows[2][3] == "warning"
     assert rows[0][8] == "kind of problem / jenis masalah" and rows[1][8] == "Bukan nombor"  # the kind, in Malay
+    assert rows[0][9:] == ["problem in Malay / masalah dalam Bahasa Malaysia",
+                           "what is accepted in Malay / yang diterima dalam Bahasa Malaysia"]
+    assert rows[1][9:] == ["'=2+2' bukan nombor", "nombor"]  # the sentence and what is accepted, in Malay
+    assert rows[2][9:] == [None, None]  # a problem without Malay (recorded before it was given) leaves them blank
     summary = {r[0].value: r[1].value for r in ws[1].iter_rows(min_row=2)}
     assert summary["errors / ralat"] == 1 and summary["warnings / amaran"] == 1
 

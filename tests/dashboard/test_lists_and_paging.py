@@ -5,6 +5,7 @@ submissions."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -359,11 +360,46 @@ def test_malay_problem_tables_name_each_kind_of_problem_in_malay(lists_app):
     from etl.problems import problem
 
     p = problem("negative-value", "AADK 2026Q3 HC_TOTAL: -3 is negative", file="a.csv", row=4, column="value",
-                value="-3", expected="a number of 0 or more")
+                value="-3", expected="a number of 0 or more", message_ms="AADK 2026Q3 HC_TOTAL: -3 ialah nilai negatif",
+                expected_ms="nombor 0 atau lebih")
     submit = _page("submit")
     malay, english = text_of(submit.problems_table([p], "ms")), text_of(submit.problems_table([p], "en"))
-    assert "Nilai negatif" in malay and "-3 is negative" in malay
-    assert "Nilai negatif" not in english and "-3 is negative" in english
+    assert "Nilai negatif" in malay and "-3 ialah nilai negatif" in malay and "nombor 0 atau lebih" in malay
+    assert "is negative" not in malay and "a number of 0 or more" not in malay
+    assert "Nilai negatif" not in english and "-3 is negative" in english and "a number of 0 or more" in english
+    assert "ialah" not in english
+
+
+def test_a_problem_recorded_without_malay_shows_its_english_marked_as_english(lists_app):
+    from dashboard.downloads import stored_problems
+
+    kept = [{"code": "negative-value", "message": "AADK 2026Q3 HC_TOTAL: -3 is negative", "file": "a.csv", "row": 4,
+             "column": "value", "value": "-3", "expected": "a number of 0 or more", "level": "error"}]
+    [p], total = stored_problems({"problems_json": json.dumps({"total": 1, "kept": kept})})
+    assert total == 1 and p.message_ms == "" and p.expected_ms == ""
+    table = _page("submit").problems_table([p], "ms")
+    cells = table.children.children[1].children[0].children
+    problem_cell, accepted_cell = cells[3].children, cells[4].children
+    assert problem_cell[0].children == "Nilai negatif"  # the kind, in Malay
+    assert problem_cell[2].children == "AADK 2026Q3 HC_TOTAL: -3 is negative" and problem_cell[2].lang == "en"
+    assert accepted_cell.children == "a number of 0 or more" and accepted_cell.lang == "en"
+
+
+def test_the_malay_outcome_of_a_checked_file_gives_each_problem_in_malay(lists_app):
+    from dashboard import submissions_ui as ui
+    from tests.dashboard.harness import USERS
+
+    app, _store = lists_app
+    bad = b"agency_code,period,indicator_code,value\nAADK,2026Q3,HC_TOTAL,abc\nAADK,2026Q3,HC_AI_LIT,-4\n"
+    with request_as(app, "analyst"):
+        outcome = ui.check_upload(USERS["analyst"], bad, "aadk-bad.csv")
+    submit = _page("submit")
+    malay, english = text_of(submit.outcome_view(outcome, False, "ms")), text_of(submit.outcome_view(outcome, False, "en"))
+    assert "Bukan nombor" in malay and "'abc' bukan nombor" in malay
+    assert "nombor dengan titik perpuluhan dan tanpa pemisah ribuan" in malay
+    assert "AADK 2026Q3 HC_AI_LIT: -4 ialah nilai negatif" in malay and "nombor 0 atau lebih" in malay
+    assert "is not a number" not in malay and "is negative" not in malay
+    assert "'abc' is not a number" in english and "bukan nombor" not in english
 
 
 def test_the_admin_page_shows_a_new_file_on_the_next_view(lists_app):
