@@ -31,17 +31,20 @@ def open_store(settings: Settings):
 # ---- serve ----------------------------------------------------------------------------------
 def cmd_serve(settings: Settings, args) -> int:
     """Serve the dashboard (and the scheduler unless NAIO_SCHEDULER=0)."""
-    from dashboard.server import serve
-    from etl.publish import is_current, publish
+    from dashboard.server import limit_malloc_arenas, serve
+    from etl.publish import is_current, publish_in_child
 
+    # Before anything starts a thread (DuckDB starts its workers when a file is opened):
+    # arenas made before the cap are kept for good.
+    limit_malloc_arenas()
     store = open_store(settings)
     if not settings.warehouse_path.exists() and not args.no_demo and _is_empty(store):
         say("empty data folder: loading the demo data (about a minute, once)")
         _load_demo(settings, store, argparse.Namespace(agencies=None, quarters=None, seed=7, out=None))
     if not is_current(store, settings):
-        # No warehouse yet, or one built before data or reference files changed (an upgrade
-        # with new reference data): the first page must not show the old state.
-        publish(store, settings, trigger="startup", progress=say)
+        # No warehouse yet, or one built from other data, reference files, KPI definitions or
+        # quarters (an upgrade, a restart after a while): the first page must show what is there.
+        publish_in_child(settings, trigger="startup", progress=say)
     return serve(settings, store, host=args.host, port=args.port, threads=args.threads)
 
 
@@ -94,7 +97,7 @@ def cmd_publish(settings: Settings, args) -> int:
 
     store = open_store(settings)
     try:
-        result = publish(store, settings, trigger="cli", progress=say, crash_at=args.crash_at)
+        result = publish(store, settings, trigger=args.trigger, progress=say, crash_at=args.crash_at)
     except PublishRefused as exc:
         say(str(exc))
         for p in exc.problems:
@@ -181,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("publish", help="rebuild the warehouse and KPI values, swap in atomically")
     p.add_argument("--crash-at", help=argparse.SUPPRESS)
+    p.add_argument("--trigger", default="cli", help="what started this publish, as the run log records it")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("demo", help="load deterministic demo data (or write the files with --out)")

@@ -247,13 +247,13 @@ def request_publish(store: Store, settings) -> None:
 
 
 def _publish_loop(store: Store, settings) -> None:
-    from etl.publish import publish
+    from etl.publish import publish_in_child
 
     while True:
         error = None
         try:
-            with _publish_gate:
-                publish(store, settings, trigger="upload")
+            with _publish_gate:  # in a process of its own: the server's heap stays small
+                publish_in_child(settings, trigger="upload")
         except Exception as exc:  # shown on the page; the run row holds the details
             log.exception("publish after upload failed")
             error = f"{type(exc).__name__}: {exc}"

@@ -166,15 +166,15 @@ def _pull_one(source: Source, ingestor: Ingestor, state: dict, now: datetime, fe
 def publish_if_new(settings: Settings, store: Store, now: datetime) -> dict:
     """Publish when accepted data, reference data, the KPI definitions or the last complete
     quarter changed since the last publish."""
-    from etl.publish import PublishRefused, is_current, publish
+    from etl.publish import PublishFailed, is_current, publish_in_child
 
     if is_current(store, settings):
         return {"published": 0}
     try:
-        result = publish(store, settings, trigger="schedule")
-    except PublishRefused as exc:
-        raise JobFailed(str(exc), {"published": 0, "problems": len(exc.problems)}) from exc
-    return {"published": 1, "snapshot_id": result.snapshot_id}
+        snapshot_id = publish_in_child(settings, trigger="schedule")
+    except PublishFailed as exc:  # refused KPI definitions, or a failed build: the run row says
+        raise JobFailed(str(exc), {"published": 0}) from exc
+    return {"published": 1, "snapshot_id": snapshot_id}
 
 
 # ---- the quarterly minister pack --------------------------------------------------------------

@@ -14,6 +14,8 @@ import fcntl
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +36,13 @@ from etl.warehouse_ddl import INPUT_TABLES, create_input_tables
 
 KEEP_SNAPSHOTS = 8
 PINNED_FILE = "pinned.json"  # snapshot ids that must be kept (referenced by packs)
+
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+class PublishFailed(RuntimeError):
+    """A publish run in a process of its own ended without publishing."""
 
 
 class PublishRefused(RuntimeError):
@@ -75,6 +84,34 @@ def publish(store: Store, settings: Settings, *, trigger: str = "manual",
         result.seconds = time.perf_counter() - started
         store.finish_run(run_id, "ok", {**result.counts, "snapshot_id": result.snapshot_id})
     return result
+
+
+def publish_in_child(settings: Settings, *, trigger: str, progress: Callable[[str], None] | None = None) -> str:
+    """Publish in a process of its own (``app.py publish``) and return the new snapshot id.
+
+    What a publish reads and builds (at national scale, the 1.2 million return rows read out
+    of the system of record and the KPI layer built beside them: about 2 GB at its peak) is
+    given back to the system when that process ends, instead of staying in the heap of the
+    long-lived process that asked for it (the web server, the scheduler). The publish lock,
+    the run row and the atomic swap are the child's, as for any publish; a failure raises
+    ``PublishFailed`` with the end of the child's error output.
+    """
+    say = progress or (lambda _msg: None)
+    env = {**os.environ, **settings.as_env()}
+    proc = subprocess.Popen([sys.executable, str(APP), "publish", "--trigger", trigger], cwd=APP.parent, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tail: list[str] = []
+    assert proc.stderr is not None and proc.stdout is not None
+    for line in proc.stderr:  # progress lines while it builds
+        line = line.rstrip()
+        say(line)
+        tail = (tail + [line])[-12:]
+    out = proc.stdout.read()
+    code = proc.wait()
+    words = out.split()
+    if code != 0 or len(words) < 3 or words[:2] != ["published", "snapshot"]:
+        raise PublishFailed(f"publish ended with exit code {code}: " + (" | ".join(tail) or out.strip() or "no output"))
+    return words[2]
 
 
 @contextmanager

@@ -76,6 +76,18 @@ class Settings:
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 
+    def as_env(self) -> dict[str, str]:
+        """The ``NAIO_*`` variables that ``load_settings`` turns back into these settings
+        (for a child process, such as a publish, that must see the same folders and database)."""
+        def text(value) -> str:
+            if isinstance(value, bool):
+                return "1" if value else "0"
+            if isinstance(value, tuple):
+                return ",".join(value)
+            return str(value)
+
+        return {s.env: text(getattr(self, s.name)) for s in SETTINGS}
+
     def with_(self, **changes) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)

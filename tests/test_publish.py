@@ -180,3 +180,41 @@ def test_a_warehouse_that_does_not_say_what_it_was_built_from_is_published_again
     con.execute("DELETE FROM meta WHERE key = 'source_fingerprint'")
     con.close()
     assert not is_current(store, copy)
+
+
+def test_settings_survive_the_trip_through_the_environment(tmp_path):
+    from etl.settings import load_settings
+
+    settings = make_settings(tmp_path, NAIO_PACK_RECIPIENTS="a@x.my, b@x.my", NAIO_SCHEDULER="0",
+                             NAIO_SECURE_COOKIES="1", NAIO_MAX_UPLOAD_MB="2.5")
+    assert load_settings(settings.as_env(), root=tmp_path) == settings
+
+
+def test_a_publish_in_its_own_process_publishes_or_says_why_not(tmp_path):
+    """The server and the scheduler publish through a child process (its peak memory goes
+    with it); the snapshot it reports is the one swapped in, and a refusal is an error that
+    names the cause, with nothing published."""
+    import shutil
+
+    from etl.publish import PublishFailed, publish_in_child
+
+    kpi_dir = tmp_path / "kpi_definitions"
+    shutil.copytree(ROOT / "kpi_definitions", kpi_dir)
+    settings = make_settings(tmp_path, NAIO_KPI_DIR=str(kpi_dir))
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    try:
+        load_demo(settings, store, n_agencies=4, n_quarters=2)
+        said: list[str] = []
+        snapshot_id = publish_in_child(settings, trigger="upload", progress=said.append)
+        wh = Warehouse(settings.warehouse_path)
+        assert wh.meta()["snapshot_id"] == snapshot_id
+        assert any("computing KPI values" in line for line in said)
+        assert store.runs(limit=1, job="publish").iloc[0]["trigger"] == "upload"
+
+        (kpi_dir / "K01.yaml").write_text("kpi_id: K01\nname_en: [broken\n", encoding="utf-8")
+        with pytest.raises(PublishFailed, match="KPI definitions have"):
+            publish_in_child(settings, trigger="schedule")
+        assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == snapshot_id
+    finally:
+        store.dispose()
