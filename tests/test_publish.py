@@ -210,7 +210,11 @@ def test_a_publish_in_its_own_process_publishes_or_says_why_not(tmp_path):
         wh = Warehouse(settings.warehouse_path)
         assert wh.meta()["snapshot_id"] == snapshot_id
         assert any("computing KPI values" in line for line in said)
-        assert store.runs(limit=1, job="publish").iloc[0]["trigger"] == "upload"
+        run = store.runs(limit=1, job="publish").iloc[0]
+        assert run["trigger"] == "upload" and run["status"] == "ok"
+        from etl import process_owner
+
+        assert run["owner"] and run["owner"] != process_owner.token()  # not this process
 
         (kpi_dir / "K01.yaml").write_text("kpi_id: K01\nname_en: [broken\n", encoding="utf-8")
         with pytest.raises(PublishFailed, match="KPI definitions have"):
