@@ -250,18 +250,19 @@ def rollup_word(code: Any, lang: str) -> str:
     return _word(ROLLUPS, code, lang)
 
 
-def thresholds_text(thresholds_json: Any, unit: Any, lang: str) -> str:
+def thresholds_text(thresholds_json: Any, unit: Any, lang: str, direction: Any = "up") -> str:
     """A KPI's status thresholds as a sentence: how far short of the target trajectory a value
     may be and still be on track or at risk (relative: % of the trajectory; absolute: units)."""
     try:
         th = json.loads(thresholds_json) if isinstance(thresholds_json, str) and thresholds_json else {}
     except ValueError:
         th = {}
+    none = "thresholds_none_down" if direction == "down" else "thresholds_none"
     if not isinstance(th, dict) or th.get("on_track_within") is None:
-        return t("thresholds_none", lang)
+        return t(none, lang)
     on, risk = float(th.get("on_track_within") or 0), float(th.get("at_risk_within") or 0)
     if on == risk == 0:
-        return t("thresholds_none", lang)
+        return t(none, lang)
     if th.get("mode") == "absolute":
         return t("thresholds_absolute", lang, on=f"{on:g}", risk=f"{risk:g}", unit=unit_word(unit, lang) or "–")
     return t("thresholds_relative", lang, on=f"{on:g}", risk=f"{risk:g}")
@@ -747,8 +748,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "berisiko jika ketinggalan tidak lebih {risk}; tersasar jika lebih daripada itu.",
     ),
     "thresholds_none": (
-        "On track at or beyond the target trajectory; off track when short of it.",
-        "Di landasan jika mencapai atau melepasi trajektori sasaran; tersasar jika kurang daripadanya.",
+        "On track at or above the target trajectory; off track below it.",
+        "Di landasan jika pada atau melebihi trajektori sasaran; tersasar jika di bawahnya.",
+    ),
+    "thresholds_none_down": (
+        "On track at or below the target trajectory; off track above it.",
+        "Di landasan jika pada atau di bawah trajektori sasaran; tersasar jika melebihinya.",
     ),
     "source_file": ("Definition file", "Fail takrif"),
     "source": ("Source", "Sumber"),
@@ -769,6 +774,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Unjuran {value} menjelang {period} berbanding sasaran {target}; sasaran dicapai: {reach}.",
     ),
     "projection_none": ("No projection for this selection.", "Tiada unjuran untuk pilihan ini."),
+    "standing_met": ("Target {target} every quarter: met in {period} ({value}).",
+                     "Sasaran {target} setiap suku tahun: dicapai pada {period} ({value})."),
+    "standing_not_met_later": (
+        "Target {target} every quarter: not met in {period} ({value}); at the recent trend, met by {reach}.",
+        "Sasaran {target} setiap suku tahun: tidak dicapai pada {period} ({value}); mengikut trend terkini, "
+        "dicapai menjelang {reach}.",
+    ),
+    "standing_not_met": (
+        "Target {target} every quarter: not met in {period} ({value}), and not on the current trend.",
+        "Sasaran {target} setiap suku tahun: tidak dicapai pada {period} ({value}) dan tidak pada trend semasa.",
+    ),
     "not_reached": ("not on the current trend", "tidak pada trend semasa"),
     "values_by_level": ("Values by level", "Nilai mengikut peringkat"),
     "levels_chart": ("By {level}, {period}", "Mengikut {level}, {period}"),

@@ -80,6 +80,11 @@ def _projection_text(data: PackData, row: dict, lang: str) -> str:
     if not p or i18n.is_missing(p.get("target_value")):
         return ""
     target = value_text(p["target_value"], row, lang)
+    if i18n.is_missing(p.get("target_period")) or not p.get("target_period"):  # a target for every quarter
+        last = _label(p.get("last_period"), lang)
+        if p.get("note") == "reached":
+            return f"{tr('projection', lang)}: {tr('standing_met', lang, target=target, period=last)}"
+        return f"{tr('projection', lang)}: {tr('standing_not_met', lang, target=target, period=last)}"
     if not i18n.is_missing(p.get("attainment_period")) and p.get("attainment_period"):
         return f"{tr('projection', lang)}: {tr('reached_by', lang, target=target, period=_label(p['attainment_period'], lang))}"
     return f"{tr('projection', lang)}: {tr('not_reached', lang, target=target, period=_label(p['target_period'], lang))}"

@@ -102,7 +102,7 @@ def render_index(lang: str, key: dict, period: str) -> list:
         names={_code(key): t("index", lang)},
     )
     table = C.data_table(
-        frame,
+        frame.assign(period=frame["period"].map(C.period_fn(lang))),
         {
             "period": t("quarter", lang),
             "index_value": t("index", lang),
@@ -196,7 +196,7 @@ def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
     )
     frame["who"] = frame["entity_code"].map(names)
     table = C.data_table(
-        frame,
+        frame.assign(period=frame["period"].map(C.period_fn(lang))),
         {
             "who": t("entity", lang),
             "period": t("quarter", lang),

@@ -116,7 +116,8 @@ def _definition(r: dict, lang: str) -> html.Div:
                     (t("rollup", lang), i18n.rollup_word(r.get("rollup"), lang)),
                     (t("formula", lang), html.Code(r.get("formula") or "–")),
                     (t("source_file", lang), html.Code(r.get("source_file") or "–")),
-                    (t("thresholds", lang), i18n.thresholds_text(r.get("thresholds_json"), r.get("unit"), lang)),
+                    (t("thresholds", lang),
+                     i18n.thresholds_text(r.get("thresholds_json"), r.get("unit"), lang, r.get("direction"))),
                 ]
             ),
             html.H3(t("targets", lang)),
@@ -199,7 +200,7 @@ def _trend(lang: str, kpi_id: str, period: str, level: str, entity: str) -> list
     )
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
     table = C.data_table(
-        frame,
+        frame.assign(period=frame["period"].map(C.period_fn(lang))),
         {
             "period": t("quarter", lang),
             "value": t("value", lang),
@@ -225,6 +226,12 @@ def _projection_text(proj: pd.DataFrame, definition: dict, lang: str) -> str:
     reach = (
         i18n.period_label(r.get("attainment_period"), lang) if r.get("attainment_period") else t("not_reached", lang)
     )
+    if i18n.is_missing(r.get("target_period")) or not r.get("target_period"):  # a target for every quarter
+        key = ("standing_met" if r.get("note") == "reached"
+               else "standing_not_met_later" if r.get("attainment_period") else "standing_not_met")
+        return t(key, lang, target=i18n.fmt_number(r.get("target_value"), fmt, unit),
+                 value=i18n.fmt_number(r.get("last_value"), fmt, unit),
+                 period=i18n.period_label(r.get("last_period"), lang), reach=reach)
     return t(
         "projection_text",
         lang,

@@ -134,7 +134,7 @@ def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
     frame["who"] = frame["entity_code"].map(names)
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
     table = C.data_table(
-        frame,
+        frame.assign(period=frame["period"].map(C.period_fn(lang))),
         {
             "who": t("entity", lang),
             "period": t("quarter", lang),

@@ -349,3 +349,46 @@ def test_a_kpi_definition_says_its_roll_up_and_thresholds_in_words(viewer):
     assert "On track when at most 5% behind the target trajectory; at risk when at most 15% behind" in en
     assert "Di landasan jika ketinggalan tidak lebih 5% daripada trajektori sasaran" in ms
     assert "on_track_within" not in en + ms and "ratio_of_sums" not in en + ms
+
+
+
+@pytest.mark.parametrize("lang", ["en", "ms"])
+def test_a_target_for_every_quarter_is_projected_in_words_that_fit_it(viewer, lang):
+    """A target for every quarter (no prohibited system in use) has no date: the projection
+    says whether the last quarter met it, never "by <nothing>"."""
+    import pandas as pd
+
+    definition = {"display_format": ",.0f", "unit": "count"}
+
+    def said(**row):
+        base = {"target_period": None, "target_value": 0.0, "projected_value": None, "last_period": "2026Q3",
+                "last_value": 0.0, "attainment_period": "2026Q3", "note": "reached"}
+        return kpi._projection_text(pd.DataFrame([{**base, **row}]), definition, lang)
+
+    met, later, never = said(), said(last_value=2.0, attainment_period="2027Q2", note="on_pace"), said(
+        last_value=2.0, attainment_period=None, note="not_at_this_pace")
+    if lang == "en":
+        assert met == "Target 0 every quarter: met in Q3 2026 (0)."
+        assert later == "Target 0 every quarter: not met in Q3 2026 (2); at the recent trend, met by Q2 2027."
+        assert never == "Target 0 every quarter: not met in Q3 2026 (2), and not on the current trend."
+    else:
+        assert met == "Sasaran 0 setiap suku tahun: dicapai pada ST3 2026 (0)."
+        assert "menjelang ST2 2027" in later and "tidak pada trend semasa" in never
+    dated = said(target_period="2026Q4", target_value=80.0, projected_value=70.0, attainment_period=None,
+                 note="not_at_this_pace")
+    assert ("against a target of 80" if lang == "en" else "berbanding sasaran 80") in dated
+
+
+@pytest.mark.parametrize("lang", ["en", "ms"])
+def test_trend_tables_name_quarters_in_the_page_language(viewer, lang):
+    period = "2026Q3"
+    label = "Q3 2026" if lang == "en" else "ST3 2026"
+    tables = {
+        "kpi": kpi.render_trend(lang, {"kpi_id": "K01"}, period, "national", "MY"),
+        "sector": sectors.render_trend(lang, period, "C", "K01"),
+        "agency index": agency.render_index(lang, {"code": "AADK"}, period),
+        "agency trend": agency.render_trend(lang, {"code": "AADK"}, period, "K01"),
+    }
+    for name, out in tables.items():
+        text = text_of(out)
+        assert label in text and "2026Q3" not in text, name
