@@ -266,6 +266,9 @@ def grouped_bars_spec(
     yaxis: dict[str, Any] = {"title": {"text": y_title}}
     if horizontal:
         yaxis.update(autorange="reversed", type="category")
+    numbers = [v for d in data for v in (d["x"] if horizontal else d["y"]) if isinstance(v, (int, float))]
+    if numbers and min(numbers) >= 0:  # no bar below zero: no negative half of the axis (all zero: 0 to 1)
+        (xaxis if horizontal else yaxis)["rangemode"] = "nonnegative"
     height = max(300, 24 * len(cats) + 120) if horizontal else 360
     legend = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}
     return _spec(

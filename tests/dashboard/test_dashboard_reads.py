@@ -211,3 +211,13 @@ def test_figure_block_sets_the_height_of_a_figure_dict():
     spec = figures.sparkline_spec(["2026Q2", "2026Q3"], [1.0, 2.0])
     block = C.figure_block("g", spec, "caption", C.data_table(pd.DataFrame({"a": [1]}), {"a": "A"}, "en"), "en", 280)
     assert block.children[0].figure["layout"]["height"] == 280
+
+
+def test_bars_never_below_zero_have_no_negative_axis():
+    zeros = figures.grouped_bars_spec(["a", "b"], {"k": [0.0, 0.0]}, title="", x_title="", y_title="", horizontal=True)
+    mixed = figures.grouped_bars_spec(["a", "b"], {"k": [-2.0, 3.0]}, title="", x_title="", y_title="")
+    upright = figures.grouped_bars_spec(["a", "b"], {"k": [1.0, np.nan]}, title="", x_title="", y_title="")
+    assert zeros["layout"]["xaxis"]["rangemode"] == "nonnegative"
+    assert "rangemode" not in mixed["layout"]["yaxis"]
+    assert upright["layout"]["yaxis"]["rangemode"] == "nonnegative"
+    go.Figure(zeros)  # a valid figure
