@@ -203,7 +203,8 @@ def test_the_start_up_heap_is_left_out_of_full_collections():
 
     try:
         frozen = server.settle_heap()
-        assert frozen == gc.get_freeze_count() > 10_000  # the modules and objects built so far
+        # the modules and objects built so far; a thread of an earlier test may still free a few
+        assert frozen > 10_000 and 0 <= frozen - gc.get_freeze_count() < 100
         before = len(gc.get_objects())
         garbage = [[n] for n in range(1000)]
         garbage.append(garbage)  # a cycle made after start-up is still found and freed
