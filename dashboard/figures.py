@@ -270,10 +270,9 @@ def grouped_bars_spec(
     if numbers and min(numbers) >= 0:  # no bar below zero: no negative half of the axis (all zero: 0 to 1)
         (xaxis if horizontal else yaxis)["rangemode"] = "nonnegative"
     height = max(300, 24 * len(cats) + 120) if horizontal else 360
-    legend = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}
-    return _spec(
-        data, title, height, barmode="group", legend=legend, showlegend=len(series) > 1, xaxis=xaxis, yaxis=yaxis
-    )
+    # The template's legend (below the plot, in the figure's own box): placed above the plot in
+    # that box it fell outside the figure and was never seen.
+    return _spec(data, title, height, barmode="group", showlegend=len(series) > 1, xaxis=xaxis, yaxis=yaxis)
 
 
 def grouped_bars(categories: Sequence[str], series: dict[str, Sequence[float]], **kwargs: Any) -> go.Figure:

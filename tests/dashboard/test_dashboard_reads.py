@@ -221,3 +221,17 @@ def test_bars_never_below_zero_have_no_negative_axis():
     assert "rangemode" not in mixed["layout"]["yaxis"]
     assert upright["layout"]["yaxis"]["rangemode"] == "nonnegative"
     go.Figure(zeros)  # a valid figure
+
+
+def test_bars_of_two_series_show_their_legend_inside_the_figure():
+    """The template places legends in the figure's own box (yref container): a legend put
+    above the plot there (y = 1, anchored at its bottom) falls outside and is never seen."""
+    spec = figures.grouped_bars_spec(["a"], {"Malaysia": [1.0], "EU27": [2.0]}, title="", x_title="", y_title="",
+                                     horizontal=True)
+    fig = go.Figure(spec)
+    assert fig.layout.showlegend is True
+    legend = fig.layout.legend
+    template = fig.layout.template.layout.legend
+    y = legend.y if legend.y is not None else template.y
+    anchor = legend.yanchor or template.yanchor
+    assert (legend.yref or template.yref) == "container" and not (anchor == "bottom" and y >= 1)
