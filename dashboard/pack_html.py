@@ -134,17 +134,6 @@ def coverage_text(row: dict, lang: str) -> str:
     return tr("of_agencies", lang, n=int(row.get("reported") or 0), m=int(expected))
 
 
-def proper(name: Any) -> str:
-    """Reference names in capitals (``MINISTRY OF FINANCE``) in title case, small words kept low."""
-    text = str(name or "")
-    if not text.isupper():
-        return text
-    small = {"of", "and", "the", "for", "dan", "bagi", "untuk"}
-    words = [w.capitalize() if i == 0 or w.lower() not in small else w.lower()
-             for i, w in enumerate(text.lower().split(" "))]
-    return re.sub(r"'S\b", "'s", " ".join(words))
-
-
 def kpi_label(row: dict, lang: str) -> str:
     return f"{row['kpi_id']} {i18n.name_of(row, lang)}"
 

@@ -22,7 +22,6 @@ from dashboard.pack_html import (
     esc,
     kpi_label,
     merged,
-    proper,
     status_html,
     table,
     value_short,
@@ -150,7 +149,7 @@ def _shaded(cell: dict | None, definition: dict, lang: str) -> str:
 
 # ---- ministries -------------------------------------------------------------------------------
 def ministries(data: PackData, lang: str, charts: Charts) -> Section:
-    names = {r["ministry_code"]: proper(i18n.name_of(r, lang)) for r in data.dims.ministries.to_dict("records")}
+    names = {r["ministry_code"]: i18n.name_of(r, lang) for r in data.dims.ministries.to_dict("records")}
     index = data.ministry_index.dropna(subset=["index_value"]).sort_values("index_value", ascending=False)
     title = tr("ministry_index", lang, period=_label(data.period, lang))
     if len(index):
@@ -252,7 +251,7 @@ def completeness(data: PackData, lang: str, charts: Charts) -> Section:
 def _completeness_table(data: PackData, lang: str) -> str:
     frame = data.completeness[data.completeness["period"] == data.period]
     grouped = completeness_by(frame, "ministry_code")
-    names = {r["ministry_code"]: proper(i18n.name_of(r, lang)) for r in data.dims.ministries.to_dict("records")}
+    names = {r["ministry_code"]: i18n.name_of(r, lang) for r in data.dims.ministries.to_dict("records")}
     rows = [[esc(f"{names.get(g['ministry_code'], g['ministry_code'] or '–')}"), f"{int(g['agencies'])}",
              f"{int(g['expected']):,}", f"{int(g['received']):,}", f"{int(g['on_time']):,}", f"{int(g['late']):,}",
              f"{int(g['missing']):,}", "–" if pd.isna(g["pct"]) else f"{g['pct']:.1f}%"]

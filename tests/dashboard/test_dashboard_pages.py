@@ -392,3 +392,16 @@ def test_trend_tables_name_quarters_in_the_page_language(viewer, lang):
     for name, out in tables.items():
         text = text_of(out)
         assert label in text and "2026Q3" not in text, name
+
+
+def test_ministries_are_named_in_title_case_on_pages(demo_app):
+    """The government directory lists ministries in capitals; pages show them in title case."""
+    with request_as(demo_app, "admin"):
+        wh = queries.Warehouse(demo_app.server.config["NAIO_SETTINGS"].warehouse_path)
+        assert wh.rows("SELECT count(*) FROM dim_ministry WHERE name_en = upper(name_en)")[0][0] > 0
+        d = queries.dims(wh)
+        text = text_of(kpi.render_levels("en", {"kpi_id": "K01"}, d.current_period, "ministry"))
+    assert not any(str(n).isupper() for n in d.ministries["name_en"]) and not any(
+        str(n).isupper() for n in d.ministries["name_ms"])
+    assert "Ministry of Home Affairs" in set(d.ministries["name_en"])
+    assert "MINISTRY OF" not in text and "Ministry of" in text

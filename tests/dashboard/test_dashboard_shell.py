@@ -248,3 +248,11 @@ def test_thresholds_are_a_sentence_for_each_mode():
         assert i18n.thresholds_text(none, "count", "en") == i18n.t("thresholds_none", "en")
     assert i18n.rollup_word("share_of_agencies", "ms") == "peratus agensi"
     assert i18n.rollup_word("new_rollup", "en") == "new_rollup"
+
+
+def test_names_in_capitals_are_shown_in_title_case():
+    assert i18n.proper("MINISTRY OF SCIENCE, TECHNOLOGY AND INNOVATION") == "Ministry of Science, Technology and Innovation"
+    assert i18n.proper("PRIME MINISTER'S DEPARTMENT") == "Prime Minister's Department"
+    assert i18n.proper("KEMENTERIAN PERTANIAN DAN KETERJAMINAN MAKANAN") == "Kementerian Pertanian dan Keterjaminan Makanan"
+    assert i18n.proper("Jabatan Perangkaan Malaysia (DOSM)") == "Jabatan Perangkaan Malaysia (DOSM)"  # left as written
+    assert i18n.proper(None) is None
