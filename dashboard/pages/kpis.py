@@ -77,7 +77,7 @@ def render_catalogue(lang: str, period: str, pillar: str) -> list:
         html.P(t("catalogue_lead", lang, n=len(snap), period=i18n.period_label(period, lang)), className="muted"),
         html.Div(
             html.Table([head, html.Tbody(rows)], className="data-table", id="kpi-catalogue"),
-            className="table-wrap",
+            className="table-wrap table-whole",
             tabIndex="0",
         ),
     ]
