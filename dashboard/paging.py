@@ -91,7 +91,8 @@ def pager(path: str, lang: str, page: int, total: int, size: int = PAGE_SIZE, pa
     return C.fast.Nav(id=pager_id, className="pager", **{"aria-label": tr("pages", lang), "data-page": str(page),
                                                          "data-pages": str(pages)}, children=[
         link("first", 1), " ", link("previous", page - 1), " ",
-        C.fast.Span(tr("page_of", lang, page=page, pages=pages, first=first, last=last, total=total),
+        C.fast.Span(tr("page_of", lang, page=f"{page:,}", pages=f"{pages:,}", first=f"{first:,}", last=f"{last:,}",
+                       total=f"{total:,}"),
                   className="pager-status", **{"aria-current": "page"}),
         " ", link("next", page + 1), " ", link("last", pages),
     ])

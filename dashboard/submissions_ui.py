@@ -312,8 +312,9 @@ def _links(row: dict, lang: str) -> list:
     return links
 
 
-def submissions_table(rows: list[dict], lang: str, table_id: str = "history-table") -> html.Div:
-    """One row per submission: status (icon and word), who, when, reason, problems, downloads."""
+def submissions_table(rows: list[dict], lang: str, table_id: str = "history-table", whole: bool = False) -> html.Div:
+    """One row per submission: status (icon and word), who, when, reason, problems, downloads.
+    ``whole``: the table is the page (a page of the history) and grows with it."""
     header = [ms if lang == "ms" else en for _, en, ms in HISTORY_COLUMNS]
     body = [C.fast.Tr([
         C.fast.Td(int(r["submission_id"])), C.fast.Td(local_time(r.get("received_at"))), C.fast.Td(r.get("file_name")),
@@ -324,5 +325,6 @@ def submissions_table(rows: list[dict], lang: str, table_id: str = "history-tabl
         C.fast.Td(r.get("submitted_by")), C.fast.Td(r.get("reason") or ""),
         C.fast.Td(f"{int(r.get('n_errors') or 0)} / {int(r.get('n_warnings') or 0)}"), C.fast.Td(_links(r, lang)),
     ], **{"data-submission": str(int(r["submission_id"]))}) for r in rows]
-    return C.fast.Div(className="table-wrap", children=C.fast.Table(id=table_id, className="data-table", children=[
+    return C.fast.Div(className="table-wrap table-whole" if whole else "table-wrap",
+                      children=C.fast.Table(id=table_id, className="data-table", children=[
         C.fast.Thead(C.fast.Tr([C.fast.Th(h, scope="col") for h in header])), C.fast.Tbody(body)]))

@@ -75,11 +75,11 @@ def _body(agency: str | None, admin: bool, lang: str, page: int) -> list:
     on every request."""
     rows, total, page = lists.submissions_page(context.store(), agency, page)
     who = agency or _t("all", lang)
-    intro = html.P(_t("intro", lang, who=who, n=total))
+    intro = html.P(_t("intro", lang, who=who, n=f"{total:,}"))
     if not rows:
         return [intro, html.P(_t("empty", lang), className="empty", role="status")]
     keep = {"agency": agency} if agency and admin else {}
-    return [intro, ui.submissions_table(rows, lang),
+    return [intro, ui.submissions_table(rows, lang, whole=True),
             paging.pager(PATH, lang, page, total, pager_id="history-pager", **keep)]
 
 

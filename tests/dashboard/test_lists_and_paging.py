@@ -95,6 +95,8 @@ def test_the_pager_links_keep_the_filters_and_the_language():
     last = paging.pager("/submissions", "en", 3, 120)
     off = [c for c in last.children if isinstance(c, html.Span) and c.className == "pager-off"]
     assert [text_of(c) for c in off] == ["Next page ›", "Last »"]
+    many = paging.pager("/submissions", "en", 23, 11440)
+    assert "Page 23 of 229 · rows 1,101–1,150 of 11,440" in text_of(many)
 
 
 # ---- one page of submissions -------------------------------------------------------------------
