@@ -102,7 +102,10 @@ def measure_dashboard(ds: Dataset, repeat: int, clients: int, seconds: float) ->
         say(f"load run {n + 1}/{repeat}: {runs[-1].views} page views, {len(runs[-1].samples)} requests, "
             f"{len(runs[-1].errors)} errors, server peak {peaks['all'][-1]:.0f} MB "
             f"({peaks['browsing'][-1]:.0f} MB after sign-in)")
-    return page_measures(scripts, runs, base) + [_errors(runs), *_memory(peaks, clients, seconds)]
+    from benchmarks.upload_bench import measure_upload_memory
+
+    upload = measure_upload_memory(ds, scripts, clients, seconds)
+    return page_measures(scripts, runs, base) + [_errors(runs), *_memory(peaks, clients, seconds), upload]
 
 
 def _peak_then_reset(pid: int) -> float:

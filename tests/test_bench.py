@@ -177,6 +177,8 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
     assert pages and all(m["median"] for m in pages if m["available"])
     assert measures["dashboard errors under load"]["median"] == 0
     memory = [m for name, m in measures.items() if name.startswith("server peak memory")]
-    assert len(memory) == 2 and all(0 < m["median"] < 4000 for m in memory)
+    assert len(memory) == 3 and all(0 < m["median"] < 4000 for m in memory)
+    upload = next(m for m in memory if m["name"].endswith("an upload and its publish"))
+    assert upload["extra"]["accepted"] and upload["extra"]["live_after_s"] > 0  # really submitted and published
     assert body["dataset"]["agencies"] == 6 and body["dataset"]["return_rows"] > 0
     assert "| measure |" in proc.stdout
