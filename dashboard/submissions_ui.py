@@ -191,12 +191,18 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
 # ---- what would change --------------------------------------------------------------------------
 
 def change_rows(store: Store, result: IngestResult) -> list[dict]:
-    """Rows of the file against the accepted values of each (agency, period) it replaces."""
+    """Rows of the file against the accepted values of each (agency, period) it replaces.
+
+    The accepted values are read for the file's agencies and quarters only, in one go (a
+    national file: a thousand agencies, one quarter), not each agency's whole history."""
     out: list[dict] = []
-    by_agency: dict[str, dict] = {}
     seen: set[tuple] = set()
+    pairs = {(r.agency_code, r.period) for r in result.rows} | set(result.pairs)
+    periods = sorted(p for _, p in pairs if p)
+    by_agency = store.accepted_many(sorted({a for a, _ in pairs if a}), periods[0], periods[-1],
+                                    earlier=()) if periods else {}
     for r in result.rows:
-        accepted = by_agency.setdefault(r.agency_code, store.accepted_values(r.agency_code))
+        accepted = by_agency.get(r.agency_code, {})
         key = (r.indicator_code, r.breakdown_type, r.breakdown_code)
         seen.add((r.agency_code, r.period) + key)
         by_period = accepted.get(key, {})

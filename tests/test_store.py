@@ -236,3 +236,28 @@ def test_every_deliverable_and_milestone_has_its_malay_text():
     assert set(malay) == {r["deliverable_code"] for r in read("naio_deliverables.csv")}
     assert all(r["description_ms"].strip() and r["evidence_ms"].strip() for r in malay.values())
     assert all(r["evidence_ms"].strip() for r in read("milestones.csv") if r["evidence"].strip())
+
+
+def test_the_preview_of_changes_compares_with_the_accepted_values_of_the_file_s_quarters(store):
+    """What a file would change: each row against the accepted value of its agency, quarter and
+    series (changed, the same, added), and accepted values the file no longer gives (removed);
+    other quarters and agencies do not enter."""
+    from dashboard.submissions_ui import change_rows
+    from etl.ingest import IngestResult
+
+    store.record_accepted(meta("q2.csv", b"q2"), "return", [Row(2, "JPN", "2026Q2", "HC_TOTAL", 90.0)],
+                          {("JPN", "2026Q2")})
+    store.record_accepted(meta("q3.csv", b"q3"), "return",
+                          [Row(2, "JPN", "2026Q3", "HC_TOTAL", 100.0), Row(3, "JPN", "2026Q3", "DS_OPEN", 5.0),
+                           Row(4, "JPN", "2026Q3", "HC_AI_LIT", 40.0)], {("JPN", "2026Q3")})
+    store.record_accepted(meta("lhdn.csv", b"l"), "return", [Row(2, "LHDN", "2026Q3", "HC_TOTAL", 7.0)],
+                          {("LHDN", "2026Q3")})
+    rows = [Row(2, "JPN", "2026Q3", "HC_TOTAL", 120.0), Row(3, "JPN", "2026Q3", "DS_OPEN", 5.0),
+            Row(4, "JPN", "2026Q3", "SVC_AI", 3.0)]
+    result = IngestResult(file_name="new.csv", sha256="", kind="return", status="checked", rows=rows,
+                          pairs=[("JPN", "2026Q3")])
+    kinds = {(c["indicator"], c["kind"], c["current"], c["new"]) for c in change_rows(store, result)}
+    assert kinds == {("HC_TOTAL", "changed", 100.0, 120.0), ("DS_OPEN", "same", 5.0, 5.0),
+                     ("SVC_AI", "added", None, 3.0), ("HC_AI_LIT", "removed", 40.0, None)}
+    empty = IngestResult(file_name="e.csv", sha256="", kind="return", status="rejected")
+    assert change_rows(store, empty) == []
