@@ -32,7 +32,7 @@ def open_store(settings: Settings):
 def cmd_serve(settings: Settings, args) -> int:
     """Serve the dashboard (and the scheduler unless NAIO_SCHEDULER=0)."""
     from dashboard.server import limit_malloc_arenas, serve
-    from etl.publish import is_current, publish_in_child
+    from etl.publish import publish_at_start
 
     # Before anything starts a thread (DuckDB starts its workers when a file is opened):
     # arenas made before the cap are kept for good.
@@ -41,10 +41,10 @@ def cmd_serve(settings: Settings, args) -> int:
     if not settings.warehouse_path.exists() and not args.no_demo and _is_empty(store):
         say("empty data folder: loading the demo data (about a minute, once)")
         _load_demo(settings, store, argparse.Namespace(agencies=None, quarters=None, seed=7, out=None))
-    if not is_current(store, settings):
-        # No warehouse yet, or one built from other data, reference files, KPI definitions or
-        # quarters (an upgrade, a restart after a while): the first page must show what is there.
-        publish_in_child(settings, trigger="startup", progress=say)
+    # No warehouse yet, or one built from other data, reference files, KPI definitions or
+    # quarters (an upgrade, a restart after a while): the first page must show what is there.
+    if not publish_at_start(store, settings, say):
+        return EXIT_REJECTED
     return serve(settings, store, host=args.host, port=args.port, threads=args.threads)
 
 

@@ -114,6 +114,24 @@ def publish_in_child(settings: Settings, *, trigger: str, progress: Callable[[st
     return words[2]
 
 
+def publish_at_start(store: Store, settings: Settings, progress: Callable[[str], None]) -> bool:
+    """Before serving: publish when the warehouse is missing or stale (``is_current``).
+
+    Returns whether there is a warehouse to serve. A publish that fails (a broken KPI
+    definition, say) leaves the last published warehouse serving, and says so; with none,
+    there is nothing to serve."""
+    if is_current(store, settings):
+        return True
+    try:
+        publish_in_child(settings, trigger="startup", progress=progress)
+    except PublishFailed as exc:
+        if not settings.warehouse_path.exists():
+            progress(f"nothing to serve: the first publish failed: {exc}")
+            return False
+        progress(f"the last published warehouse is served; a new publish failed: {exc}")
+    return True
+
+
 @contextmanager
 def _publish_lock(data_dir: Path):
     """One publish at a time across processes (an exclusive lock on ``publish.lock``)."""

@@ -222,3 +222,37 @@ def test_a_publish_in_its_own_process_publishes_or_says_why_not(tmp_path):
         assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == snapshot_id
     finally:
         store.dispose()
+
+
+def test_a_start_with_a_broken_kpi_definition_serves_the_last_warehouse(tmp_path):
+    """At start-up a stale warehouse is published again; when that publish fails, the last
+    published warehouse is served and the reason is said; with no warehouse at all there is
+    nothing to serve."""
+    import shutil
+
+    from etl.publish import is_current, publish_at_start
+
+    kpi_dir = tmp_path / "kpi_definitions"
+    shutil.copytree(ROOT / "kpi_definitions", kpi_dir)
+    settings = make_settings(tmp_path, NAIO_KPI_DIR=str(kpi_dir))
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    try:
+        load_demo(settings, store, n_agencies=4, n_quarters=2)
+        (kpi_dir / "K01.yaml").write_text("kpi_id: K01\nname_en: [broken\n", encoding="utf-8")
+        said: list[str] = []
+        assert publish_at_start(store, settings, said.append) is False  # nothing published yet
+        assert "nothing to serve" in said[-1] and not settings.warehouse_path.exists()
+
+        shutil.copytree(ROOT / "kpi_definitions", kpi_dir, dirs_exist_ok=True)  # mended
+        assert publish_at_start(store, settings, said.append) is True and is_current(store, settings)
+        before = Warehouse(settings.warehouse_path).meta()["snapshot_id"]
+        assert publish_at_start(store, settings, said.append) is True  # current: nothing to do
+        assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == before
+
+        (kpi_dir / "K01.yaml").write_text("kpi_id: K01\nname_en: [broken\n", encoding="utf-8")  # stale again
+        assert publish_at_start(store, settings, said.append) is True
+        assert "the last published warehouse is served" in said[-1] and "KPI definitions have" in said[-1]
+        assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == before
+    finally:
+        store.dispose()
