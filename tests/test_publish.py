@@ -16,6 +16,7 @@ from etl.store import Store
 from etl.warehouse import Warehouse
 from tests.conftest import ROOT, make_settings
 
+BROKEN_DEFINITION = "kpi_id: K01\nname_en: [broken\n"  # not valid YAML: publish refuses to run
 CRASH_POINTS = ["after-create", "after-inputs", "after-kpis", "before-rename", "before-swap", "after-swap"]
 
 
@@ -108,11 +109,26 @@ def test_killed_publish_leaves_the_last_good_warehouse(published, point):
     assert "running" not in set(runs["status"])
 
 
-def test_publish_after_new_data_follows_files_reference_data_definitions_and_quarters(tmp_path):
+@pytest.fixture
+def own_kpis(tmp_path):
+    """A small demo data set (4 agencies, 2 quarters), nothing published, with KPI definitions
+    of its own that a test may edit: (settings, store, definitions folder)."""
+    import shutil
+
+    kpi_dir = tmp_path / "kpi_definitions"
+    shutil.copytree(ROOT / "kpi_definitions", kpi_dir)
+    settings = make_settings(tmp_path, NAIO_KPI_DIR=str(kpi_dir))
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    load_demo(settings, store, n_agencies=4, n_quarters=2)
+    yield settings, store, kpi_dir
+    store.dispose()
+
+
+def test_publish_after_new_data_follows_files_reference_data_definitions_and_quarters(own_kpis):
     """``publish_if_new`` publishes when the warehouse was built from something else than what
     is there now: a new accepted file, reference files loaded again (an upgrade), an edited KPI
     definition, or a quarter that has ended since."""
-    import shutil
     from dataclasses import replace
     from datetime import UTC, datetime
 
@@ -122,45 +138,37 @@ def test_publish_after_new_data_follows_files_reference_data_definitions_and_qua
     from etl.jobs import publish_if_new
     from etl.publish import is_current, source_fingerprint
 
-    kpi_dir = tmp_path / "kpi_definitions"
-    shutil.copytree(ROOT / "kpi_definitions", kpi_dir)
-    settings = make_settings(tmp_path, NAIO_KPI_DIR=str(kpi_dir))
-    settings.data_dir.mkdir(parents=True)
-    store = Store.open(settings.database_url, settings.reference_dir)
+    settings, store, kpi_dir = own_kpis
     now = datetime(2026, 11, 1, tzinfo=UTC)
-    try:
-        load_demo(settings, store, n_agencies=4, n_quarters=2)
-        assert not is_current(store, settings)  # nothing published yet
-        assert publish_if_new(settings, store, now)["published"] == 1
-        assert is_current(store, settings)
-        assert Warehouse(settings.warehouse_path).meta()["source_fingerprint"] == source_fingerprint(store, settings)
-        assert publish_if_new(settings, store, now) == {"published": 0}
+    assert not is_current(store, settings)  # nothing published yet
+    assert publish_if_new(settings, store, now)["published"] == 1
+    assert is_current(store, settings)
+    assert Warehouse(settings.warehouse_path).meta()["source_fingerprint"] == source_fingerprint(store, settings)
+    assert publish_if_new(settings, store, now) == {"published": 0}
 
-        with store.engine.begin() as con:  # reference files of another release were loaded
-            con.execute(text("UPDATE schema_info SET value = 'another' WHERE key = 'reference_hash'"))
-        assert not is_current(store, settings)
-        assert publish_if_new(settings, store, now)["published"] == 1
-        assert publish_if_new(settings, store, now) == {"published": 0}
+    with store.engine.begin() as con:  # reference files of another release were loaded
+        con.execute(text("UPDATE schema_info SET value = 'another' WHERE key = 'reference_hash'"))
+    assert not is_current(store, settings)
+    assert publish_if_new(settings, store, now)["published"] == 1
+    assert publish_if_new(settings, store, now) == {"published": 0}
 
-        body = b"agency_code,period,indicator_code,value\nJPN,2026Q3,HC_TOTAL,4321\n"
-        result = Ingestor(store, settings).ingest_bytes(body, "jpn.csv", reason="correction")
-        assert result.status == "accepted", result.problems
-        assert not is_current(store, settings)
-        assert publish_if_new(settings, store, now)["published"] == 1
-        assert publish_if_new(settings, store, now) == {"published": 0}
+    body = b"agency_code,period,indicator_code,value\nJPN,2026Q3,HC_TOTAL,4321\n"
+    result = Ingestor(store, settings).ingest_bytes(body, "jpn.csv", reason="correction")
+    assert result.status == "accepted", result.problems
+    assert not is_current(store, settings)
+    assert publish_if_new(settings, store, now)["published"] == 1
+    assert publish_if_new(settings, store, now) == {"published": 0}
 
-        k01 = kpi_dir / "K01.yaml"  # a target moved
-        k01.write_text(k01.read_text(encoding="utf-8").replace("value: 60", "value: 65"), encoding="utf-8")
-        assert not is_current(store, settings)
-        assert publish_if_new(settings, store, now)["published"] == 1
-        assert publish_if_new(settings, store, now) == {"published": 0}
+    k01 = kpi_dir / "K01.yaml"  # a target moved
+    k01.write_text(k01.read_text(encoding="utf-8").replace("value: 60", "value: 65"), encoding="utf-8")
+    assert not is_current(store, settings)
+    assert publish_if_new(settings, store, now)["published"] == 1
+    assert publish_if_new(settings, store, now) == {"published": 0}
 
-        later = replace(settings, today="2027-01-02")  # 2026Q4 has ended
-        assert not is_current(store, later)
-        assert publish_if_new(later, store, now)["published"] == 1
-        assert Warehouse(later.warehouse_path).meta()["current_period"] == "2026Q4"
-    finally:
-        store.dispose()
+    later = replace(settings, today="2027-01-02")  # 2026Q4 has ended
+    assert not is_current(store, later)
+    assert publish_if_new(later, store, now)["published"] == 1
+    assert Warehouse(later.warehouse_path).meta()["current_period"] == "2026Q4"
 
 
 
@@ -190,41 +198,30 @@ def test_settings_survive_the_trip_through_the_environment(tmp_path):
     assert load_settings(settings.as_env(), root=tmp_path) == settings
 
 
-def test_a_publish_in_its_own_process_publishes_or_says_why_not(tmp_path):
+def test_a_publish_in_its_own_process_publishes_or_says_why_not(own_kpis):
     """The server and the scheduler publish through a child process (its peak memory goes
     with it); the snapshot it reports is the one swapped in, and a refusal is an error that
     names the cause, with nothing published."""
-    import shutil
-
+    from etl import process_owner
     from etl.publish import PublishFailed, publish_in_child
 
-    kpi_dir = tmp_path / "kpi_definitions"
-    shutil.copytree(ROOT / "kpi_definitions", kpi_dir)
-    settings = make_settings(tmp_path, NAIO_KPI_DIR=str(kpi_dir))
-    settings.data_dir.mkdir(parents=True)
-    store = Store.open(settings.database_url, settings.reference_dir)
-    try:
-        load_demo(settings, store, n_agencies=4, n_quarters=2)
-        said: list[str] = []
-        snapshot_id = publish_in_child(settings, trigger="upload", progress=said.append)
-        wh = Warehouse(settings.warehouse_path)
-        assert wh.meta()["snapshot_id"] == snapshot_id
-        assert any("computing KPI values" in line for line in said)
-        run = store.runs(limit=1, job="publish").iloc[0]
-        assert run["trigger"] == "upload" and run["status"] == "ok"
-        from etl import process_owner
+    settings, store, kpi_dir = own_kpis
+    said: list[str] = []
+    snapshot_id = publish_in_child(settings, trigger="upload", progress=said.append)
+    wh = Warehouse(settings.warehouse_path)
+    assert wh.meta()["snapshot_id"] == snapshot_id
+    assert any("computing KPI values" in line for line in said)
+    run = store.runs(limit=1, job="publish").iloc[0]
+    assert run["trigger"] == "upload" and run["status"] == "ok"
+    assert run["owner"] and run["owner"] != process_owner.token()  # not this process
 
-        assert run["owner"] and run["owner"] != process_owner.token()  # not this process
-
-        (kpi_dir / "K01.yaml").write_text("kpi_id: K01\nname_en: [broken\n", encoding="utf-8")
-        with pytest.raises(PublishFailed, match="KPI definitions have"):
-            publish_in_child(settings, trigger="schedule")
-        assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == snapshot_id
-    finally:
-        store.dispose()
+    (kpi_dir / "K01.yaml").write_text(BROKEN_DEFINITION, encoding="utf-8")
+    with pytest.raises(PublishFailed, match="KPI definitions have"):
+        publish_in_child(settings, trigger="schedule")
+    assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == snapshot_id
 
 
-def test_a_start_with_a_broken_kpi_definition_serves_the_last_warehouse(tmp_path):
+def test_a_start_with_a_broken_kpi_definition_serves_the_last_warehouse(own_kpis):
     """At start-up a stale warehouse is published again; when that publish fails, the last
     published warehouse is served and the reason is said; with no warehouse at all there is
     nothing to serve."""
@@ -232,27 +229,19 @@ def test_a_start_with_a_broken_kpi_definition_serves_the_last_warehouse(tmp_path
 
     from etl.publish import is_current, publish_at_start
 
-    kpi_dir = tmp_path / "kpi_definitions"
-    shutil.copytree(ROOT / "kpi_definitions", kpi_dir)
-    settings = make_settings(tmp_path, NAIO_KPI_DIR=str(kpi_dir))
-    settings.data_dir.mkdir(parents=True)
-    store = Store.open(settings.database_url, settings.reference_dir)
-    try:
-        load_demo(settings, store, n_agencies=4, n_quarters=2)
-        (kpi_dir / "K01.yaml").write_text("kpi_id: K01\nname_en: [broken\n", encoding="utf-8")
-        said: list[str] = []
-        assert publish_at_start(store, settings, said.append) is False  # nothing published yet
-        assert "nothing to serve" in said[-1] and not settings.warehouse_path.exists()
+    settings, store, kpi_dir = own_kpis
+    (kpi_dir / "K01.yaml").write_text(BROKEN_DEFINITION, encoding="utf-8")
+    said: list[str] = []
+    assert publish_at_start(store, settings, said.append) is False  # nothing published yet
+    assert "nothing to serve" in said[-1] and not settings.warehouse_path.exists()
 
-        shutil.copytree(ROOT / "kpi_definitions", kpi_dir, dirs_exist_ok=True)  # mended
-        assert publish_at_start(store, settings, said.append) is True and is_current(store, settings)
-        before = Warehouse(settings.warehouse_path).meta()["snapshot_id"]
-        assert publish_at_start(store, settings, said.append) is True  # current: nothing to do
-        assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == before
+    shutil.copytree(ROOT / "kpi_definitions", kpi_dir, dirs_exist_ok=True)  # mended
+    assert publish_at_start(store, settings, said.append) is True and is_current(store, settings)
+    before = Warehouse(settings.warehouse_path).meta()["snapshot_id"]
+    assert publish_at_start(store, settings, said.append) is True  # current: nothing to do
+    assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == before
 
-        (kpi_dir / "K01.yaml").write_text("kpi_id: K01\nname_en: [broken\n", encoding="utf-8")  # stale again
-        assert publish_at_start(store, settings, said.append) is True
-        assert "the last published warehouse is served" in said[-1] and "KPI definitions have" in said[-1]
-        assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == before
-    finally:
-        store.dispose()
+    (kpi_dir / "K01.yaml").write_text(BROKEN_DEFINITION, encoding="utf-8")  # stale again
+    assert publish_at_start(store, settings, said.append) is True
+    assert "the last published warehouse is served" in said[-1] and "KPI definitions have" in said[-1]
+    assert Warehouse(settings.warehouse_path).meta()["snapshot_id"] == before
