@@ -13,7 +13,7 @@ import binascii
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -67,8 +67,7 @@ BUTTON_ROW = {"display": "flex", "gap": "8px", "flexWrap": "wrap", "marginTop": 
 
 
 def current_period(settings) -> str:
-    today = date.fromisoformat(settings.today) if settings.today else date.today()
-    return periods.last_complete(today)
+    return periods.last_complete(settings.today_date())
 
 
 # ---- checking and submitting ------------------------------------------------------------------

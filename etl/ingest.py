@@ -68,7 +68,7 @@ class Ingestor:
         self._cumulative = sorted(c for c, s in self.catalogue.indicators.items() if s.temporal == "cumulative")
 
     def today(self) -> date:
-        return date.fromisoformat(self.settings.today) if self.settings.today else date.today()
+        return self.settings.today_date()
 
     def context(self, agency_scope: str | None = None) -> ValidationContext:
         cache: dict[str, dict] = {}

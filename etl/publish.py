@@ -153,7 +153,7 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
     snap_dir = settings.snapshots_dir
     snap_dir.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(snap_dir, settings.data_dir)
-    today = date.fromisoformat(settings.today) if settings.today else date.today()
+    today = settings.today_date()
     snapshot_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     tmp = snap_dir / f".{snapshot_id}.duckdb.building"
     # Read before the data it stands for: a file accepted while this builds changes it again.
@@ -314,7 +314,7 @@ def source_fingerprint(store: Store, settings: Settings, today: date | None = No
     """What a warehouse is built from: the last accepted file and the reference data
     (``Store.fingerprint``), the KPI definitions, and the last complete quarter (a quarter that
     ends shows up as awaiting returns, and milestones fall due, without any new file)."""
-    today = today or (date.fromisoformat(settings.today) if settings.today else date.today())
+    today = today or settings.today_date()
     digest = hashlib.sha256()
     kpi_dir = Path(settings.kpi_dir)
     for path in sorted(kpi_dir.glob("*.yaml")) + sorted(kpi_dir.glob("*.yml")) if kpi_dir.is_dir() else []:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from datetime import date
 from pathlib import Path
 
 
@@ -75,6 +76,10 @@ class Settings:
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    def today_date(self) -> date:
+        """The date the product takes as today: ``NAIO_TODAY`` when set, else the real date."""
+        return date.fromisoformat(self.today) if self.today else date.today()
 
     def as_env(self) -> dict[str, str]:
         """The ``NAIO_*`` variables that ``load_settings`` turns back into these settings

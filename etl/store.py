@@ -140,8 +140,8 @@ class Store:
             if version > t.SCHEMA_VERSION:
                 raise RuntimeError(f"the system of record has schema version {version}, newer than this "
                                    f"release ({t.SCHEMA_VERSION}): upgrade the product before using it")
-            if version < 2 and "owner" not in {c["name"] for c in inspect(con).get_columns("etl_runs")}:
-                con.execute(text("ALTER TABLE etl_runs ADD COLUMN owner VARCHAR(255)"))
+            if version < 2:
+                _add_missing_columns(con, t.etl_runs, ("owner",))
             if version < 3:  # replaced by the period-first ix_return_rows_period, ix_register_period
                 con.execute(text("DROP INDEX IF EXISTS ix_return_rows_current"))
                 con.execute(text("DROP INDEX IF EXISTS ix_register_current"))
