@@ -111,10 +111,12 @@ def _guarded(name: str, step: Callable[[], list[Measure]]) -> list[Measure]:
 def _report(ds: Dataset, args: argparse.Namespace, measures: list[Measure]) -> dict:
     import duckdb
 
+    from dashboard.server import default_threads
+
     return {
         "command": "python app.py " + shlex.join(sys.argv[1:] if sys.argv[1:2] == ["bench"] else ["bench"]),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scale": args.scale, "repeat": args.repeat, "clients": args.clients,
+        "scale": args.scale, "repeat": args.repeat, "clients": args.clients, "server_threads": default_threads(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
                     "platform": platform.platform(), "loadavg_start": [round(x, 2) for x in args.loadavg_start],
                     "loadavg_end": [round(x, 2) for x in os.getloadavg()]},

@@ -90,11 +90,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str], log_path: Path, threads: int = 8) -> Iterator[tuple[subprocess.Popen, str]]:
-    """``python app.py serve --no-demo`` (through ``timed_server``) on a free loopback port; stopped on exit."""
+def serving(env: dict[str, str], log_path: Path, threads: int | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``python app.py serve --no-demo`` (through ``timed_server``) on a free loopback port; stopped on exit.
+    The server's own number of threads unless ``threads`` is given."""
     port = free_port()
     cmd = [sys.executable, "-m", "benchmarks.timed_server", "serve", "--no-demo", "--host", HOST, "--port", str(port),
-           "--threads", str(threads)]
+           *(["--threads", str(threads)] if threads else [])]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "NAIO_SCHEDULER": "0"},
                                 stdout=log, stderr=subprocess.STDOUT)

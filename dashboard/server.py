@@ -114,7 +114,23 @@ def settle_heap() -> int:
     return gc.get_freeze_count()
 
 
-def serve(settings: Settings, store: Store, host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> int:
+def default_threads(cores: int | None = None) -> int:
+    """Request threads of the server: two per core, at least four and at most sixteen.
+
+    A callback is mostly Python, and Python runs one thread at a time: threads beyond what
+    the cores can run only take turns at the interpreter lock, so each request's own time
+    grows while the time a user waits does not shrink. At national scale on two cores with
+    20 clients, 4 threads against 8 (the same data, back to back): callback p95 15-26 ms
+    against 26-43 ms, client latency p95 69-76 ms against 83-96 ms, peak memory while
+    browsing 321 MB against 322 MB. At least four, so that a long request (a national file
+    checked on Submit, about 6 s; a PDF pack, about 1 s) leaves three threads to the pages;
+    requests beyond the threads wait in the server's queue, in arrival order."""
+    cores = cores or os.cpu_count() or 2
+    return max(4, min(16, 2 * cores))
+
+
+def serve(settings: Settings, store: Store, host: str = "127.0.0.1", port: int = 8050,
+          threads: int | None = None) -> int:
     from waitress import serve as waitress_serve
 
     limit_malloc_arenas()
@@ -132,7 +148,7 @@ def serve(settings: Settings, store: Store, host: str = "127.0.0.1", port: int =
     settle_heap()
     print(f"NAIO dashboard on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     try:
-        waitress_serve(app.server, host=host, port=port, threads=threads, ident="naio")
+        waitress_serve(app.server, host=host, port=port, threads=threads or default_threads(), ident="naio")
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

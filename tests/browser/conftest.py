@@ -56,13 +56,13 @@ def live_server(demo_settings):
     """Base URL of the dashboard served by waitress in a background thread."""
     from waitress.server import create_server
 
-    from dashboard.server import create_app
+    from dashboard.server import create_app, default_threads
     from etl.store import Store
 
     store = Store.open(demo_settings.database_url, demo_settings.reference_dir)
     app = create_app(demo_settings, store)
     port = _free_port()
-    server = create_server(app.server, host="127.0.0.1", port=port, threads=8)
+    server = create_server(app.server, host="127.0.0.1", port=port, threads=default_threads())
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     time.sleep(0.3)

@@ -26,7 +26,7 @@ def journey_url(demo_settings, tmp_path_factory):
     """A dashboard over a private copy of the published demo data."""
     from waitress.server import create_server
 
-    from dashboard.server import create_app
+    from dashboard.server import create_app, default_threads
     from etl.store import Store
 
     data_dir = tmp_path_factory.mktemp("journey") / "data"
@@ -42,7 +42,7 @@ def journey_url(demo_settings, tmp_path_factory):
     store = Store.open(settings.database_url, settings.reference_dir)
     app = create_app(settings, store)
     port = _free_port()
-    server = create_server(app.server, host="127.0.0.1", port=port, threads=8)
+    server = create_server(app.server, host="127.0.0.1", port=port, threads=default_threads())
     threading.Thread(target=server.run, daemon=True).start()
     assert _up(port)  # the first request also binds the page callbacks to this app
     yield f"http://127.0.0.1:{port}"
