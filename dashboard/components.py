@@ -374,8 +374,8 @@ def _cell(value: Any) -> Any:
         return "–"
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else str(value)
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, pd.Timestamp):  # the warehouse's timestamps are instants in UTC
+        return i18n.local_time(value)
     return str(value)
 
 

@@ -11,7 +11,9 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -407,13 +409,30 @@ def periods_label(text: Any, lang: str) -> str:
     return ", ".join(period_label(p, lang) for p in parts) if parts else "–"
 
 
-def fmt_timestamp(text: Any) -> str:
-    """``2026-11-26T12:34:30+00:00`` -> ``2026-11-26 12:34 UTC`` (other text unchanged)."""
-    value = str(text or "–")
-    m = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?(\+00:00|Z)?$", value)
-    if not m:
-        return value
-    return f"{m.group(1)} {m.group(2)}{' UTC' if m.group(5) else ''}"
+MYT = ZoneInfo("Asia/Kuala_Lumpur")
+
+
+def local_time(value: Any, seconds: bool = False) -> str:
+    """A stored instant in Malaysian time, marked as such: ``2026-11-27 17:40 MYT``.
+
+    The stores keep instants in UTC (a value without an offset is UTC); NAIO and the
+    agencies work in Malaysian time, as the scheduler does. Missing -> ``–``; text that is
+    not a time is returned as it is."""
+    if value is None or is_missing(value) or str(value) in ("", "NaT", "None"):
+        return "–"
+    stamp = value
+    if isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if hasattr(stamp, "to_pydatetime"):
+        stamp = stamp.to_pydatetime()
+    if not isinstance(stamp, datetime):
+        return str(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(MYT).strftime("%Y-%m-%d %H:%M:%S MYT" if seconds else "%Y-%m-%d %H:%M MYT")
 
 
 def is_missing(value: Any) -> bool:

@@ -153,8 +153,8 @@ def empty(lang: str) -> str:
 # ---- cover, summary, appendix -----------------------------------------------------------------
 def cover(data: PackData, lang: str, contents: Sequence[Section]) -> Section:
     period, meta = data.period, data.meta
-    published = (meta.get("published_at") or "")[:10]
-    published_text = long_date(date.fromisoformat(published), lang) if published else "–"
+    published = i18n.local_time(meta.get("published_at"))[:10]  # the day in Malaysia
+    published_text = long_date(date.fromisoformat(published), lang) if published[:1].isdigit() else "–"
     span = f"{long_date(P.quarter_start(period), lang)} – {long_date(P.quarter_end(period), lang)}"
     items = "".join(f"<li>{esc(s.title)}</li>" for s in contents)
     body = (f'<div class="cover-band"><h1>{esc(tr("title", lang))}</h1><p class="subtitle">{esc(tr("subtitle", lang))}'

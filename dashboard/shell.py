@@ -151,7 +151,7 @@ def footer(lang: str) -> list:
                 "footer_snapshot",
                 lang,
                 snapshot=m.get("snapshot_id", "–"),
-                published=i18n.fmt_timestamp(m.get("published_at")),
+                published=i18n.local_time(m.get("published_at")),
             )
         ),
         html.P(t("footer_source", lang), className="muted"),
@@ -174,7 +174,7 @@ def run_banner(pathname: str | None, search: str | None) -> list:
                 lang,
                 job=i18n.job_word(r["job"], lang),
                 status=i18n.run_word(r["status"], lang),
-                when=str(r["started_at"])[:16],
+                when=i18n.local_time(r["started_at"]),
                 error=(r.get("error") or "–")[:160],
             )
         )

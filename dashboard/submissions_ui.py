@@ -15,7 +15,6 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dash import html
 
@@ -292,18 +291,7 @@ HISTORY_COLUMNS = (("id", "Submission", "Penyerahan"), ("received", "Received", 
                    ("file", "File", "Fail"), ("kind", "Kind", "Jenis"), ("agency", "Agency", "Agensi"), ("periods", "Quarters", "Suku tahun"),
                    ("status", "Status", "Status"), ("by", "By", "Oleh"), ("reason", "Reason", "Sebab"),
                    ("problems", "Errors / warnings", "Ralat / amaran"), ("files", "Download", "Muat turun"))
-_MYT = ZoneInfo("Asia/Kuala_Lumpur")
 STATUS_ICON = {"accepted": "✔", "rejected": "✖", "duplicate": "=", "checked": "✔"}
-
-
-def local_time(value: Any) -> str:
-    """A stored UTC time shown in Malaysian time."""
-    if value is None or str(value) in ("NaT", "None", ""):
-        return ""
-    stamp = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.astimezone(_MYT).strftime("%Y-%m-%d %H:%M")
 
 
 def _links(row: dict, lang: str) -> list:
@@ -322,7 +310,7 @@ def submissions_table(rows: list[dict], lang: str, table_id: str = "history-tabl
     ``whole``: the table is the page (a page of the history) and grows with it."""
     header = [ms if lang == "ms" else en for _, en, ms in HISTORY_COLUMNS]
     body = [C.fast.Tr([
-        C.fast.Td(int(r["submission_id"])), C.fast.Td(local_time(r.get("received_at"))), C.fast.Td(r.get("file_name")),
+        C.fast.Td(int(r["submission_id"])), C.fast.Td(i18n.local_time(r.get("received_at"))), C.fast.Td(r.get("file_name")),
         C.fast.Td(i18n.kind_word(r.get("kind"), lang)),
         C.fast.Td(r.get("agency_code") or "-"), C.fast.Td(i18n.periods_label(r.get("periods"), lang)),
         C.fast.Td(C.fast.Span(f"{STATUS_ICON.get(r['status'], '')} {i18n.submission_word(r['status'], lang)}",

@@ -54,7 +54,7 @@ def _run_rows(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
     runs["badge"] = [C.run_badge(s, lang) for s in runs["status"]]
     runs["counts"] = runs["counts_json"].map(lambda text: i18n.run_counts(text, lang))
     runs["job_name"] = runs["job"].map(lambda job: i18n.job_word(job, lang))
-    runs["started"] = started.dt.strftime("%Y-%m-%d %H:%M:%S")
+    runs["started"] = [i18n.local_time(v, seconds=True) for v in started]
     runs["trigger"] = runs["trigger"].map(lambda w: i18n.trigger_word(w, lang))
     return runs
 
@@ -65,7 +65,7 @@ def _alert(bad: list[dict], lang: str) -> html.Div | None:
         return None
     items = [
         html.Li(
-            [C.run_badge(r["status"], lang), f" {i18n.job_word(r['job'], lang)} · {str(r['started_at'])[:16]} · ", r.get("error") or "–"]
+            [C.run_badge(r["status"], lang), f" {i18n.job_word(r['job'], lang)} · {i18n.local_time(r['started_at'])} · ", r.get("error") or "–"]
         )
         for r in bad
     ]

@@ -228,7 +228,7 @@ def render_freshness(lang: str, period: str) -> list:
     runs = queries.runs(context.store(), wh)
     facts = C.definition_list(
         [
-            (t("published_at", lang), i18n.fmt_timestamp(m.get("published_at"))),
+            (t("published_at", lang), i18n.local_time(m.get("published_at"))),
             (t("snapshot_id", lang), html.Code(m.get("snapshot_id", "–"))),
             (t("current_period", lang), i18n.period_label(m.get("current_period"), lang)),
         ]
@@ -241,7 +241,7 @@ def render_freshness(lang: str, period: str) -> list:
                 " ",
                 C.run_badge(r["status"], lang),
                 " ",
-                C.fast.Span(str(r["started_at"])[:16], className="muted"),
+                C.fast.Span(i18n.local_time(r["started_at"]), className="muted"),
             ]
         )
         for r in latest.to_dict("records")

@@ -336,7 +336,7 @@ def _live_view(submission_id: int, lang: str, polls: int):
     live, at = ui.is_live(submission_id)
     state = ui.publish_state()
     if live:
-        shown, done = _callout("ok", _t("live", lang, at=at[:19])), True
+        shown, done = _callout("ok", _t("live", lang, at=i18n.local_time(at))), True
     elif not state["running"] and state["error"]:
         shown, done = _callout("error", _t("failed", lang, err=state["error"][:200])), True
     elif polls >= POLLS_BEFORE_GIVING_UP:

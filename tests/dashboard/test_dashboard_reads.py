@@ -148,7 +148,8 @@ def test_data_table_cells_by_type():
     body = table.children[-1].children
     first = [(td.children, getattr(td, "className", None)) for td in body[0].children]
     second = [(td.children, getattr(td, "className", None)) for td in body[1].children]
-    assert first[:4] == [("1.5", "num"), ("3", "num"), ("2026-01-01", "num"), ("2026-01-01 10:00", "num")]
+    # a timestamp is an instant in UTC, shown in Malaysian time (UTC+8)
+    assert first[:4] == [("1.5", "num"), ("3", "num"), ("2026-01-01", "num"), ("2026-01-01 18:00 MYT", "num")]
     assert isinstance(first[4][0], html.Span) and first[5] == ("–", None)
     assert [text for text, _ in second] == ["–", "–", "–", "–", "text", "–"]
     assert [th.scope for th in table.children[0].children.children] == ["col"] * 6

@@ -263,3 +263,15 @@ def test_names_in_capitals_are_shown_in_title_case():
     assert i18n.proper("KEMENTERIAN PERTANIAN DAN KETERJAMINAN MAKANAN") == "Kementerian Pertanian dan Keterjaminan Makanan"
     assert i18n.proper("Jabatan Perangkaan Malaysia (DOSM)") == "Jabatan Perangkaan Malaysia (DOSM)"  # left as written
     assert i18n.proper(None) is None
+
+
+def test_times_are_shown_in_malaysian_time_and_marked():
+    from datetime import UTC, datetime
+
+    # stored instants are UTC; a value without an offset is UTC too
+    assert i18n.local_time("2026-11-27T09:40:44+00:00") == "2026-11-27 17:40 MYT"
+    assert i18n.local_time("2026-11-27 09:40:44") == "2026-11-27 17:40 MYT"
+    assert i18n.local_time(pd.Timestamp("2026-12-31 16:30:05")) == "2027-01-01 00:30 MYT"  # the next day in Malaysia
+    assert i18n.local_time(datetime(2026, 11, 27, 9, 40, 44, tzinfo=UTC), seconds=True) == "2026-11-27 17:40:44 MYT"
+    assert [i18n.local_time(v) for v in (None, "", pd.NaT, float("nan"))] == ["–"] * 4
+    assert i18n.local_time("not a time") == "not a time"

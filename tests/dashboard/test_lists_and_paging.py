@@ -313,7 +313,7 @@ def test_light_submission_rows_serialise_like_dash_components():
     assert isinstance(links[-1], html.A) and links[-1].href == "/download/errors/7"
     assert links[-1].to_plotly_json() == html.A("error sheet", href="/download/errors/7",
                                                 **{"aria-label": "error sheet of submission 7"}).to_plotly_json()
-    assert tr.children[1].children == "2026-11-01 10:00"
+    assert tr.children[1].children == "2026-11-01 10:00 MYT"
 
 
 def test_a_kept_view_sends_the_same_json_without_calling_back_into_its_components(monkeypatch):
