@@ -172,13 +172,18 @@ def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -
     reason = (reason or "").strip()[:1000] or None
     if checked.needs_reason and not reason:
         return checked
+    # The file is checked again as it is recorded (a file accepted meanwhile may change what it
+    # replaces); only the preview of changes is kept from the first check, whose rows are let
+    # go before the second pass makes its own.
+    changes = checked.changes
+    del checked
     result = _ingestor().ingest_bytes(data, file_name or "upload", kind="return", source="upload",
                                       submitted_by=user.username, reason=reason, agency_scope=_scope(user))
     context.store().audit(user.username, "submit return", target=f"submission {result.submission_id}",
                           outcome="ok" if result.ok else "failed", detail=f"{result.file_name}: {result.status}")
     if result.status == "accepted":
         request_publish(context.store(), context.settings())
-    return Outcome(result, sorted_problems(result.problems), checked.changes, submitted=True)
+    return Outcome(result, sorted_problems(result.problems), changes, submitted=True)
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
