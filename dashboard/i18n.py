@@ -363,17 +363,6 @@ def name_of(row: Mapping[str, Any], lang: str, base: str = "name") -> str:
     return fallback if isinstance(fallback, str) else ""
 
 
-def proper(name: Any) -> Any:
-    """Names the reference data gives in capitals (``MINISTRY OF FINANCE``, as the government
-    directory lists ministries) in title case, small words kept low; other text unchanged."""
-    if not isinstance(name, str) or not name.isupper():
-        return name
-    small = {"of", "and", "the", "for", "dan", "bagi", "untuk"}
-    words = [w.capitalize() if i == 0 or w.lower() not in small else w.lower()
-             for i, w in enumerate(name.lower().split(" "))]
-    return re.sub(r"'S\b", "'s", " ".join(words))
-
-
 def text_of(row: Mapping[str, Any], lang: str, base: str) -> str:
     """``row[base_ms]`` in Malay when present, else ``row[base]`` (English, as the source wrote it)."""
     if lang == "ms":

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.i18n import name_of, proper
+from dashboard.i18n import name_of
 from etl import periods as P
 from etl.warehouse import Warehouse, WarehouseMissing
 
@@ -177,11 +177,6 @@ def _dims(path: str, snapshot_id: str, current_period: str) -> Dimensions:
         ("SELECT * FROM dim_deliverable ORDER BY deliverable_code", []),
         ("SELECT DISTINCT kpi_id FROM kpi_value WHERE level = 'state' AND value IS NOT NULL ORDER BY kpi_id", []),
     )
-    # Ministry names come in capitals from the government directory: shown in title case.
-    for frame, columns in ((ministries, ("name_en", "name_ms")), (agencies, ("ministry_en", "ministry_ms"))):
-        for column in columns:
-            if column in frame:
-                frame[column] = frame[column].map(proper)
     quarters = tuple(period_rows["period"]) or ((current_period,) if current_period else ())
     return Dimensions(
         snapshot_id,

@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -32,7 +33,7 @@ from etl.kpi import load_definitions, materialise
 from etl.problems import Problem
 from etl.settings import Settings
 from etl.store import Store
-from etl.warehouse_ddl import INPUT_TABLES, create_input_tables
+from etl.warehouse_ddl import INPUT_TABLES, WAREHOUSE_FORMAT, create_input_tables
 
 KEEP_SNAPSHOTS = 8
 PINNED_FILE = "pinned.json"  # snapshot ids that must be kept (referenced by packs)
@@ -203,7 +204,12 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dic
 
     say("reading the system of record")
     ref = settings.reference_dir
-    load("dim_ministry", store.frame("ministries"))
+    # The government directory lists ministries in capitals: the warehouse names them in title
+    # case, so that pages, the pack and the API give one name.
+    ministries = store.frame("ministries")
+    for column in ("name_en", "name_ms"):
+        ministries[column] = ministries[column].map(proper_name)
+    load("dim_ministry", ministries)
     load("dim_agency", store.frame("agencies"))
     load("dim_indicator", store.frame("indicators"))
     load("dim_sector", store.frame("sectors"))
@@ -234,6 +240,17 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dic
     load("etl_runs", store.runs(limit=500))
     load("dim_period", _periods(con, today))
     return counts
+
+
+def proper_name(name):
+    """A name given in capitals (``MINISTRY OF FINANCE``) in title case, small words kept low;
+    other text (``Jabatan Perangkaan Malaysia (DOSM)``) unchanged."""
+    if not isinstance(name, str) or not name.isupper():
+        return name
+    small = {"of", "and", "the", "for", "dan", "bagi", "untuk"}
+    words = [w.capitalize() if i == 0 or w.lower() not in small else w.lower()
+             for i, w in enumerate(name.lower().split(" "))]
+    return re.sub(r"'S\b", "'s", " ".join(words))
 
 
 def _columns(spec: str) -> list[str]:
@@ -312,14 +329,16 @@ def _write_meta(con, snapshot_id: str, content_hash: str, today: date, source: s
 
 def source_fingerprint(store: Store, settings: Settings, today: date | None = None) -> str:
     """What a warehouse is built from: the last accepted file and the reference data
-    (``Store.fingerprint``), the KPI definitions, and the last complete quarter (a quarter that
-    ends shows up as awaiting returns, and milestones fall due, without any new file)."""
+    (``Store.fingerprint``), the KPI definitions, the last complete quarter (a quarter that
+    ends shows up as awaiting returns, and milestones fall due, without any new file), and how
+    this release builds it (``WAREHOUSE_FORMAT``: an upgrade that builds it otherwise publishes)."""
     today = today or settings.today_date()
     digest = hashlib.sha256()
     kpi_dir = Path(settings.kpi_dir)
     for path in sorted(kpi_dir.glob("*.yaml")) + sorted(kpi_dir.glob("*.yml")) if kpi_dir.is_dir() else []:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{store.fingerprint()}:{digest.hexdigest()[:16]}:{periods.last_complete(today)}"
+    return (f"{store.fingerprint()}:{digest.hexdigest()[:16]}:{periods.last_complete(today)}"
+            f":w{WAREHOUSE_FORMAT}")
 
 
 def is_current(store: Store, settings: Settings) -> bool:

@@ -6,6 +6,12 @@ the KPI engine and its tests start from the same statements.
 
 from __future__ import annotations
 
+# How this release builds the warehouse: raised whenever the same data would be published
+# otherwise (new columns, names written differently), so that a server started on an older
+# warehouse publishes again (``publish.source_fingerprint``).
+# 1: as first released; 2: ministry names in title case
+WAREHOUSE_FORMAT = 2
+
 INPUT_TABLES: dict[str, str] = {
     "meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
     "dim_ministry": "ministry_code VARCHAR PRIMARY KEY, name_en VARCHAR, name_ms VARCHAR, sort_order INTEGER",

@@ -69,6 +69,9 @@ def test_filters_level_entity_and_kpi(demo):
     body = c.get("/api/v1/kpis?level=ministry&period=2026-Q3&kpi=K01,k04").get_json()
     assert {r["kpi_id"] for r in body["data"]} == {"K01", "K04"} and body["period"] == "2026Q3"
     assert len({r["entity_code"] for r in body["data"]}) > 1
+    # named as on the pages: in title case, not in the directory's capitals
+    assert "Ministry of Home Affairs" in {r["entity_name_en"] for r in body["data"]}
+    assert not any(r["entity_name_en"].isupper() for r in body["data"])
     one = c.get("/api/v1/kpis?level=agency&entity=jpn&kpi=K01").get_json()
     assert [(r["entity_code"], r["entity_name_en"]) for r in one["data"]] == [("JPN", one["data"][0]["entity_name_en"])]
     ytd = c.get("/api/v1/kpis?period_type=ytd").get_json()

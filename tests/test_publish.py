@@ -125,10 +125,10 @@ def own_kpis(tmp_path):
     store.dispose()
 
 
-def test_publish_after_new_data_follows_files_reference_data_definitions_and_quarters(own_kpis):
+def test_publish_after_new_data_follows_files_reference_data_definitions_and_quarters(own_kpis, monkeypatch):
     """``publish_if_new`` publishes when the warehouse was built from something else than what
     is there now: a new accepted file, reference files loaded again (an upgrade), an edited KPI
-    definition, or a quarter that has ended since."""
+    definition, a release that builds the warehouse otherwise, or a quarter that has ended since."""
     from dataclasses import replace
     from datetime import UTC, datetime
 
@@ -164,6 +164,13 @@ def test_publish_after_new_data_follows_files_reference_data_definitions_and_qua
     assert not is_current(store, settings)
     assert publish_if_new(settings, store, now)["published"] == 1
     assert publish_if_new(settings, store, now) == {"published": 0}
+
+    import etl.publish  # a release that builds the warehouse otherwise
+
+    monkeypatch.setattr(etl.publish, "WAREHOUSE_FORMAT", etl.publish.WAREHOUSE_FORMAT + 1)
+    assert not is_current(store, settings)
+    monkeypatch.undo()
+    assert is_current(store, settings)
 
     later = replace(settings, today="2027-01-02")  # 2026Q4 has ended
     assert not is_current(store, later)

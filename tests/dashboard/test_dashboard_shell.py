@@ -258,11 +258,13 @@ def test_thresholds_are_a_sentence_for_each_mode():
 
 
 def test_names_in_capitals_are_shown_in_title_case():
-    assert i18n.proper("MINISTRY OF SCIENCE, TECHNOLOGY AND INNOVATION") == "Ministry of Science, Technology and Innovation"
-    assert i18n.proper("PRIME MINISTER'S DEPARTMENT") == "Prime Minister's Department"
-    assert i18n.proper("KEMENTERIAN PERTANIAN DAN KETERJAMINAN MAKANAN") == "Kementerian Pertanian dan Keterjaminan Makanan"
-    assert i18n.proper("Jabatan Perangkaan Malaysia (DOSM)") == "Jabatan Perangkaan Malaysia (DOSM)"  # left as written
-    assert i18n.proper(None) is None
+    from etl.publish import proper_name
+
+    assert proper_name("MINISTRY OF SCIENCE, TECHNOLOGY AND INNOVATION") == "Ministry of Science, Technology and Innovation"
+    assert proper_name("PRIME MINISTER'S DEPARTMENT") == "Prime Minister's Department"
+    assert proper_name("KEMENTERIAN PERTANIAN DAN KETERJAMINAN MAKANAN") == "Kementerian Pertanian dan Keterjaminan Makanan"
+    assert proper_name("Jabatan Perangkaan Malaysia (DOSM)") == "Jabatan Perangkaan Malaysia (DOSM)"  # left as written
+    assert proper_name(None) is None
 
 
 def test_times_are_shown_in_malaysian_time_and_marked():
