@@ -90,12 +90,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str], log_path: Path, threads: int | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
-    """``python app.py serve --no-demo`` (through ``timed_server``) on a free loopback port; stopped on exit.
-    The server's own number of threads unless ``threads`` is given."""
+def serving(env: dict[str, str], log_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``python app.py serve --no-demo`` (through ``timed_server``, with the server's own number of
+    threads) on a free loopback port; stopped on exit."""
     port = free_port()
-    cmd = [sys.executable, "-m", "benchmarks.timed_server", "serve", "--no-demo", "--host", HOST, "--port", str(port),
-           *(["--threads", str(threads)] if threads else [])]
+    cmd = [sys.executable, "-m", "benchmarks.timed_server", "serve", "--no-demo", "--host", HOST, "--port", str(port)]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "NAIO_SCHEDULER": "0"},
                                 stdout=log, stderr=subprocess.STDOUT)
