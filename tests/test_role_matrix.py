@@ -198,7 +198,7 @@ def test_a_submitted_file_with_errors_is_recorded_as_rejected_with_its_problems(
 def test_resubmission_needs_a_reason_then_supersedes(env):
     file = return_csv("JPN", "2026Q2", {**VALID, "SVC_AI": 6})
     text = _upload(env, "analyst.jpn", file).get_data(as_text=True)
-    assert "replaces the accepted return for JPN 2026Q2" in text and "submit-changes" in text
+    assert "replaces the accepted return for JPN Q2 2026" in text and "submit-changes" in text
     subs = submissions_count(env)
     assert "a reason is required" in _upload(env, "analyst.jpn", file, "submit").get_data(as_text=True)
     assert submissions_count(env) == subs

@@ -54,6 +54,13 @@ L = {
                     "Tidak dihantar: sebab diperlukan kerana fail ini menggantikan {pairs}."),
     "problems": ("Problems found ({n})", "Masalah ditemui ({n})"),
     "changes": ("What would change ({n} of {m} values)", "Perubahan ({n} daripada {m} nilai)"),
+    "change_counts": ("{changed} changed, {removed} removed, {added} new.",
+                      "{changed} berubah, {removed} dibuang, {added} baharu."),
+    "changes_shown": ("The first {n:,} are shown: changed values first, then removed, then new.",
+                      "{n:,} yang pertama dipaparkan: nilai berubah dahulu, kemudian yang dibuang, kemudian yang baharu."),
+    "problems_shown": ("The first {n:,} are shown, errors first; the error sheet lists all {m:,}.",
+                       "{n:,} yang pertama dipaparkan, ralat dahulu; helaian ralat menyenaraikan kesemua {m:,}."),
+    "more_pairs": ("{shown} and {n:,} more", "{shown} dan {n:,} lagi"),
     "live": ("The new numbers are live on the dashboard (published {at}).",
              "Angka baharu kini dipaparkan di papan pemuka (diterbitkan {at})."),
     "pending": ("Publishing the new numbers...", "Angka baharu sedang diterbitkan..."),
@@ -65,6 +72,12 @@ L = {
 ICONS = {"ok": "✔", "accepted": "✔", "error": "✖", "refused": "✖", "warning": "▲", "info": "ℹ"}
 HIDDEN = {"display": "none"}
 POLL_MS, POLLS_BEFORE_GIVING_UP = 2000, 450  # stop asking after 15 minutes
+# Rows of the problems and changes tables on the page: a national file can have tens of
+# thousands of either (every value of a new quarter is a change), which as a table is a
+# response of about 18 MB the browser then lays out. The error sheet has every problem.
+SHOWN_ROWS = 200
+SHOWN_PAIRS = 12  # (agency, quarter) pairs named in a sentence
+CHANGE_ORDER = {"changed": 0, "removed": 1, "added": 2}
 DROP_STYLE = {"border": f"2px dashed {theme.MUTED}", "borderRadius": "12px", "padding": "32px 16px",
               "textAlign": "center", "cursor": "pointer", "backgroundColor": theme.WASHED, "color": theme.BODY}
 CALLOUT = {"ok": "success", "accepted": "success", "error": "danger", "refused": "danger", "warning": "warning",
@@ -243,8 +256,12 @@ def _callout(kind: str, text: str) -> html.Div:
                                                        " ", text])
 
 
-def _pairs(pairs) -> str:
-    return ", ".join(f"{a} {p}" for a, p in sorted(pairs)) or "-"
+def _pairs(pairs, lang: str) -> str:
+    """The (agency, quarter) pairs of a file, the first few named and the rest counted."""
+    named = [f"{a} {i18n.period_label(p, lang)}" for a, p in sorted(pairs)]
+    if len(named) <= SHOWN_PAIRS:
+        return ", ".join(named) or "-"
+    return _t("more_pairs", lang, shown=", ".join(named[:SHOWN_PAIRS]), n=len(named) - SHOWN_PAIRS)
 
 
 def _summary(outcome: ui.Outcome, submitting: bool, lang: str) -> list[html.Div]:
@@ -252,14 +269,14 @@ def _summary(outcome: ui.Outcome, submitting: bool, lang: str) -> list[html.Div]
     n_errors = sum(p.level == "error" for p in outcome.problems)
     values = {"file": r.file_name, "e": n_errors, "w": len(outcome.problems) - n_errors,
               "sid": r.submission_id or r.duplicate_of,
-              "n": r.n_rows, "pairs": _pairs(r.superseded or r.pairs)}
+              "n": r.n_rows, "pairs": _pairs(r.superseded or r.pairs, lang)}
     if r.status == "duplicate":
         return [_callout("info", _t("duplicate", lang, **values))]
     if r.errors:
         key = "rejected" if submitting and r.submission_id else "bad"
         return [_callout("error", _t(key, lang, **values))]
     if r.status == "accepted":
-        return [_callout("accepted", _t("accepted", lang, **{**values, "pairs": _pairs(r.pairs)}))]
+        return [_callout("accepted", _t("accepted", lang, **{**values, "pairs": _pairs(r.pairs, lang)}))]
     out = [_callout("ok", _t("ok", lang, **values))]
     if outcome.needs_reason:
         out.append(_callout("warning", _t("need_reason" if submitting else "replaces", lang, **values)))
@@ -269,10 +286,18 @@ def _summary(outcome: ui.Outcome, submitting: bool, lang: str) -> list[html.Div]
 def outcome_view(outcome: ui.Outcome, submitting: bool, lang: str) -> html.Div:
     parts = _summary(outcome, submitting, lang)
     if outcome.problems:
-        parts += [html.H2(_t("problems", lang, n=len(outcome.problems))), problems_table(outcome.problems, lang)]
-    changed = [c for c in outcome.changes if c["kind"] != "same"]
+        n = len(outcome.problems)
+        parts += [html.H2(_t("problems", lang, n=n)), problems_table(outcome.problems[:SHOWN_ROWS], lang)]
+        if n > SHOWN_ROWS:
+            parts.append(html.P(_t("problems_shown", lang, n=SHOWN_ROWS, m=n), className="muted"))
+    changed = sorted((c for c in outcome.changes if c["kind"] != "same"), key=lambda c: CHANGE_ORDER[c["kind"]])
     if changed and not outcome.result.errors:
-        parts += [html.H2(_t("changes", lang, n=len(changed), m=len(outcome.changes))), changes_table(changed, lang)]
+        kinds = {k: sum(1 for c in changed if c["kind"] == k) for k in CHANGE_ORDER}
+        parts += [html.H2(_t("changes", lang, n=len(changed), m=len(outcome.changes))),
+                  html.P(_t("change_counts", lang, **{k: f"{v:,}" for k, v in kinds.items()})),
+                  changes_table(changed[:SHOWN_ROWS], lang)]
+        if len(changed) > SHOWN_ROWS:
+            parts.append(html.P(_t("changes_shown", lang, n=SHOWN_ROWS), className="muted"))
     return html.Div(parts, id="submit-outcome", **{"data-status": outcome.result.status,
                                                     "data-action": "submit" if submitting else "check",
                                                     "data-file": outcome.result.file_name,

@@ -142,7 +142,7 @@ def test_analyst_journey(page, journey_url):
     fixed = _filled(template, {"HC_TOTAL": str(int(float(total)) + 7)})
     _upload(page, "jpn-2026Q3.csv", fixed)
     _press(page, "check", "checked", "jpn-2026Q3.csv")
-    assert "replaces the accepted return for JPN 2026Q3" in page.inner_text("#submit-outcome")
+    assert "replaces the accepted return for JPN Q3 2026" in page.inner_text("#submit-outcome")
     assert "HC_TOTAL" in page.inner_text("#submit-changes")
     _press(page, "submit", "checked", "jpn-2026Q3.csv")
     assert "a reason is required" in page.inner_text("#submit-outcome")

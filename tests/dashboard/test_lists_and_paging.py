@@ -358,6 +358,45 @@ def test_the_preview_of_changes_writes_quarters_as_readers_write_them(lists_app)
     assert "Q3 2026" in text_of(_page("submit").changes_table([change], "en"))
 
 
+def test_a_national_file_shows_the_first_rows_of_its_problems_and_changes(lists_app):
+    """A national file (a thousand agencies) can have tens of thousands of changes or problems:
+    the page shows the first rows, most telling first, and says how many there are."""
+    from dashboard import submissions_ui as ui
+    from etl.ingest import IngestResult
+    from etl.problems import WARNING, problem
+
+    submit = _page("submit")
+    n = submit.SHOWN_ROWS + 50
+    changes = [{"agency": f"A{i:04d}", "period": "2026Q3", "indicator": "HC_TOTAL", "breakdown_type": "",
+                "breakdown_code": "", "current": None, "new": float(i), "kind": "added"} for i in range(n)]
+    changes += [{**changes[0], "agency": "Z9999", "current": 1.0, "new": 2.0, "kind": "changed"},
+                {**changes[0], "agency": "Z9998", "current": 3.0, "new": 3.0, "kind": "same"}]
+    problems = [problem("far-from-previous", f"row {i}", row=i + 2, level=WARNING) for i in range(n)]
+    pairs = [(f"A{i:04d}", "2026Q3") for i in range(n)]
+    result = IngestResult(file_name="all.csv", sha256="x", kind="return", status="checked", problems=problems)
+    result.pairs = pairs
+    view = submit.outcome_view(ui.Outcome(result, problems, changes), False, "en")
+    tables = {t.id: t for t in _find_all(view, html.Table)}
+    assert len(tables["submit-changes"].children[1].children) == submit.SHOWN_ROWS
+    assert len(tables["submit-problems"].children[1].children) == submit.SHOWN_ROWS
+    text = text_of(view)
+    assert f"What would change ({n + 1} of {n + 2} values)" in text and "1 changed, 0 removed, 250 new." in text
+    assert text.index("Z9999") < text.index("A0000")  # a changed value before the new ones
+    assert f"the error sheet lists all {n}" in text and f"The first {submit.SHOWN_ROWS} are shown" in text
+    malay = text_of(submit.outcome_view(ui.Outcome(result, problems, changes), False, "ms"))
+    assert "1 berubah, 0 dibuang, 250 baharu." in malay and "helaian ralat menyenaraikan kesemua" in malay
+    assert submit._pairs(pairs, "en").endswith(f"and {n - submit.SHOWN_PAIRS} more")
+    assert submit._pairs(pairs[:2], "ms") == "A0000 ST3 2026, A0001 ST3 2026"
+
+
+def _find_all(component, kind) -> list:
+    found = [component] if isinstance(component, kind) else []
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children] if children is not None else []:
+        found += _find_all(child, kind)
+    return found
+
+
 def test_malay_problem_tables_name_each_kind_of_problem_in_malay(lists_app):
     from etl.problems import problem
 
