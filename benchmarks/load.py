@@ -135,6 +135,55 @@ def peak_rss_mb(pid: int) -> tuple[float, float]:
     return found.get("VmHWM", 0.0), found.get("VmRSS", 0.0)
 
 
+class ChildPeaks:
+    """The peak memory (VmHWM) of each process a process starts (an upload checked in a process
+    of its own, a publish), sampled every ``interval`` seconds from /proc while it runs: a
+    child that lives less than that may be missed."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.pid, self.interval = pid, interval
+        self.peaks: dict[int, tuple[str, float]] = {}  # pid -> (command, MB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ChildPeaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            for child in _descendants(self.pid):
+                try:
+                    hwm = peak_rss_mb(child)[0]
+                    command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+                except OSError:  # ended meanwhile
+                    continue
+                self.peaks[child] = (command, max(hwm, self.peaks.get(child, ("", 0.0))[1]))
+
+    def largest(self) -> float:
+        return max((mb for _, mb in self.peaks.values()), default=0.0)
+
+
+def _descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            children = [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for child in children:
+            out += [child, *_descendants(child)]
+    return out
+
+
 def reset_peak(pid: int) -> bool:
     """Reset a process's VmHWM to its current RSS (Linux ``clear_refs``); False if not allowed."""
     try:

@@ -24,7 +24,7 @@ from benchmarks.capture import PageScript
 from benchmarks.dash_client import UPDATE
 from benchmarks.dashboard_bench import MEMORY_GOAL_MB
 from benchmarks.dataset import Dataset, bench_env, say
-from benchmarks.load import HttpTransport, LoadResult, peak_rss_mb, run_clients, serving
+from benchmarks.load import ChildPeaks, HttpTransport, LoadResult, peak_rss_mb, run_clients, serving
 from benchmarks.stats import Measure
 
 PUBLISH_WAIT_S = 300.0
@@ -108,15 +108,20 @@ def measure_upload_memory(ds: Dataset, scripts: list[PageScript], clients: int, 
             load: list[LoadResult] = []
             browsing = threading.Thread(target=lambda: load.append(
                 run_clients(url, scripts, clients, seconds, signed_in=uploader.start)))
-            browsing.start()
-            browsing.join()
-            uploader.join(timeout=PUBLISH_WAIT_S)
+            with ChildPeaks(proc.pid) as children:
+                browsing.start()
+                browsing.join()
+                uploader.join(timeout=PUBLISH_WAIT_S)
             peak = peak_rss_mb(proc.pid)[0]
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     m.runs = [peak]
-    m.extra = {**outcome, "page_views": load[0].views if load else 0, "errors": len(load[0].errors) if load else None}
+    m.extra = {**outcome, "page_views": load[0].views if load else 0, "errors": len(load[0].errors) if load else None,
+               # the processes the server started for the upload and the publish: not the server's own memory
+               "children_peak_mb": {str(pid): {"command": cmd, "peak_mb": round(mb, 1)}
+                                    for pid, (cmd, mb) in children.peaks.items()}}
     if not outcome.get("accepted") or "live_after_s" not in outcome:
         m.error = f"the upload was not accepted and published during the run: {outcome}"
-    say(f"upload run: server peak {peak:.0f} MB; {outcome}")
+    started = ", ".join(f"{mb:.0f} MB" for _, mb in children.peaks.values()) or "none seen"
+    say(f"upload run: server peak {peak:.0f} MB (processes it started, each: {started}); {outcome}")
     return m

@@ -11,7 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import multiprocessing
 import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,7 +82,8 @@ class UploadRefused(PermissionError):
 class Outcome:
     result: IngestResult
     problems: list[Problem]
-    changes: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)  # the first SHOWN_CHANGES of ``preview``
+    change_counts: dict[str, int] = field(default_factory=dict)  # values of the file by kind of change
     needs_reason: bool = False
     submitted: bool = False
 
@@ -110,10 +114,6 @@ def too_big(user: User, file_name: str, size: int) -> Outcome:
     return Outcome(IngestResult(file_name=file_name, sha256="", kind="return", status="rejected", problems=[p]), [p])
 
 
-def _ingestor() -> Ingestor:
-    return Ingestor(context.store(), context.settings())
-
-
 def _scope(user: User) -> str | None:
     return None if user.is_admin else user.agency_code
 
@@ -129,28 +129,73 @@ def file_agencies(result: IngestResult, data: bytes) -> set[str]:
     return found
 
 
-def _refuse_foreign(user: User, result: IngestResult, data: bytes, action: str) -> None:
+def _refuse_foreign(store: Store, user: User, result: IngestResult, data: bytes, action: str) -> None:
     foreign = sorted(a for a in file_agencies(result, data) if not user.can_submit_for(a))
     if foreign:
-        context.store().audit(user.username, action, target=",".join(foreign)[:255], outcome="refused",
-                              detail=f"{result.file_name}: rows for {', '.join(foreign)} (own agency "
-                                     f"{user.agency_code or '-'})")
+        store.audit(user.username, action, target=",".join(foreign)[:255], outcome="refused",
+                    detail=f"{result.file_name}: rows for {', '.join(foreign)} (own agency "
+                           f"{user.agency_code or '-'})")
         raise UploadRefused(", ".join(foreign))
 
 
 def check_upload(user: User, data: bytes, file_name: str, action: str = "check return") -> Outcome:
     """Check a file without recording anything; refuses files for other agencies."""
-    result = _ingestor().ingest_bytes(data, file_name or "upload", kind="return", source="upload",
-                                      submitted_by=user.username, check_only=True, agency_scope=_scope(user))
+    return _run(_check, user, data, file_name, action)
+
+
+def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -> Outcome:
+    """Check, then record whole or not at all; a resubmission needs a reason first.
+
+    A file with errors is recorded as rejected (archived, with its problems) so that it shows
+    in the history; a file for another agency is refused before anything is recorded.
+    """
+    outcome = _run(_submit, user, data, file_name, reason)
+    if outcome.submitted and outcome.result.status == "accepted":
+        request_publish(context.store(), context.settings())
+    return outcome
+
+
+# A file this large is checked (and recorded) in a process of its own: a national file's rows,
+# the earlier quarters they are compared with and the preview of changes are about 100 MB of
+# small objects at their peak, which the server would otherwise keep as a larger heap.
+LARGE_FILE_BYTES = 512 * 1024
+
+
+def _run(step: Callable[..., Outcome], user: User, data: bytes, file_name: str, arg: Any) -> Outcome:
+    settings = context.settings()
+    if len(data) < LARGE_FILE_BYTES:
+        return step(context.store(), settings, user, data, file_name, arg)
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: the server has threads
+    with ProcessPoolExecutor(1, mp_context=spawn, max_tasks_per_child=1) as pool:
+        return pool.submit(_in_own_process, step, settings, user, data, file_name, arg).result()
+
+
+def _in_own_process(step: Callable[..., Outcome], settings, user: User, data: bytes, file_name: str,
+                    arg: Any) -> Outcome:
+    """``step`` on a store of this process; the rows stay here (the page needs their counts)."""
+    store = Store.open(settings.database_url, settings.reference_dir)
     try:
-        _refuse_foreign(user, result, data, action)
+        outcome = step(store, settings, user, data, file_name, arg)
+    finally:
+        store.dispose()
+    outcome.result.rows = []
+    return outcome
+
+
+def _check(store: Store, settings, user: User, data: bytes, file_name: str, action: str) -> Outcome:
+    result = Ingestor(store, settings).ingest_bytes(data, file_name or "upload", kind="return", source="upload",
+                                                    submitted_by=user.username, check_only=True,
+                                                    agency_scope=_scope(user))
+    try:
+        _refuse_foreign(store, user, result, data, action)
     except UploadRefused:
         scoped = [p for p in result.problems if p.code == "agency-out-of-scope"]
         raise UploadRefused(_foreign_message(user, result, scoped)) from None
     if action == "check return":  # a submission is audited once, when it is recorded
-        context.store().audit(user.username, action, target=result.file_name[:255],
-                              detail=f"{result.status}: {len(result.errors)} error(s)")
-    return Outcome(result, sorted_problems(result.problems), change_rows(context.store(), result),
+        store.audit(user.username, action, target=result.file_name[:255],
+                    detail=f"{result.status}: {len(result.errors)} error(s)")
+    shown, counts = preview(change_rows(store, result))
+    return Outcome(result, sorted_problems(result.problems), shown, counts,
                    needs_reason=bool(result.superseded) and not result.errors)
 
 
@@ -162,28 +207,22 @@ def _foreign_message(user: User, result: IngestResult, scoped: list[Problem]) ->
             f"menghantar untuk {user.agency_code}.")
 
 
-def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -> Outcome:
-    """Check, then record whole or not at all; a resubmission needs a reason first.
-
-    A file with errors is recorded as rejected (archived, with its problems) so that it shows
-    in the history; a file for another agency is refused before anything is recorded.
-    """
-    checked = check_upload(user, data, file_name, "submit return")
+def _submit(store: Store, settings, user: User, data: bytes, file_name: str, reason: str | None) -> Outcome:
+    checked = _check(store, settings, user, data, file_name, "submit return")
     reason = (reason or "").strip()[:1000] or None
     if checked.needs_reason and not reason:
         return checked
     # The file is checked again as it is recorded (a file accepted meanwhile may change what it
     # replaces); only the preview of changes is kept from the first check, whose rows are let
     # go before the second pass makes its own.
-    changes = checked.changes
+    shown, counts = checked.changes, checked.change_counts
     del checked
-    result = _ingestor().ingest_bytes(data, file_name or "upload", kind="return", source="upload",
-                                      submitted_by=user.username, reason=reason, agency_scope=_scope(user))
-    context.store().audit(user.username, "submit return", target=f"submission {result.submission_id}",
-                          outcome="ok" if result.ok else "failed", detail=f"{result.file_name}: {result.status}")
-    if result.status == "accepted":
-        request_publish(context.store(), context.settings())
-    return Outcome(result, sorted_problems(result.problems), changes, submitted=True)
+    result = Ingestor(store, settings).ingest_bytes(data, file_name or "upload", kind="return", source="upload",
+                                                    submitted_by=user.username, reason=reason,
+                                                    agency_scope=_scope(user))
+    store.audit(user.username, "submit return", target=f"submission {result.submission_id}",
+                outcome="ok" if result.ok else "failed", detail=f"{result.file_name}: {result.status}")
+    return Outcome(result, sorted_problems(result.problems), shown, counts, submitted=True)
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:
@@ -215,6 +254,23 @@ def change_rows(store: Store, result: IngestResult) -> list[dict]:
             if period in by_period and (agency, period) + key not in seen:
                 out.append(_change(agency, period, key, True, by_period[period], None, removed=True))
     return out
+
+
+# Rows of the preview of changes on the page: a national file can change tens of thousands of
+# values (every value of a new quarter is new), which as a table is a response of about 18 MB
+# that the browser then lays out.
+SHOWN_CHANGES = 200
+CHANGE_ORDER = {"changed": 0, "removed": 1, "added": 2}  # the most telling first
+
+
+def preview(changes: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    """The first ``SHOWN_CHANGES`` values that would change (changed, then removed, then new)
+    and how many values there are of each kind (``same`` included)."""
+    counts = {kind: 0 for kind in (*CHANGE_ORDER, "same")}
+    for c in changes:
+        counts[c["kind"]] += 1
+    changed = sorted((c for c in changes if c["kind"] != "same"), key=lambda c: CHANGE_ORDER[c["kind"]])
+    return changed[:SHOWN_CHANGES], counts
 
 
 def _change(agency: str, period: str, key: tuple, existed: bool, old: float | None, new: float | None,

@@ -343,3 +343,27 @@ def test_unknown_submission_is_not_found_and_bad_template_requests_say_why(env):
     assert client_for(env, "admin").get("/download/original/999999").status_code == 404
     r = client_for(env, "analyst.jpn").get("/download/template?period=2030Q1&format=csv")
     assert r.status_code == 400 and "has not ended" in r.get_data(as_text=True)
+
+
+def test_a_large_file_is_checked_and_recorded_in_a_process_of_its_own(env, monkeypatch):
+    """Above ``LARGE_FILE_BYTES`` the same checks run in a fresh interpreter: the same answers,
+    the same refusals and audit rows, the same record; only the publish is asked for here."""
+    monkeypatch.setattr(submissions_ui, "LARGE_FILE_BYTES", 0)
+    file = return_csv("JPN", "2026Q1", {**VALID, "SVC_AI": 7})
+    text = _upload(env, "analyst.jpn", file).get_data(as_text=True)
+    assert "no errors" in text and "What would change" in text and "new." in text
+
+    mixed = file + b"LHDN,2026Q1,HC_TOTAL,5\r\n"
+    before, subs = refusals(env), submissions_count(env)
+    assert "another agency" in _upload(env, "analyst.jpn", mixed, "submit").get_data(as_text=True)
+    assert refusals(env) == before + 1 and submissions_count(env) == subs
+    last = env.store.table("audit_log").iloc[-1]
+    assert (last["actor"], last["outcome"], last["target"]) == ("analyst.jpn", "refused", "LHDN")
+
+    published = len(env.published)
+    body = _upload(env, "analyst.jpn", file, "submit").get_json()["response"]
+    assert "Accepted as submission" in json.dumps(body["submit-result"])
+    sub = env.store.submission(body["submit-submitted"]["data"])
+    assert (sub["status"], sub["submitted_by"]) == ("accepted", "analyst.jpn")
+    assert env.store.accepted_values("JPN")[("SVC_AI", "", "")]["2026Q1"] == 7
+    assert len(env.published) == published + 1

@@ -72,12 +72,10 @@ L = {
 ICONS = {"ok": "✔", "accepted": "✔", "error": "✖", "refused": "✖", "warning": "▲", "info": "ℹ"}
 HIDDEN = {"display": "none"}
 POLL_MS, POLLS_BEFORE_GIVING_UP = 2000, 450  # stop asking after 15 minutes
-# Rows of the problems and changes tables on the page: a national file can have tens of
-# thousands of either (every value of a new quarter is a change), which as a table is a
-# response of about 18 MB the browser then lays out. The error sheet has every problem.
-SHOWN_ROWS = 200
+# Rows of the problems table on the page (as for the preview of changes, ``ui.SHOWN_CHANGES``):
+# a national file can have tens of thousands; the error sheet has every one.
+SHOWN_ROWS = ui.SHOWN_CHANGES
 SHOWN_PAIRS = 12  # (agency, quarter) pairs named in a sentence
-CHANGE_ORDER = {"changed": 0, "removed": 1, "added": 2}
 DROP_STYLE = {"border": f"2px dashed {theme.MUTED}", "borderRadius": "12px", "padding": "32px 16px",
               "textAlign": "center", "cursor": "pointer", "backgroundColor": theme.WASHED, "color": theme.BODY}
 CALLOUT = {"ok": "success", "accepted": "success", "error": "danger", "refused": "danger", "warning": "warning",
@@ -290,14 +288,14 @@ def outcome_view(outcome: ui.Outcome, submitting: bool, lang: str) -> html.Div:
         parts += [html.H2(_t("problems", lang, n=n)), problems_table(outcome.problems[:SHOWN_ROWS], lang)]
         if n > SHOWN_ROWS:
             parts.append(html.P(_t("problems_shown", lang, n=SHOWN_ROWS, m=n), className="muted"))
-    changed = sorted((c for c in outcome.changes if c["kind"] != "same"), key=lambda c: CHANGE_ORDER[c["kind"]])
+    counts = outcome.change_counts
+    changed = sum(n for kind, n in counts.items() if kind != "same")
     if changed and not outcome.result.errors:
-        kinds = {k: sum(1 for c in changed if c["kind"] == k) for k in CHANGE_ORDER}
-        parts += [html.H2(_t("changes", lang, n=len(changed), m=len(outcome.changes))),
-                  html.P(_t("change_counts", lang, **{k: f"{v:,}" for k, v in kinds.items()})),
-                  changes_table(changed[:SHOWN_ROWS], lang)]
-        if len(changed) > SHOWN_ROWS:
-            parts.append(html.P(_t("changes_shown", lang, n=SHOWN_ROWS), className="muted"))
+        parts += [html.H2(_t("changes", lang, n=changed, m=sum(counts.values()))),
+                  html.P(_t("change_counts", lang, **{k: f"{counts.get(k, 0):,}" for k in ui.CHANGE_ORDER})),
+                  changes_table(outcome.changes, lang)]
+        if changed > len(outcome.changes):
+            parts.append(html.P(_t("changes_shown", lang, n=len(outcome.changes)), className="muted"))
     return html.Div(parts, id="submit-outcome", **{"data-status": outcome.result.status,
                                                     "data-action": "submit" if submitting else "check",
                                                     "data-file": outcome.result.file_name,

@@ -375,7 +375,7 @@ def test_a_national_file_shows_the_first_rows_of_its_problems_and_changes(lists_
     pairs = [(f"A{i:04d}", "2026Q3") for i in range(n)]
     result = IngestResult(file_name="all.csv", sha256="x", kind="return", status="checked", problems=problems)
     result.pairs = pairs
-    view = submit.outcome_view(ui.Outcome(result, problems, changes), False, "en")
+    view = submit.outcome_view(ui.Outcome(result, problems, *ui.preview(changes)), False, "en")
     tables = {t.id: t for t in _find_all(view, html.Table)}
     assert len(tables["submit-changes"].children[1].children) == submit.SHOWN_ROWS
     assert len(tables["submit-problems"].children[1].children) == submit.SHOWN_ROWS
@@ -383,7 +383,7 @@ def test_a_national_file_shows_the_first_rows_of_its_problems_and_changes(lists_
     assert f"What would change ({n + 1} of {n + 2} values)" in text and "1 changed, 0 removed, 250 new." in text
     assert text.index("Z9999") < text.index("A0000")  # a changed value before the new ones
     assert f"the error sheet lists all {n}" in text and f"The first {submit.SHOWN_ROWS} are shown" in text
-    malay = text_of(submit.outcome_view(ui.Outcome(result, problems, changes), False, "ms"))
+    malay = text_of(submit.outcome_view(ui.Outcome(result, problems, *ui.preview(changes)), False, "ms"))
     assert "1 berubah, 0 dibuang, 250 baharu." in malay and "helaian ralat menyenaraikan kesemua" in malay
     assert submit._pairs(pairs, "en").endswith(f"and {n - submit.SHOWN_PAIRS} more")
     assert submit._pairs(pairs[:2], "ms") == "A0000 ST3 2026, A0001 ST3 2026"
