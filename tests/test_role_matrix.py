@@ -367,3 +367,15 @@ def test_a_large_file_is_checked_and_recorded_in_a_process_of_its_own(env, monke
     assert (sub["status"], sub["submitted_by"]) == ("accepted", "analyst.jpn")
     assert env.store.accepted_values("JPN")[("SVC_AI", "", "")]["2026Q1"] == 7
     assert len(env.published) == published + 1
+
+
+@pytest.mark.parametrize("button", ["check", "submit"])
+def test_a_file_that_cannot_be_processed_gets_a_message_not_a_broken_page(env, monkeypatch, button):
+    def broken(*_args, **_kwargs):
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(submissions_ui, "check_upload" if button == "check" else "submit_upload", broken)
+    r = _upload(env, "analyst.jpn", return_csv("JPN", "2026Q1"), button)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 200 and "return.csv could not be processed (OSError)" in text
+    assert "database is locked" not in text  # the details stay in the server's log

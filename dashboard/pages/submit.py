@@ -7,6 +7,7 @@ agency is checked against the rows of the file itself.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 import dash
@@ -19,6 +20,8 @@ from etl import periods
 from etl.accounts import User, can_use_returns
 from etl.returns import format_number
 from etl.safe_export import error_sheet
+
+log = logging.getLogger(__name__)
 
 dash.register_page(__name__, path="/submit", name="Submit return", title="Submit a return · NAIO", order=60)
 
@@ -38,6 +41,10 @@ L = {
     "history": ("Your agency's submissions", "Penyerahan agensi anda"),
     "sheet": ("Download error sheet (XLSX)", "Muat turun helaian ralat (XLSX)"),
     "nofile": ("Choose a file first.", "Pilih fail dahulu."),
+    "broke": ("{file} could not be processed ({why}). Your agency's submissions below show whether it was "
+              "recorded; if it is not there, send it again.",
+              "{file} tidak dapat diproses ({why}). Penyerahan agensi anda di bawah menunjukkan sama ada fail ini "
+              "telah direkodkan; jika tiada, hantar semula."),
     "bad": ("{file}: {e} error(s), {w} warning(s). The file would be rejected; nothing was recorded.",
             "{file}: {e} ralat, {w} amaran. Fail akan ditolak; tiada apa direkodkan."),
     "rejected": ("{file} was rejected (submission {sid}): {e} error(s). Nothing was loaded; fix and send it again.",
@@ -206,6 +213,10 @@ def upload_action(_check: int | None, _submit: int | None, contents: str | None,
             outcome = (ui.submit_upload(user, data, name, reason) if submitting else ui.check_upload(user, data, name))
         except ui.UploadRefused as exc:
             return _callout("refused", str(exc)), HIDDEN, no_update, no_update, no_update
+        except Exception as exc:  # the store was unreachable, the checking process was killed ...
+            log.exception("%s of %s failed", "submit" if submitting else "check", name)
+            return (_callout("error", _t("broke", lang, file=name, why=type(exc).__name__)), HIDDEN, no_update,
+                    no_update, no_update)
     shown = {"display": "inline-block" if outcome.problems else "none", "marginTop": "12px"}
     accepted = outcome.submitted and outcome.result.status == "accepted"
     return (outcome_view(outcome, submitting, lang), shown,
