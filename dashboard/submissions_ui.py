@@ -166,7 +166,7 @@ def _run(step: Callable[..., Outcome], user: User, data: bytes, file_name: str, 
     if len(data) < LARGE_FILE_BYTES:
         return step(context.store(), settings, user, data, file_name, arg)
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: the server has threads
-    with ProcessPoolExecutor(1, mp_context=spawn, max_tasks_per_child=1) as pool:
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:  # one task, then the process ends
         return pool.submit(_in_own_process, step, settings, user, data, file_name, arg).result()
 
 
