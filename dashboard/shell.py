@@ -140,6 +140,12 @@ def chrome(pathname: str | None, search: str | None) -> tuple:
     )
 
 
+def frame(pathname: str | None, search: str | None) -> tuple:
+    """The frame of every page in one answer (one request per page view, not two): the
+    ``chrome`` and the banner of failed or missed runs (``run_banner``, which never fails)."""
+    return (*chrome(pathname, search), run_banner(pathname, search))
+
+
 def footer(lang: str) -> list:
     try:
         m = queries.meta(context.warehouse())
@@ -209,10 +215,10 @@ def register_callbacks() -> None:
         Output("user-name", "children"),
         Output("signout", "children"),
         Output("footer", "children"),
+        Output("run-banner", "children"),
         Input("url", "pathname"),
         Input("url", "search"),
-    )(chrome)
-    callback(Output("run-banner", "children"), Input("url", "pathname"), Input("url", "search"))(run_banner)
+    )(frame)
     clientside_callback(
         ClientsideFunction(namespace="naio", function_name="syncUrl"),
         Output("url-sync", "data"),
