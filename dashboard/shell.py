@@ -140,12 +140,6 @@ def chrome(pathname: str | None, search: str | None) -> tuple:
     )
 
 
-def frame(pathname: str | None, search: str | None) -> tuple:
-    """The frame of every page in one answer (one request per page view, not two): the
-    ``chrome`` and the banner of failed or missed runs (``run_banner``, which never fails)."""
-    return (*chrome(pathname, search), run_banner(pathname, search))
-
-
 def footer(lang: str) -> list:
     try:
         m = queries.meta(context.warehouse())
@@ -215,10 +209,10 @@ def register_callbacks() -> None:
         Output("user-name", "children"),
         Output("signout", "children"),
         Output("footer", "children"),
-        Output("run-banner", "children"),
         Input("url", "pathname"),
         Input("url", "search"),
-    )(frame)
+    )(chrome)
+    callback(Output("run-banner", "children"), Input("url", "pathname"), Input("url", "search"))(run_banner)
     clientside_callback(
         ClientsideFunction(namespace="naio", function_name="syncUrl"),
         Output("url-sync", "data"),
