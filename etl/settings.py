@@ -37,6 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("pack_recipients", "NAIO_PACK_RECIPIENTS", "", "comma-separated distribution list of the quarterly minister pack"),
     Setting("chromium", "NAIO_CHROMIUM", "/usr/bin/chromium", "Chromium used to print PDF packs"),
     Setting("secure_cookies", "NAIO_SECURE_COOKIES", "0", "1 marks the session cookie Secure (named __Host-naio_session): set it when served over HTTPS"),
+    Setting("publish_memory_mb", "NAIO_PUBLISH_MEMORY_MB", "1024",
+            "memory a publish's DuckDB may use, in megabytes; beyond it, it works on disk beside the new warehouse"),
     Setting("today", "NAIO_TODAY", "", "date (YYYY-MM-DD) the product takes as today; empty means the real date"),
 )
 
@@ -59,6 +61,7 @@ class Settings:
     pack_recipients: tuple[str, ...]
     chromium: str
     secure_cookies: bool
+    publish_memory_mb: int
     today: str
 
     @property
@@ -127,5 +130,6 @@ def load_settings(environ: dict[str, str] | None = None, root: Path | None = Non
         pack_recipients=tuple(a.strip() for a in raw["pack_recipients"].split(",") if a.strip()),
         chromium=raw["chromium"],
         secure_cookies=raw["secure_cookies"] not in ("0", "false", "no", ""),
+        publish_memory_mb=int(raw["publish_memory_mb"]),
         today=raw["today"],
     )

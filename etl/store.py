@@ -11,7 +11,7 @@ import csv
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -450,10 +450,22 @@ class Store:
         them: SQLite keeps datetimes as ISO text and booleans as 0/1, PostgreSQL needs nothing.
         """
         columns, rows = self._plain_rows(query)
-        frame = pd.DataFrame(rows, columns=columns)
+        return self._typed(pd.DataFrame(rows, columns=columns), query)
+
+    def _cursor_frames(self, query, size: int) -> Iterator[pd.DataFrame]:
+        """``_cursor_frame`` in frames of at most ``size`` rows, all of one statement (one
+        consistent read): a million rows never stand in memory as Python objects at once."""
+        with self.engine.connect() as con:
+            result = con.execute(query)
+            columns = list(result.keys())
+            while rows := result.cursor.fetchmany(size):
+                yield self._typed(pd.DataFrame(rows, columns=columns), query)
+            result.close()
+
+    def _typed(self, frame: pd.DataFrame, query) -> pd.DataFrame:
         if self.engine.dialect.name != "sqlite" or not len(frame):
             return frame
-        for name, column in zip(columns, query.selected_columns, strict=True):
+        for name, column in zip(frame.columns, query.selected_columns, strict=True):
             kind = column.type._type_affinity
             if kind is DateTime:
                 frame[name] = pd.to_datetime(frame[name], format="ISO8601")
@@ -463,8 +475,10 @@ class Store:
                     lambda v: None if v is None else bool(v)).astype(object)
         return frame
 
-    def accepted_return_frame(self, with_history: bool = False, received_at: bool = True) -> pd.DataFrame:
-        """Return rows with their submission's ``received_at`` (current rows unless ``with_history``).
+    def accepted_return_frames(self, size: int, with_history: bool = False,
+                               received_at: bool = True) -> Iterator[pd.DataFrame]:
+        """Return rows with their submission's ``received_at`` (current rows unless
+        ``with_history``), in frames of at most ``size`` rows read by one statement.
 
         ``received_at=False`` leaves that column out (and the join it needs): publish takes it
         from the submissions it copies anyway.
@@ -481,7 +495,7 @@ class Store:
             q = q.join(t.submissions, s.submission_id == r.submission_id)
         if not with_history:
             q = q.where(r.superseded_by.is_(None))
-        return self._cursor_frame(q)
+        return self._cursor_frames(q, size)
 
     def fingerprint(self) -> str:
         """Changes whenever accepted data or reference data changes (drives 'publish after new data')."""

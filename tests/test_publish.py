@@ -75,6 +75,24 @@ def test_republishing_from_scratch_gives_the_same_numbers(published):
     assert _kpi_rows(settings.warehouse_path) == before
 
 
+def test_copying_in_small_frames_with_little_memory_gives_the_same_numbers(published, monkeypatch):
+    """Return rows are copied frame by frame and DuckDB is held to ``publish_memory_mb``
+    (working on disk beyond it): neither changes what is published. A spill folder left by a
+    killed publish is removed by the next."""
+    import etl.publish
+
+    settings, store, first = published
+    before = _kpi_rows(settings.warehouse_path)
+    monkeypatch.setattr(etl.publish, "HISTORY_FRAME_ROWS", 7)  # many frames, one of them short
+    spill = settings.snapshots_dir / ".20260101T000000-dead00.duckdb.building.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x" * 100)
+    again = publish(store, settings.with_(publish_memory_mb=64), trigger="test")
+    assert again.content_hash == first.content_hash and _kpi_rows(settings.warehouse_path) == before
+    assert again.counts["fact_return_history"] == len(store.frame("return_rows"))
+    assert not spill.exists()
+
+
 def test_a_reader_keeps_its_snapshot_while_publish_swaps(published):
     settings, store, _ = published
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
@@ -201,7 +219,7 @@ def test_settings_survive_the_trip_through_the_environment(tmp_path):
     from etl.settings import load_settings
 
     settings = make_settings(tmp_path, NAIO_PACK_RECIPIENTS="a@x.my, b@x.my", NAIO_SCHEDULER="0",
-                             NAIO_SECURE_COOKIES="1", NAIO_MAX_UPLOAD_MB="2.5")
+                             NAIO_SECURE_COOKIES="1", NAIO_MAX_UPLOAD_MB="2.5", NAIO_PUBLISH_MEMORY_MB="512")
     assert load_settings(settings.as_env(), root=tmp_path) == settings
 
 
