@@ -238,8 +238,7 @@ def heatmap_spec(
         title,
         height,
         xaxis={"title": {"text": x_title}, "side": "top", "type": "category"},
-        # An explicit standoff: with plotly's default, the title was drawn over the longer row labels.
-        yaxis={"title": {"text": y_title, "standoff": 10}, "autorange": "reversed", "type": "category"},
+        yaxis={"title": {"text": y_title}, "autorange": "reversed", "type": "category"},
         margin={"l": 8, "r": 8, "t": 96, "b": 8},
     )
 

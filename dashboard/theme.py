@@ -64,7 +64,9 @@ def _template() -> go.layout.Template:
         linecolor=BORDER,
         zerolinecolor=BORDER,
         tickfont=dict(color=BODY, size=12),
-        title=dict(font=dict(color=BODY, size=12)),
+        # An explicit standoff: with plotly's default, a title beside category labels of
+        # different lengths was drawn over the longer ones.
+        title=dict(font=dict(color=BODY, size=12), standoff=10),
         automargin=True,
     )
     return go.layout.Template(
