@@ -13,11 +13,11 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from etl.problems import KINDS_MS
+from etl.settings import MALAYSIA
 
 LANGS = ("en", "ms")
 DEFAULT_LANG = "en"
@@ -398,7 +398,7 @@ def periods_label(text: Any, lang: str) -> str:
     return ", ".join(period_label(p, lang) for p in parts) if parts else "–"
 
 
-MYT = ZoneInfo("Asia/Kuala_Lumpur")
+MYT = MALAYSIA
 
 
 def local_time(value: Any, seconds: bool = False) -> str:

@@ -36,19 +36,15 @@ import math
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from etl import periods as P
+from etl.settings import MALAYSIA
 
-try:  # Malaysia has kept UTC+08:00 without daylight saving since 1982.
-    from zoneinfo import ZoneInfo
-
-    MYT = ZoneInfo("Asia/Kuala_Lumpur")
-except Exception:  # pragma: no cover - a system without the time-zone database
-    MYT = timezone(timedelta(hours=8), "Asia/Kuala_Lumpur")
+MYT = MALAYSIA
 
 # ---- the file formats -----------------------------------------------------------------
 RETURN_COLUMNS = ("agency_code", "period", "indicator_code", "value", "unit", "breakdown_type",

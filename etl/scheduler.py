@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -40,10 +39,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from etl import jobs
-from etl.settings import Settings
+from etl.settings import MALAYSIA, Settings
 from etl.store import Store
 
-TZ = ZoneInfo("Asia/Kuala_Lumpur")
+TZ = MALAYSIA
 log = logging.getLogger("naio.scheduler")
 JobFunc = Callable[[Settings, Store, datetime], dict]
 PUBLISH_JOB, PREBUILD_JOB = "publish_if_new", "prebuild_packs"

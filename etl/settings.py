@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+
+# Where NAIO and the agencies work: the day, the schedule and the times shown are Malaysia's.
+try:
+    from zoneinfo import ZoneInfo
+
+    MALAYSIA = ZoneInfo("Asia/Kuala_Lumpur")
+except Exception:  # pragma: no cover - a system without the time-zone database
+    MALAYSIA = timezone(timedelta(hours=8), "Asia/Kuala_Lumpur")  # UTC+08:00, no daylight saving since 1982
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secure_cookies", "NAIO_SECURE_COOKIES", "0", "1 marks the session cookie Secure (named __Host-naio_session): set it when served over HTTPS"),
     Setting("publish_memory_mb", "NAIO_PUBLISH_MEMORY_MB", "1024",
             "memory a publish's DuckDB may use, in megabytes; beyond it, it works on disk beside the new warehouse"),
-    Setting("today", "NAIO_TODAY", "", "date (YYYY-MM-DD) the product takes as today; empty means the real date"),
+    Setting("today", "NAIO_TODAY", "", "date (YYYY-MM-DD) the product takes as today; empty means today's date in Malaysia"),
 )
 
 
@@ -81,8 +89,9 @@ class Settings:
         return int(self.max_upload_mb * 1024 * 1024)
 
     def today_date(self) -> date:
-        """The date the product takes as today: ``NAIO_TODAY`` when set, else the real date."""
-        return date.fromisoformat(self.today) if self.today else date.today()
+        """The date the product takes as today: ``NAIO_TODAY`` when set, else the date in Malaysia
+        (whatever the server's own time zone: a quarter ends at midnight in Kuala Lumpur)."""
+        return date.fromisoformat(self.today) if self.today else datetime.now(MALAYSIA).date()
 
     def as_env(self) -> dict[str, str]:
         """The ``NAIO_*`` variables that ``load_settings`` turns back into these settings

@@ -215,6 +215,28 @@ def test_a_warehouse_that_does_not_say_what_it_was_built_from_is_published_again
     assert not is_current(store, copy)
 
 
+def test_today_is_the_date_in_malaysia_unless_set(tmp_path, monkeypatch):
+    """Whatever the server's own time zone. At any moment the local date of UTC-12 or of
+    UTC+14 differs from Malaysia's (UTC+8), so the machine's date would fail one of them."""
+    import time
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    assert make_settings(tmp_path).today_date() == date(2026, 11, 26)  # NAIO_TODAY
+    unset = make_settings(tmp_path, NAIO_TODAY="")
+    malaysia = ZoneInfo("Asia/Kuala_Lumpur")
+    try:
+        for zone in ("Etc/GMT+12", "Etc/GMT-14"):  # POSIX names: UTC-12 and UTC+14
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            before = datetime.now(malaysia).date()
+            today = unset.today_date()
+            assert today in {before, datetime.now(malaysia).date()}, zone  # midnight may pass between
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_settings_survive_the_trip_through_the_environment(tmp_path):
     from etl.settings import load_settings
 

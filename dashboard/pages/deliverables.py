@@ -41,11 +41,12 @@ def _body(d: queries.Dimensions, period, lang: str) -> list:
 
 
 def _today() -> date:
+    """The day the snapshot was published for (its meta), else the product's today."""
     text = queries.meta(context.warehouse()).get("today")
     try:
-        return date.fromisoformat(text) if text else date.today()
+        return date.fromisoformat(text) if text else context.settings().today_date()
     except ValueError:
-        return date.today()
+        return context.settings().today_date()
 
 
 @callback(Output("dl-k27", "children"), Input("page-lang", "data"), Input(C.filter_id("period"), "value"))
