@@ -177,7 +177,7 @@ def _load(ds: Dataset, synthetic: list[dict]) -> None:
         started = time.perf_counter()
         ingest_all(ingestor, ds.items[:ds.probe], say)
         store.dispose()
-        _copy_db(settings.data_dir / "naio.db", ds.base_db)
+        copy_db(settings.data_dir / "naio.db", ds.base_db)
         ingest_all(ingestor, ds.items[ds.probe:], say)
         ds.counts["load_seconds"] = round(time.perf_counter() - started, 2)
         say(f"loaded {len(ds.items)} files in {ds.counts['load_seconds']} s; publishing")
@@ -196,7 +196,7 @@ def ingest_all(ingestor, items: list[Item], progress: Callable[[str], None]) -> 
             progress(f"ingested {n}/{len(items)} files")
 
 
-def _copy_db(src: Path, dest: Path) -> None:
+def copy_db(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         source = Path(str(src) + suffix)
@@ -204,11 +204,21 @@ def _copy_db(src: Path, dest: Path) -> None:
             shutil.copyfile(source, Path(str(dest) + suffix))
 
 
+def copy_data(ds: Dataset, data_dir: Path) -> Settings:
+    """A fresh data folder holding a copy of the system of record and of the warehouse serving."""
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    settings = load_settings(bench_env(data_dir), root=ROOT)
+    copy_db(ds.settings.data_dir / "naio.db", settings.data_dir / "naio.db")
+    shutil.copyfile(ds.settings.warehouse_path, settings.warehouse_path)
+    return settings
+
+
 def copy_base(ds: Dataset, data_dir: Path) -> Settings:
     """A fresh data folder holding the system of record as it was before the probe file."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
-    _copy_db(ds.base_db, data_dir / "naio.db")
+    copy_db(ds.base_db, data_dir / "naio.db")
     return load_settings(bench_env(data_dir), root=ROOT)
 
 

@@ -91,6 +91,7 @@ RUN_COUNTS = {
     "dim_indicator": ("indicators", "penunjuk"),
     "kpi_definition": ("KPIs", "KPI"),
     "fact_return_history": ("return values incl. replaced", "nilai penyata termasuk yang diganti"),
+    "reused_return_rows": ("of them copied from the previous snapshot", "daripadanya disalin daripada petikan sebelumnya"),
     "composite_index": ("index values", "nilai indeks"),
     "kpi_projection": ("projections", "unjuran"),
     "completeness": ("completeness rows", "baris kelengkapan"),

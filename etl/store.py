@@ -27,6 +27,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     insert,
     inspect,
@@ -425,13 +426,19 @@ class Store:
         return set(rows) | ({sub["agency_code"]} if sub["agency_code"] else set())
 
     # ---- what publish reads ------------------------------------------------------------
-    def frame(self, name: str, current_only: bool = False) -> pd.DataFrame:
-        """A fact or reference table as a DataFrame, through the raw DB-API cursor (fast)."""
+    def frame(self, name: str, current_only: bool = False,
+              submission_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """A fact or reference table as a DataFrame, through the raw DB-API cursor (fast);
+        with ``submission_ids``, only the rows of those submissions."""
         table = t.metadata.tables[name]
         q = select(table)
         if current_only and "superseded_by" in table.c:
             q = q.where(table.c.superseded_by.is_(None))
-        return self._cursor_frame(q)
+        if submission_ids is None:
+            return self._cursor_frame(q)
+        frames = [self._cursor_frame(q.where(table.c.submission_id.in_(chunk)))
+                  for chunk in _chunks(sorted(submission_ids), 500)]
+        return pd.concat(frames, ignore_index=True) if frames else self._cursor_frame(q.where(false()))
 
     def _plain_rows(self, query) -> tuple[list[str], list[tuple]]:
         """The column names and the DB-API cursor's plain tuples of a SELECT (no ``Row`` objects)."""
@@ -475,10 +482,11 @@ class Store:
                     lambda v: None if v is None else bool(v)).astype(object)
         return frame
 
-    def accepted_return_frames(self, size: int, with_history: bool = False,
-                               received_at: bool = True) -> Iterator[pd.DataFrame]:
+    def accepted_return_frames(self, size: int, with_history: bool = False, received_at: bool = True,
+                               submission_ids: Iterable[int] | None = None) -> Iterator[pd.DataFrame]:
         """Return rows with their submission's ``received_at`` (current rows unless
-        ``with_history``), in frames of at most ``size`` rows read by one statement.
+        ``with_history``), in frames of at most ``size`` rows read by one statement (one per
+        500 submissions when only the rows of ``submission_ids`` are wanted).
 
         ``received_at=False`` leaves that column out (and the join it needs): publish takes it
         from the submissions it copies anyway.
@@ -495,7 +503,35 @@ class Store:
             q = q.join(t.submissions, s.submission_id == r.submission_id)
         if not with_history:
             q = q.where(r.superseded_by.is_(None))
-        return self._cursor_frames(q, size)
+        if submission_ids is None:
+            return self._cursor_frames(q, size)
+        return (frame for chunk in _chunks(sorted(submission_ids), 500)
+                for frame in self._cursor_frames(q.where(r.submission_id.in_(chunk)), size))
+
+    def row_counts(self, name: str, current_only: bool = False) -> dict[int, tuple[str, int]]:
+        """Each submission with rows in the fact table ``name`` (current rows only, if asked):
+        the SHA-256 of its file and its number of rows."""
+        table = t.metadata.tables[name]
+        s = t.submissions.c
+        counts = select(table.c.submission_id, func.count().label("n")).group_by(table.c.submission_id)
+        if current_only:
+            counts = counts.where(table.c.superseded_by.is_(None))
+        counts = counts.subquery()
+        q = select(counts.c.submission_id, s.sha256, counts.c.n).join(
+            t.submissions, s.submission_id == counts.c.submission_id)
+        with self.engine.connect() as con:
+            return {sid: (sha, n) for sid, sha, n in con.execute(q)}
+
+    def superseded_return_pairs(self, upto: int) -> list[tuple[int, str, str, int]]:
+        """(submission, agency, period, superseded by) of every return row replaced by a later
+        file, as far as the files up to submission ``upto``: all rows of an (agency, period)
+        of a file are replaced together, by the first later file holding that pair."""
+        r = t.return_rows.c
+        q = (select(r.submission_id, r.agency_code, r.period, r.superseded_by)
+             .where(r.superseded_by.is_not(None), r.superseded_by <= upto)
+             .group_by(r.submission_id, r.agency_code, r.period, r.superseded_by))
+        with self.engine.connect() as con:
+            return [tuple(row) for row in con.execute(q)]
 
     def fingerprint(self) -> str:
         """Changes whenever accepted data or reference data changes (drives 'publish after new data')."""

@@ -169,7 +169,9 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
     assert not [m["error"] for m in measures.values() if m["error"]]
     ingest = measures["ingest one large return file"]
     assert ingest["ratio"] and ingest["baseline_median"] > 0 and ingest["met"] in (True, False)
-    assert measures["publish (warehouse + all KPI values)"]["ratio"]
+    publish = measures["publish (warehouse + all KPI values)"]
+    assert publish["ratio"] and publish["extra"]["carried_over"]["reused_return_rows"] > 0
+    assert measures["publish from nothing (no warehouse to carry rows over from)"]["ratio"]
     floors = [m for name, m in measures.items() if name.startswith("floor: ")]
     assert len(floors) == 2 and all(m["median"] > 0 and m["met"] is None for m in floors)
     assert ingest["extra"]["ratio_to_floor"] > 0

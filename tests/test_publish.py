@@ -87,10 +87,80 @@ def test_copying_in_small_frames_with_little_memory_gives_the_same_numbers(publi
     spill = settings.snapshots_dir / ".20260101T000000-dead00.duckdb.building.tmp"
     spill.mkdir()
     (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x" * 100)
+    settings.warehouse_path.unlink()  # every row read from the system of record
     again = publish(store, settings.with_(publish_memory_mb=64), trigger="test")
     assert again.content_hash == first.content_hash and _kpi_rows(settings.warehouse_path) == before
     assert again.counts["fact_return_history"] == len(store.frame("return_rows"))
+    assert again.counts["reused_return_rows"] == 0
     assert not spill.exists()
+
+
+def _csv(frame, columns: list[str]) -> bytes:
+    return frame[columns].to_csv(index=False).encode()
+
+
+def test_rows_carried_over_from_the_warehouse_replaced_give_what_a_build_from_nothing_gives(store, backend_settings):
+    """A publish copies the rows of the files the serving warehouse already holds from it and
+    reads only the newer files from the system of record, which says what is superseded: the
+    content is the same, to the bit, as a build from the system of record alone. A file whose
+    rows the old warehouse does not hold as they are (another file under the same number, say
+    after the system of record was restored) and a warehouse of another release are not used."""
+    from etl.ingest import Ingestor
+
+    settings = backend_settings
+    load_demo(settings, store, n_agencies=5, n_quarters=2)
+    first = publish(store, settings, trigger="test")
+    assert first.counts["reused_return_rows"] == 0  # nothing to carry over from
+
+    ingestor = Ingestor(store, settings)
+    returns = store.frame("return_rows", current_only=True)
+    agency, period = returns.iloc[0][["agency_code", "period"]]
+    quarter = returns[(returns["agency_code"] == agency) & (returns["period"] == period)].assign(
+        notes="checked again")
+    result = ingestor.ingest_bytes(_csv(quarter, ["agency_code", "period", "indicator_code", "value", "breakdown_type",
+                                                  "breakdown_code", "value_status", "notes"]),
+                                   "again.csv", reason="checked again")
+    assert result.status == "accepted", result.problems
+    register = store.frame("register_systems", current_only=True)
+    agency, period = register.iloc[0][["agency_code", "period"]]
+    snapshot = register[(register["agency_code"] == agency) & (register["period"] == period)]
+    assert len(snapshot) > 1
+    flags = ["impact_assessment", "human_oversight", "citizen_facing", "uses_genai", "sandbox"]
+    smaller = snapshot.iloc[1:].assign(**{c: snapshot.iloc[1:][c].map({True: "yes", False: "no"}) for c in flags})
+    result = ingestor.ingest_bytes(_csv(smaller, [c for c in smaller.columns if c not in (
+        "row_id", "submission_id", "source_row", "superseded_by")]), "register.csv", kind="register",
+        reason="one system retired")
+    assert result.status == "accepted", result.problems
+
+    carried = publish(store, settings, trigger="test")
+    assert 0 < carried.counts["reused_return_rows"] < carried.counts["fact_return_history"]
+    assert 0 < carried.counts["reused_register_rows"] < carried.counts["fact_register"]
+    kept = _kpi_rows(settings.warehouse_path)
+    con = duckdb.connect(str(settings.warehouse_path))
+    superseded = con.execute("SELECT count(*) FROM fact_return_history WHERE superseded_by IS NOT NULL").fetchall()
+    con.close()
+    assert superseded[0][0] == len(quarter)
+
+    settings.warehouse_path.unlink()
+    scratch = publish(store, settings, trigger="test")
+    assert scratch.counts["reused_return_rows"] == scratch.counts["reused_register_rows"] == 0
+    assert scratch.content_hash == carried.content_hash and _kpi_rows(settings.warehouse_path) == kept
+
+    con = duckdb.connect(str(settings.warehouse_path))  # a file number held for another file
+    con.execute("UPDATE submissions SET sha256 = 'another' WHERE submission_id = "
+                "(SELECT min(submission_id) FROM fact_return_history)")
+    con.close()
+    partly = publish(store, settings, trigger="test")
+    held = store.row_counts("return_rows")
+    assert partly.counts["reused_return_rows"] == partly.counts["fact_return_history"] - held[min(held)][1]
+    assert partly.content_hash == scratch.content_hash
+
+    con = duckdb.connect(str(settings.warehouse_path))  # built by another release
+    con.execute("UPDATE meta SET value = value || '0' WHERE key = 'source_fingerprint'")
+    con.close()
+    other = publish(store, settings, trigger="test")
+    assert other.counts["reused_return_rows"] == other.counts["reused_register_rows"] == 0
+    assert other.content_hash == scratch.content_hash
 
 
 def test_a_reader_keeps_its_snapshot_while_publish_swaps(published):
