@@ -185,7 +185,8 @@ def measure_publish(ds: Dataset, repeat: int) -> list[Measure]:
     every agency replaced, the largest change one file makes) and times the publish that
     follows, which carries the rows of the other files over from the warehouse it replaces.
     Then it removes the warehouse and times a publish from nothing, which reads every row
-    from the system of record (as the first publish, or one after an upgrade, does).
+    from the system of record (as the first publish, or one after an upgrade, does). The two
+    are built from the same system of record: their content hashes must be equal.
     """
     from benchmarks.upload_bench import revised
     from etl.ingest import Ingestor
@@ -215,6 +216,9 @@ def measure_publish(ds: Dataset, repeat: int) -> list[Measure]:
             settings.warehouse_path.unlink()
             seconds, result = timed(lambda st=store, se=settings: publish(st, se, trigger="bench"))
             scratch.runs.append(seconds)
+            if result.content_hash != after.content_hash:  # the same system of record, so the same content
+                m.error = (f"the publish after a new file ({after.content_hash[:12]}) and the publish from nothing "
+                           f"({result.content_hash[:12]}) differ in content")
         finally:
             store.dispose()
         bulk = _bulk_load(ds.root / "runs" / "bulk-baseline.duckdb", groups)
