@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, request
 
 from dashboard import auth, context
 from etl import periods
@@ -42,11 +42,16 @@ class BadRequest(ValueError):
     pass
 
 
+class Refused(PermissionError):
+    """The signed-in user may not do this (audited by ``auth.require``): 403, in JSON."""
+
+
 def init_app(server: Flask, settings: Settings, store: Store) -> None:
     server.add_url_rule("/api/v1/kpis", "api_kpis", kpis)
     server.add_url_rule("/api/v1/submissions/status", "api_submission_status", submission_status)
     server.add_url_rule("/healthz", "healthz", healthz)
     server.register_error_handler(BadRequest, lambda exc: _json({"error": str(exc)}, 400))
+    server.register_error_handler(Refused, lambda exc: _json({"error": str(exc)}, 403))
     server.register_error_handler(WarehouseMissing, lambda exc: _json({"error": str(exc)}, 503))
     server.after_request(_no_store_api)
 
@@ -87,7 +92,7 @@ def _user(check, action: str) -> User:
     try:
         return auth.require(check, action, request.path)
     except auth.Forbidden:
-        abort(403)
+        raise Refused(f"not allowed: {action}") from None
 
 
 # ---- /api/v1/kpis -----------------------------------------------------------------------------
@@ -150,7 +155,7 @@ def _deny(action: str) -> None:
     try:
         auth.require(lambda _u: False, action, request.path)
     except auth.Forbidden:
-        abort(403)
+        raise Refused(f"not allowed: {action}") from None
 
 
 def status_frame(wh: Warehouse, store: Store, period: str, agency: str | None) -> pd.DataFrame:

@@ -95,6 +95,8 @@ def _guard():
         if user is None:
             if path.startswith(("/_dash", "/api/", "/download/")):
                 _audit_refusal("anonymous", path)
+                if path.startswith("/api/"):  # what the API answers is JSON, refusals included
+                    return Response('{"error": "sign in required"}', status=401, mimetype="application/json")
                 return Response("sign in required", status=401)
             return redirect(f"/login?next={_safe_next(request.full_path)}")
     return None

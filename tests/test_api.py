@@ -45,8 +45,9 @@ def client(demo, user: str | None = None):
 # ---- /api/v1/kpis -----------------------------------------------------------------------------
 def test_without_a_session_the_api_answers_401(demo):
     c = client(demo)
-    assert c.get("/api/v1/kpis").status_code == 401
-    assert c.get("/api/v1/submissions/status").status_code == 401
+    for path in ("/api/v1/kpis", "/api/v1/submissions/status"):
+        answer = c.get(path)
+        assert answer.status_code == 401 and answer.get_json() == {"error": "sign in required"}
 
 
 def test_national_kpis_as_json(demo):
@@ -111,7 +112,8 @@ def test_csv_text_cells_are_neutralised(demo):
 
 # ---- /api/v1/submissions/status ---------------------------------------------------------------
 def test_viewers_see_no_submission_status(demo):
-    assert client(demo, "viewer").get("/api/v1/submissions/status").status_code == 403
+    answer = client(demo, "viewer").get("/api/v1/submissions/status")
+    assert answer.status_code == 403 and answer.get_json() == {"error": "not allowed: read submission status"}
 
 
 def test_an_analyst_sees_only_their_agency(demo):
@@ -121,7 +123,9 @@ def test_an_analyst_sees_only_their_agency(demo):
     row = body["data"][0]
     assert row["state"] == "on_time" and row["received"] == row["expected"]
     assert isinstance(row["latest_submission"], int) and row["latest_submission"] == row["published_submission"]
-    assert c.get("/api/v1/submissions/status?agency=LHDN").status_code == 403
+    refused = c.get("/api/v1/submissions/status?agency=LHDN")
+    assert refused.status_code == 403 and refused.get_json()["error"] == "not allowed: submission status of LHDN"
+    assert refused.headers["Cache-Control"] == "private, no-store"
     assert c.get("/api/v1/submissions/status?agency=jpn").status_code == 200
 
 
