@@ -50,6 +50,9 @@ def init_app(server: Flask, settings: Settings, store: Store) -> None:
     server.add_url_rule("/api/v1/kpis", "api_kpis", kpis)
     server.add_url_rule("/api/v1/submissions/status", "api_submission_status", submission_status)
     server.add_url_rule("/healthz", "healthz", healthz)
+    # Anything else under /api/ is an API route that does not exist (not a page of the app).
+    server.add_url_rule("/api/", "api_unknown", _unknown, defaults={"rest": ""})
+    server.add_url_rule("/api/<path:rest>", "api_unknown", _unknown)
     server.register_error_handler(BadRequest, lambda exc: _json({"error": str(exc)}, 400))
     server.register_error_handler(Refused, lambda exc: _json({"error": str(exc)}, 403))
     server.register_error_handler(WarehouseMissing, lambda exc: _json({"error": str(exc)}, 503))
@@ -93,6 +96,11 @@ def _user(check, action: str) -> User:
         return auth.require(check, action, request.path)
     except auth.Forbidden:
         raise Refused(f"not allowed: {action}") from None
+
+
+def _unknown(rest: str) -> Response:
+    return _json({"error": f"no such API route: /api/{rest}; the API has /api/v1/kpis and "
+                           "/api/v1/submissions/status"}, 404)
 
 
 # ---- /api/v1/kpis -----------------------------------------------------------------------------

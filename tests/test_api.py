@@ -111,6 +111,14 @@ def test_csv_text_cells_are_neutralised(demo):
 
 
 # ---- /api/v1/submissions/status ---------------------------------------------------------------
+def test_an_api_route_that_does_not_exist_is_a_json_404_not_a_page(demo):
+    c = client(demo, "viewer")
+    for path in ("/api/v1/kpi", "/api/", "/api/v2/kpis?period=2026Q3"):
+        answer = c.get(path)
+        assert answer.status_code == 404 and answer.get_json()["error"].startswith("no such API route: /api/"), path
+    assert client(demo).get("/api/v1/kpi").status_code == 401  # signed out: sign in first
+
+
 def test_viewers_see_no_submission_status(demo):
     answer = client(demo, "viewer").get("/api/v1/submissions/status")
     assert answer.status_code == 403 and answer.get_json() == {"error": "not allowed: read submission status"}
