@@ -259,5 +259,5 @@ def _json(body: dict, status: int = 200) -> Response:
 
 def _csv(frame: pd.DataFrame, name: str) -> Response:
     data = csv_bytes(list(frame.columns), ([v for v in row.values()] for row in records(frame)))
-    return Response(data, mimetype="text/csv; charset=utf-8",
+    return Response(data, mimetype="text/csv",  # the response adds "; charset=utf-8"
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

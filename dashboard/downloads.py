@@ -23,7 +23,7 @@ from etl.settings import Settings
 from etl.store import Store
 from etl.template import TemplateError, build_template, check_request, file_name
 
-MIME = {"csv": "text/csv; charset=utf-8",
+MIME = {"csv": "text/csv",  # the response adds "; charset=utf-8" to a text type
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 

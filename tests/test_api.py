@@ -92,7 +92,7 @@ def test_bad_parameters_answer_400(demo, query, words):
 
 def test_kpis_as_csv(demo):
     answer = client(demo, "analyst.jpn").get("/api/v1/kpis?level=sector&format=csv")
-    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.status_code == 200 and answer.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="naio-kpis-sector-2026Q3.csv"' in answer.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.data.decode("utf-8-sig"))))
     assert rows and {r["level"] for r in rows} == {"sector"} and rows[0]["kpi_id"].startswith("K")

@@ -324,6 +324,7 @@ def test_template_route(env, who, agency):
     assert (refusals(env) > before) == (r.status_code != 200)
     if r.status_code == 200:
         assert r.headers["Cache-Control"] == "private, no-store"
+        assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
         assert f"{agency},2026Q3,HC_TOTAL" in r.get_data(as_text=True)
 
 
