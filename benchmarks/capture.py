@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 
 from benchmarks.dash_client import Call, page_view
+from dashboard.auth import LOGIN_TOKEN, token_in_page
 from etl.warehouse import Warehouse
 
 BENCH_USER = "bench.admin"
@@ -61,7 +62,9 @@ class FlaskTransport:
         self.per_post: list[list[tuple]] = []
 
     def login(self, username: str, password: str) -> int:
-        r = self.client.post("/login", data={"username": username, "password": password, "next": "/"})
+        token = token_in_page(self.client.get("/login").get_data(as_text=True))
+        r = self.client.post("/login", data={"username": username, "password": password, "next": "/",
+                                             LOGIN_TOKEN: token})
         return r.status_code
 
     def get(self, path: str) -> tuple[int, bytes]:

@@ -23,6 +23,7 @@ import requests
 
 from benchmarks.capture import BENCH_PASSWORD, BENCH_USER, PageScript
 from benchmarks.dash_client import UPDATE
+from dashboard.auth import LOGIN_TOKEN, token_in_page
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -65,7 +66,9 @@ class HttpTransport:
         self.last_server: float | None = None  # seconds, from the last answer's Server-Timing
 
     def login(self, username: str = BENCH_USER, password: str = BENCH_PASSWORD) -> int:
-        r = self.session.post(self.base + "/login", data={"username": username, "password": password, "next": "/"},
+        token = token_in_page(self.session.get(self.base + "/login", timeout=self.timeout).text)
+        r = self.session.post(self.base + "/login", data={"username": username, "password": password, "next": "/",
+                                                          LOGIN_TOKEN: token},
                               allow_redirects=False, timeout=self.timeout)
         return r.status_code
 

@@ -9,6 +9,7 @@ inside each callback or route with ``require``; hiding a button is never the che
 from __future__ import annotations
 
 import html
+import re
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -152,22 +153,54 @@ def route_requires(check: Callable[[User], bool], action: str):
     return wrap
 
 
+LOGIN_TOKEN = "login_token"  # form field and session key of the sign-in form's token
+
+
 def _login():
-    error = ""
+    error, status = "", 200
     nxt = _safe_next(request.values.get("next"))
     if request.method == "POST":
-        user = authenticate(_store(), request.form.get("username", ""), request.form.get("password", ""),
-                            allow_demo=current_app.config.get("NAIO_DEMO_ACCOUNTS", True))
-        if user:
-            session.clear()
-            session["user"] = user.username
-            session["stamp"] = password_stamp(_store().user(user.username))
-            session.permanent = True
-            _store().audit(user.username, "sign-in", outcome="ok")
-            return redirect(nxt)
-        _store().audit(request.form.get("username", "")[:64] or "-", "sign-in", outcome="refused")
-        error = "Wrong user name or password. / Nama pengguna atau kata laluan salah."
-    return Response(_login_page(error, nxt), mimetype="text/html")
+        name = request.form.get("username", "")[:64] or "-"
+        if not _login_token_matches():
+            # Not our sign-in page in this browser: another site posting to it (which would sign
+            # the visitor in under an account of its choosing), or a page open since before the
+            # browser's session ended.
+            _store().audit(name, "sign-in", outcome="refused", detail="the sign-in form was not this site's own")
+            error, status = ("The sign-in page had expired: please sign in again. / "
+                             "Halaman log masuk telah tamat tempoh: sila log masuk semula."), 400
+        else:
+            user = authenticate(_store(), request.form.get("username", ""), request.form.get("password", ""),
+                                allow_demo=current_app.config.get("NAIO_DEMO_ACCOUNTS", True))
+            if user:
+                session.clear()
+                session["user"] = user.username
+                session["stamp"] = password_stamp(_store().user(user.username))
+                session.permanent = True
+                _store().audit(user.username, "sign-in", outcome="ok")
+                return redirect(nxt)
+            _store().audit(name, "sign-in", outcome="refused")
+            error = "Wrong user name or password. / Nama pengguna atau kata laluan salah."
+    return Response(_login_page(error, nxt, _login_token()), status=status, mimetype="text/html")
+
+
+def _login_token() -> str:
+    """The token the sign-in form carries, kept in this browser's session cookie (which a
+    cross-site POST does not send: SameSite=Lax)."""
+    if not session.get(LOGIN_TOKEN):
+        session[LOGIN_TOKEN] = secrets.token_urlsafe(24)
+    return session[LOGIN_TOKEN]
+
+
+def token_in_page(page: str) -> str:
+    """The sign-in form's token in a sign-in page's HTML (for clients that sign in without a
+    browser: the bench, the tests)."""
+    found = re.search(rf'name="{LOGIN_TOKEN}" value="([^"]*)"', page)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def _login_token_matches() -> bool:
+    expected, given = session.get(LOGIN_TOKEN) or "", request.form.get(LOGIN_TOKEN) or ""
+    return bool(expected) and secrets.compare_digest(expected.encode(), given.encode())
 
 
 def _logout():
@@ -178,7 +211,7 @@ def _logout():
     return redirect("/login")
 
 
-def _login_page(error: str, nxt: str) -> str:
+def _login_page(error: str, nxt: str, token: str) -> str:
     err = f'<p class="login-error" role="alert">{html.escape(error)}</p>' if error else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -188,6 +221,7 @@ def _login_page(error: str, nxt: str) -> str:
 <p class="muted">Sign in / Log masuk</p>{err}
 <form method="post" action="/login">
 <input type="hidden" name="next" value="{html.escape(nxt)}">
+<input type="hidden" name="{LOGIN_TOKEN}" value="{html.escape(token)}">
 <label for="username">User name / Nama pengguna</label>
 <input id="username" name="username" autocomplete="username" required>
 <label for="password">Password / Kata laluan</label>

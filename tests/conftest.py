@@ -20,6 +20,14 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
     return load_settings(base, root=ROOT)
 
 
+def post_sign_in(client, username: str, password: str, **fields: str):
+    """POST the sign-in form as a browser does: with the token of the sign-in page it got first."""
+    from dashboard.auth import LOGIN_TOKEN, token_in_page
+
+    token = token_in_page(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, LOGIN_TOKEN: token, **fields})
+
+
 def _pg_url_for(schema: str) -> str:
     """A PostgreSQL URL whose search_path is a fresh schema of its own."""
     from sqlalchemy import create_engine, text

@@ -10,7 +10,7 @@ from datetime import UTC
 import pytest
 
 from etl.accounts import add_user, set_active
-from tests.conftest import make_settings
+from tests.conftest import make_settings, post_sign_in
 
 PASSWORDS = {"viewer": "viewer-demo-2026", "analyst.jpn": "analyst-demo-2026", "admin": "admin-demo-2026"}
 
@@ -37,7 +37,7 @@ def demo(tmp_path_factory):
 def client(demo, user: str | None = None):
     c = demo[2].test_client()
     if user:
-        answer = c.post("/login", data={"username": user, "password": PASSWORDS.get(user, "a-long-password")})
+        answer = post_sign_in(c, user, PASSWORDS.get(user, "a-long-password"))
         assert answer.status_code == 302, f"sign-in of {user} failed"
     return c
 

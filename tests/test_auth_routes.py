@@ -9,7 +9,7 @@ from dashboard import auth
 from dashboard.server import create_app
 from etl import accounts
 from etl.store import Store
-from tests.conftest import make_settings
+from tests.conftest import make_settings, post_sign_in
 
 PASSWORD = "auth-routes-secret"
 
@@ -30,7 +30,7 @@ def site(tmp_path_factory):
 
 def sign_in(server, username: str, password: str = PASSWORD, nxt: str = "/"):
     client = server.test_client()
-    response = client.post("/login", data={"username": username, "password": password, "next": nxt})
+    response = post_sign_in(client, username, password, next=nxt)
     return client, response
 
 
@@ -67,6 +67,28 @@ def test_open_routes_need_no_session(site):
     client = server.test_client()
     assert client.get("/login").status_code == 200
     assert client.get("/healthz").status_code in (200, 503)
+
+
+def test_a_sign_in_posted_without_this_browsers_form_token_is_refused(site):
+    """Another site can post the sign-in form (to sign a visitor in under an account of its
+    choosing) but cannot read the token of the form this browser was given: refused, audited,
+    and no session. A page left open across sessions asks again."""
+    from dashboard.auth import LOGIN_TOKEN, token_in_page
+
+    server, store = site
+    before = refused(store, "ana")
+    attacker = server.test_client()
+    forged = attacker.post("/login", data={"username": "ana", "password": PASSWORD})
+    assert forged.status_code == 400 and "expired" in forged.get_data(as_text=True)
+    assert attacker.get("/_dash-layout").status_code == 401
+    other = server.test_client()  # a real token, of another browser's session
+    token = token_in_page(other.get("/login").get_data(as_text=True))
+    assert token and attacker.post("/login", data={"username": "ana", "password": PASSWORD,
+                                                   LOGIN_TOKEN: token}).status_code == 400
+    assert attacker.get("/_dash-layout").status_code == 401
+    assert refused(store, "ana") == before + 2
+    assert post_sign_in(attacker, "ana", PASSWORD).status_code == 302  # its own page's token
+    assert attacker.get("/_dash-layout").status_code == 200
 
 
 def test_sign_in_sets_an_httponly_samesite_cookie_and_sign_out_ends_it(site):
@@ -156,6 +178,6 @@ def test_a_forbidden_callback_answers_403(tmp_path, sqlite_store):
     server.add_url_rule("/x", "x", lambda: auth.require(lambda _u: False, "x") and "")
     accounts.add_user(sqlite_store, "vee", PASSWORD, "viewer")
     client = server.test_client()
-    client.post("/login", data={"username": "vee", "password": PASSWORD})
+    post_sign_in(client, "vee", PASSWORD)
     assert client.get("/x").status_code == 403
     assert refused(sqlite_store, "vee") == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, make_settings
+from tests.conftest import ROOT, make_settings, post_sign_in
 from tests.smtp_sink import SmtpSink
 
 CHROMIUM = "/usr/bin/chromium"
@@ -233,7 +233,7 @@ def server(published):
 
 def signed_in(server, user: str, password: str):
     c = server.test_client()
-    assert c.post("/login", data={"username": user, "password": password}).status_code == 302
+    assert post_sign_in(c, user, password).status_code == 302
     return c
 
 

@@ -23,7 +23,7 @@ from dashboard.server import create_app
 from etl import accounts
 from etl.ingest import Ingestor
 from etl.store import Store
-from tests.conftest import make_settings
+from tests.conftest import make_settings, post_sign_in
 from tests.test_template import VALID, return_csv
 
 PASSWORD = "role-matrix-secret"
@@ -72,7 +72,7 @@ def client_for(env: Env, who: str):
     if who not in env.clients:
         client = env.app.server.test_client()
         if who != "anonymous":
-            r = client.post("/login", data={"username": who, "password": PASSWORD})
+            r = post_sign_in(client, who, PASSWORD)
             assert r.status_code == 302, who
         env.clients[who] = client
     return env.clients[who]
