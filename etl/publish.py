@@ -218,13 +218,7 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dic
     load("dim_deliverable", store.frame("deliverables"))
     load("fact_milestone", _dates(store.frame("milestones"), "planned_date", "actual_date"))
     say("copying accepted returns")
-    previous = _attach_previous(con, settings)
-    try:
-        counts["reused_return_rows"] = _copy_returns(con, store, previous)
-        counts["reused_register_rows"] = _copy_register(con, store, previous)
-    finally:
-        if previous:
-            con.execute("DETACH previous")
+    counts.update(_copy_facts(con, store, settings, say))
     counts["fact_register"] = con.execute("SELECT count(*) FROM fact_register").fetchall()[0][0]
     load("fact_sector", store.frame("sector_rows", current_only=True))
     load("fact_benchmark", _benchmarks(ref))
@@ -258,6 +252,31 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dic
 # of content (tests/test_publish.py compares the content hash with a build from nothing).
 # Without a warehouse of this release's format that opens, every row is read from the
 # system of record.
+
+def _copy_facts(con, store: Store, settings: Settings, say) -> dict[str, int]:
+    """Return rows into ``_history`` and current register rows into ``fact_register``, carried
+    over from the warehouse serving where it can be. A warehouse that attaches but cannot be
+    read through (a damaged file) does not stop the publish, which would replace it: its rows
+    are all read from the system of record instead."""
+    previous = _attach_previous(con, settings)
+    try:
+        return {"reused_return_rows": _copy_returns(con, store, previous),
+                "reused_register_rows": _copy_register(con, store, previous)}
+    except duckdb.Error as exc:
+        if not previous:
+            raise
+        say(f"the warehouse serving could not be read ({type(exc).__name__}: {exc}); "
+            "reading every row from the system of record")
+        con.execute("DETACH previous")
+        previous = False
+        con.execute("DROP TABLE IF EXISTS _history")
+        con.execute("DELETE FROM fact_register")
+        return {"reused_return_rows": _copy_returns(con, store, False),
+                "reused_register_rows": _copy_register(con, store, False)}
+    finally:
+        if previous:
+            con.execute("DETACH previous")
+
 
 def _attach_previous(con, settings: Settings) -> bool:
     """Attach the warehouse now serving as ``previous`` (read-only) if it can be reused."""

@@ -163,6 +163,28 @@ def test_rows_carried_over_from_the_warehouse_replaced_give_what_a_build_from_no
     assert other.content_hash == scratch.content_hash
 
 
+def test_a_warehouse_that_cannot_be_read_through_is_replaced_from_the_system_of_record(published, monkeypatch):
+    """Rows are carried over from the warehouse serving; one that attaches but fails while its
+    rows are read (a damaged file) does not stop the publish that replaces it."""
+    import etl.publish
+
+    settings, store, first = published
+    real = etl.publish._copy_register
+
+    def damaged(con, store, previous):
+        if previous:
+            con.execute("SELECT * FROM previous.fact_register").fetchall()
+            raise duckdb.IOException("Corrupt database file: block checksum mismatch")
+        return real(con, store, previous)
+
+    monkeypatch.setattr(etl.publish, "_copy_register", damaged)
+    said: list[str] = []
+    again = publish(store, settings, trigger="test", progress=said.append)
+    assert any("could not be read" in line for line in said)
+    assert again.counts["reused_return_rows"] == again.counts["reused_register_rows"] == 0
+    assert again.content_hash == first.content_hash
+
+
 def test_a_reader_keeps_its_snapshot_while_publish_swaps(published):
     settings, store, _ = published
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
