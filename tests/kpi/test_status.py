@@ -36,6 +36,21 @@ def test_awaiting_data_below_minimum_coverage(two_agencies, run):
     assert values.row("K01", "2025Q3")["status"] == "awaiting_data"
 
 
+def test_the_line_starts_at_the_first_quarter_with_enough_coverage(two_agencies, run):
+    # K01 needs half the agencies: in 2025Q1 one of three reported (20 %), in 2025Q2 two (30 %).
+    add_agency(two_agencies, "A3", "MOF")
+    headcount(two_agencies, "A1", {"2025Q1": 20, "2025Q2": 30, "2025Q3": 40})
+    headcount(two_agencies, "A2", {"2025Q2": 30, "2025Q3": 40})
+    values = run(two_agencies, "K01")
+    first = values.row("K01", "2025Q1")
+    assert (first["value"], first["status"]) == (20.0, "awaiting_data")
+    # 30 in 2025Q2 to 60 by 2026Q4: six quarters, 5 a quarter
+    assert values.row("K01", "2025Q3")["trajectory"] == pytest.approx(35)
+    assert values.row("K01", "2025Q2")["trajectory"] == pytest.approx(30)
+    assert values.row("K01", "2025Q1")["trajectory"] == pytest.approx(30)  # before the line starts: its start
+    assert values.row("K01", "2025Q1", "agency", "A1")["trajectory"] == pytest.approx(20)  # A1's own line
+
+
 def test_no_target_where_none_applies(two_agencies, run):
     add_return(two_agencies, "A1", "2025Q1", {"DSA_SIGNED": 4, "DS_AI_READY": 2})
     values = run(two_agencies, "K22", "K08")
