@@ -7,10 +7,12 @@ written to the audit log. Every file produced here has its text cells neutralise
 
 from __future__ import annotations
 
+import html
 import io
 import json
 
 from flask import Flask, Response, abort, request, send_file
+from werkzeug.exceptions import HTTPException
 
 from dashboard import auth, context
 from dashboard.submissions_ui import current_period
@@ -32,6 +34,31 @@ def init_app(server: Flask, settings: Settings, store: Store) -> None:
     server.add_url_rule("/download/original/<int:submission_id>", "download_original", original)
     server.add_url_rule("/download/errors/<int:submission_id>", "download_errors", errors)
     server.after_request(_no_store_downloads)
+    for code in REFUSED:
+        server.register_error_handler(code, _refused_page)
+
+
+# What a person who followed a download link is told, in both languages (the link does not
+# say which the page was in), with the way back.
+REFUSED = {403: ("You may not download this file.", "Anda tidak dibenarkan memuat turun fail ini."),
+           404: ("There is no such file.", "Fail ini tiada.")}
+
+
+def _refused_page(exc: HTTPException):
+    """403 and 404 of a download (or of the PDF pack) as a page of the product; elsewhere
+    the answer is left as it is."""
+    if not request.path.startswith(("/download/", "/pack")):
+        return exc
+    en, ms = REFUSED[exc.code]
+    body = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(en)} - NAIO AI Adoption Dashboard</title><link rel="stylesheet" href="/assets/myds.css"></head>
+<body class="login-body"><main class="login-card" aria-labelledby="refused-title">
+<h1 id="refused-title">{html.escape(en)}</h1>
+<p lang="ms">{html.escape(ms)}</p>
+<p><a href="/">Back to the dashboard</a> / <a href="/?lang=ms" lang="ms">Kembali ke papan pemuka</a></p>
+</main></body></html>"""
+    return Response(body, status=exc.code, mimetype="text/html")
 
 
 def _no_store_downloads(response: Response) -> Response:

@@ -341,7 +341,13 @@ def test_submission_download_routes(env, who, route, which, owner):
 
 
 def test_unknown_submission_is_not_found_and_bad_template_requests_say_why(env):
-    assert client_for(env, "admin").get("/download/original/999999").status_code == 404
+    missing = client_for(env, "admin").get("/download/original/999999")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "There is no such file." in missing.get_data(as_text=True) and 'href="/"' in missing.get_data(as_text=True)
+    refused = client_for(env, "analyst.jpn").get(f"/download/original/{env.ids['lhdn']}")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "You may not download this file." in page and "Anda tidak dibenarkan" in page
+    assert client_for(env, "viewer").get("/api/v1/submissions/status").get_json()  # the API answers JSON still
     r = client_for(env, "analyst.jpn").get("/download/template?period=2030Q1&format=csv")
     assert r.status_code == 400 and "has not ended" in r.get_data(as_text=True)
 
