@@ -31,6 +31,7 @@ import pandas as pd
 
 from etl import periods
 from etl.kpi import load_definitions, materialise
+from etl.kpi.compile import compile_kpi
 from etl.problems import Problem
 from etl.settings import Settings
 from etl.store import Store
@@ -172,10 +173,25 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
         con.execute(f"SET memory_limit = '{int(settings.publish_memory_mb)}MB'")
         create_input_tables(con)
         _crash_point("after-create", crash_at)
-        counts = _fill_inputs(con, store, settings, today, say)
-        _crash_point("after-inputs", crash_at)
-        say("computing KPI values")
-        counts.update(materialise(con, definitions, today))
+        previous = Previous.attach(con, settings)
+        try:
+            counts = _fill_inputs(con, store, settings, today, say, previous)
+            _crash_point("after-inputs", crash_at)
+            say("computing KPI values")
+            since = previous.kpi_values_kept_before(con, source, definitions)
+            try:
+                counts.update(materialise(con, definitions, today, carry_before=since))
+            except duckdb.Error as exc:
+                if not since:
+                    raise
+                say(f"KPI values could not be carried over from the warehouse serving "
+                    f"({type(exc).__name__}: {exc}); computing them all")
+                previous.detach(con)
+                since = None
+                counts.update(materialise(con, definitions, today))
+            counts["recomputed_from"] = since or "all"
+        finally:
+            previous.detach(con)
         _crash_point("after-kpis", crash_at)
         content_hash = _content_hash(con)
         _write_meta(con, snapshot_id, content_hash, today, source)
@@ -197,7 +213,7 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
     return PublishResult(snapshot_id, content_hash, settings.warehouse_path, counts, 0.0)
 
 
-def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dict:
+def _fill_inputs(con, store: Store, settings: Settings, today: date, say, previous: Previous) -> dict:
     counts: dict[str, int] = {}
 
     def load(name: str, frame: pd.DataFrame) -> None:
@@ -218,7 +234,7 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dic
     load("dim_deliverable", store.frame("deliverables"))
     load("fact_milestone", _dates(store.frame("milestones"), "planned_date", "actual_date"))
     say("copying accepted returns")
-    counts.update(_copy_facts(con, store, settings, say))
+    counts.update(_copy_facts(con, store, previous, say))
     counts["fact_register"] = con.execute("SELECT count(*) FROM fact_register").fetchall()[0][0]
     load("fact_sector", store.frame("sector_rows", current_only=True))
     load("fact_benchmark", _benchmarks(ref))
@@ -253,12 +269,11 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say) -> dic
 # Without a warehouse of this release's format that opens, every row is read from the
 # system of record.
 
-def _copy_facts(con, store: Store, settings: Settings, say) -> dict[str, int]:
+def _copy_facts(con, store: Store, previous: Previous, say) -> dict[str, int]:
     """Return rows into ``_history`` and current register rows into ``fact_register``, carried
     over from the warehouse serving where it can be. A warehouse that attaches but cannot be
     read through (a damaged file) does not stop the publish, which would replace it: its rows
-    are all read from the system of record instead."""
-    previous = _attach_previous(con, settings)
+    are all read from the system of record instead, and nothing more is taken from it."""
     try:
         return {"reused_return_rows": _copy_returns(con, store, previous),
                 "reused_register_rows": _copy_register(con, store, previous)}
@@ -267,60 +282,122 @@ def _copy_facts(con, store: Store, settings: Settings, say) -> dict[str, int]:
             raise
         say(f"the warehouse serving could not be read ({type(exc).__name__}: {exc}); "
             "reading every row from the system of record")
-        con.execute("DETACH previous")
-        previous = False
+        previous.detach(con)
         con.execute("DROP TABLE IF EXISTS _history")
         con.execute("DELETE FROM fact_register")
-        return {"reused_return_rows": _copy_returns(con, store, False),
-                "reused_register_rows": _copy_register(con, store, False)}
-    finally:
-        if previous:
+        return {"reused_return_rows": _copy_returns(con, store, previous),
+                "reused_register_rows": _copy_register(con, store, previous)}
+
+
+class Previous:
+    """The warehouse serving, attached read-only as ``previous`` while the new one is built,
+    when it was built by this release (``WAREHOUSE_FORMAT``) and opens; false otherwise.
+    ``new_files`` collects the submissions whose rows it did not hold as they are now."""
+
+    def __init__(self, meta: dict[str, str] | None):
+        self.meta = meta
+        self.new_files: set[int] = set()
+
+    def __bool__(self) -> bool:
+        return self.meta is not None
+
+    @classmethod
+    def attach(cls, con, settings: Settings) -> Previous:
+        path = settings.warehouse_path
+        if not path.exists():
+            return cls(None)
+        try:
+            con.execute("ATTACH ? AS previous (READ_ONLY)", [str(path)])
+        except duckdb.Error:
+            return cls(None)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM previous.meta").fetchall())
+        except duckdb.Error:
+            meta = {}
+        if not str(meta.get("source_fingerprint", "")).endswith(f":w{WAREHOUSE_FORMAT}"):
             con.execute("DETACH previous")
+            return cls(None)
+        return cls(meta)
+
+    def detach(self, con) -> None:
+        if self.meta is not None:
+            con.execute("DETACH previous")
+            self.meta = None
+
+    def held_whole(self, con, table: str, held: dict[int, tuple[str, int]]) -> list[int]:
+        """The files of ``held`` (submission -> file hash, rows) whose rows ``previous.<table>``
+        holds, all of them and no more; the others are new to it."""
+        if not self or not held:
+            self.new_files |= set(held)
+            return []
+        con.register("_held", pd.DataFrame([(sid, sha, n) for sid, (sha, n) in held.items()],
+                                           columns=["submission_id", "sha256", "n"]))
+        try:
+            whole = sorted(sid for (sid,) in con.execute(
+                "SELECT h.submission_id FROM _held AS h "
+                "JOIN previous.submissions AS s ON s.submission_id = h.submission_id AND s.sha256 = h.sha256 "
+                f"JOIN (SELECT submission_id, count(*) AS n FROM previous.{table} GROUP BY ALL) AS c "
+                "  ON c.submission_id = h.submission_id AND c.n = h.n").fetchall())
+        finally:
+            con.unregister("_held")
+        self.new_files |= set(held) - set(whole)
+        return whole
+
+    def kpi_values_kept_before(self, con, source: str, definitions) -> str | None:
+        """The first quarter whose KPI values must be computed again, when those of the quarters
+        before it can be carried over from the warehouse serving; None when all must be.
+
+        A KPI value of a quarter is made of the returns of that quarter and of the earlier
+        quarters of its year (year to date), and of the registers in force in that quarter (a
+        register stays in force until the agency's next one): of that quarter and earlier ones,
+        never later ones. So the values of the quarters before the first quarter of any new
+        file are those the warehouse serving holds, provided everything else they are made of
+        is the same: the reference data, the KPI definitions, the last complete quarter, the
+        release (the source fingerprint, all but its last file), the agencies, indicators,
+        sectors, states and quarters (compared row for row), and no KPI mixes milestones
+        (counted at each quarter's end, always computed again) with returns or registers.
+        """
+        if not self:
+            return None
+        try:
+            return self._first_quarter_to_compute(con, source, definitions)
+        except duckdb.Error:  # a damaged file: everything is computed
+            return None
+
+    def _first_quarter_to_compute(self, con, source: str, definitions) -> str | None:
+        theirs = str(self.meta.get("source_fingerprint", "")).split(":", 1)[1:]
+        if theirs != source.split(":", 1)[1:]:
+            return None
+        scopes = [compile_kpi(d).scopes for d in definitions]
+        if any("milestones" in sc and len(sc) > 1 for sc in scopes):
+            return None
+        for table in KPI_DIMENSIONS:
+            mine = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t").fetchall()
+            if mine != con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM previous.{table} AS t").fetchall():
+                return None
+        con.register("_new", pd.DataFrame({"submission_id": sorted(self.new_files)}, dtype="int64"))
+        try:
+            first = con.execute("SELECT min(period) FROM submission_pairs "
+                                "WHERE submission_id IN (SELECT submission_id FROM _new)").fetchall()[0][0]
+        finally:
+            con.unregister("_new")
+        if first is None:  # nothing new: every quarter's values are carried over
+            last = con.execute("SELECT max(period) FROM dim_period").fetchall()[0][0]
+            return periods.shift(last, 1) if last else None
+        return first
 
 
-def _attach_previous(con, settings: Settings) -> bool:
-    """Attach the warehouse now serving as ``previous`` (read-only) if it can be reused."""
-    path = settings.warehouse_path
-    if not path.exists():
-        return False
-    try:
-        con.execute("ATTACH ? AS previous (READ_ONLY)", [str(path)])
-    except duckdb.Error:
-        return False
-    try:
-        meta = dict(con.execute("SELECT key, value FROM previous.meta").fetchall())
-        usable = str(meta.get("source_fingerprint", "")).endswith(f":w{WAREHOUSE_FORMAT}")
-    except duckdb.Error:
-        usable = False
-    if not usable:
-        con.execute("DETACH previous")
-    return usable
+# What KPI values are made of besides the facts (``Previous.kpi_values_kept_before``).
+KPI_DIMENSIONS = ("dim_agency", "dim_ministry", "dim_indicator", "dim_sector", "dim_state", "dim_period")
 
 
-def _held_whole(con, table: str, held: dict[int, tuple[str, int]]) -> list[int]:
-    """The files of ``held`` (submission -> file hash, rows) whose rows ``previous.<table>``
-    holds, all of them and no more."""
-    if not held:
-        return []
-    con.register("_held", pd.DataFrame([(sid, sha, n) for sid, (sha, n) in held.items()],
-                                       columns=["submission_id", "sha256", "n"]))
-    try:
-        return sorted(sid for (sid,) in con.execute(
-            "SELECT h.submission_id FROM _held AS h "
-            "JOIN previous.submissions AS s ON s.submission_id = h.submission_id AND s.sha256 = h.sha256 "
-            f"JOIN (SELECT submission_id, count(*) AS n FROM previous.{table} GROUP BY ALL) AS c "
-            "  ON c.submission_id = h.submission_id AND c.n = h.n").fetchall())
-    finally:
-        con.unregister("_held")
-
-
-def _copy_returns(con, store: Store, previous: bool) -> int:
+def _copy_returns(con, store: Store, previous: Previous) -> int:
     """Fill the work table ``_history`` with every accepted return row, superseded ones too
     (``received_at`` is added later from the submissions, read after the rows, so that every
     row finds its own). Returns how many rows came from the ``previous`` warehouse."""
     con.execute("CREATE TEMP TABLE _history AS SELECT * EXCLUDE (received_at) FROM fact_return_history LIMIT 0")
     held = store.row_counts("return_rows")
-    reused = _held_whole(con, "fact_return_history", held) if previous else []
+    reused = previous.held_whole(con, "fact_return_history", held)
     copied = 0
     if reused:
         # As far as the last file counted: a file accepted while this runs is the next publish's.
@@ -351,12 +428,12 @@ def _copy_returns(con, store: Store, previous: bool) -> int:
     return copied
 
 
-def _copy_register(con, store: Store, previous: bool) -> int:
+def _copy_register(con, store: Store, previous: Previous) -> int:
     """Fill ``fact_register`` with the current register rows; returns how many came from the
     ``previous`` warehouse. A file's current rows only ever lose rows (when a later file
     replaces an agency's quarter), so the same number of current rows means the same rows."""
     held = store.row_counts("register_systems", current_only=True)
-    reused = _held_whole(con, "fact_register", held) if previous else []
+    reused = previous.held_whole(con, "fact_register", held)
     copied = 0
     if reused:
         con.register("_reused", pd.DataFrame({"submission_id": reused}))

@@ -163,9 +163,73 @@ def test_rows_carried_over_from_the_warehouse_replaced_give_what_a_build_from_no
     assert other.content_hash == scratch.content_hash
 
 
+def test_kpi_values_of_quarters_no_new_file_touches_are_carried_over_and_equal_a_full_computation(tmp_path):
+    """The KPI values of the quarters before the first quarter a new file touches come from the
+    warehouse serving; the rest are computed. Every publish here gives, to the bit, what a
+    publish from nothing gives; a changed definition or a new agency computes them all."""
+    import shutil
+
+    from etl.ingest import Ingestor
+
+    kpi_dir = tmp_path / "kpi_definitions"
+    shutil.copytree(ROOT / "kpi_definitions", kpi_dir)
+    settings = make_settings(tmp_path, NAIO_KPI_DIR=str(kpi_dir))
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    try:
+        load_demo(settings, store, n_agencies=5, n_quarters=6)  # 2025Q2 to 2026Q3
+
+        def same_as_from_nothing(result) -> None:
+            kept = _kpi_rows(settings.warehouse_path)
+            settings.warehouse_path.unlink()
+            scratch = publish(store, settings, trigger="test")
+            assert scratch.counts["recomputed_from"] == "all"
+            assert scratch.content_hash == result.content_hash and _kpi_rows(settings.warehouse_path) == kept
+
+        first = publish(store, settings, trigger="test")
+        assert first.counts["recomputed_from"] == "all"
+        again = publish(store, settings, trigger="test")  # nothing new: every value carried over
+        assert again.counts["recomputed_from"] == "2026Q4" and again.content_hash == first.content_hash
+
+        ingestor = Ingestor(store, settings)
+        returns = store.frame("return_rows", current_only=True)
+        latest = returns[(returns["agency_code"] == returns.iloc[0]["agency_code"]) & (returns["period"] == "2026Q3")]
+        columns = ["agency_code", "period", "indicator_code", "value", "breakdown_type", "breakdown_code",
+                   "value_status", "notes"]
+        changed = latest.assign(notes="checked", value=latest["value"].where(latest["indicator_code"] != "DSA_SIGNED",
+                                                                               latest["value"] + 1))
+        assert ingestor.ingest_bytes(_csv(changed, columns), "q3.csv", reason="checked").status == "accepted"
+        carried = publish(store, settings, trigger="test")
+        assert carried.counts["recomputed_from"] == "2026Q3" and carried.content_hash != first.content_hash
+        same_as_from_nothing(carried)
+
+        register = store.frame("register_systems", current_only=True)
+        earliest = register[(register["agency_code"] == register.iloc[0]["agency_code"])
+                            & (register["period"] == register["period"].min())]
+        flags = ["impact_assessment", "human_oversight", "citizen_facing", "uses_genai", "sandbox"]
+        smaller = earliest.iloc[1:].assign(**{c: earliest.iloc[1:][c].map({True: "yes", False: "no"}) for c in flags})
+        assert len(earliest) > 1 and ingestor.ingest_bytes(
+            _csv(smaller, [c for c in smaller.columns if c not in ("row_id", "submission_id", "source_row",
+                                                                    "superseded_by")]),
+            "register.csv", kind="register", reason="one system retired").status == "accepted"
+        carried = publish(store, settings, trigger="test")
+        assert carried.counts["recomputed_from"] == earliest["period"].iloc[0]
+        same_as_from_nothing(carried)
+
+        k01 = kpi_dir / "K01.yaml"  # a target moved: every value is computed again
+        k01.write_text(k01.read_text(encoding="utf-8").replace("value: 60", "value: 65"), encoding="utf-8")
+        assert publish(store, settings, trigger="test").counts["recomputed_from"] == "all"
+        assert publish(store, settings, trigger="test").counts["recomputed_from"] == "2026Q4"
+        store.add_agencies([{"agency_code": "NEW1", "name_ms": "Agensi Baharu", "name_en": "New agency",
+                             "ministry_code": "MOF", "submits_returns": True}])  # more agencies expected
+        assert publish(store, settings, trigger="test").counts["recomputed_from"] == "all"
+    finally:
+        store.dispose()
+
+
 def test_a_warehouse_that_cannot_be_read_through_is_replaced_from_the_system_of_record(published, monkeypatch):
-    """Rows are carried over from the warehouse serving; one that attaches but fails while its
-    rows are read (a damaged file) does not stop the publish that replaces it."""
+    """Rows and KPI values are carried over from the warehouse serving; one that attaches but
+    fails while they are read (a damaged file) does not stop the publish that replaces it."""
     import etl.publish
 
     settings, store, first = published
@@ -182,6 +246,17 @@ def test_a_warehouse_that_cannot_be_read_through_is_replaced_from_the_system_of_
     again = publish(store, settings, trigger="test", progress=said.append)
     assert any("could not be read" in line for line in said)
     assert again.counts["reused_return_rows"] == again.counts["reused_register_rows"] == 0
+    assert again.counts["recomputed_from"] == "all" and again.content_hash == first.content_hash
+    monkeypatch.undo()
+
+    import etl.kpi.engine  # rows read, but its KPI values cannot be
+
+    monkeypatch.setattr(etl.kpi.engine, "CARRY_SQL", etl.kpi.engine.CARRY_SQL.replace(
+        "FROM previous.kpi_value AS v", "FROM previous.kpi_value AS v JOIN previous.no_such_table ON TRUE"))
+    said.clear()
+    again = publish(store, settings, trigger="test", progress=said.append)
+    assert any("could not be carried over" in line for line in said)
+    assert again.counts["reused_return_rows"] > 0 and again.counts["recomputed_from"] == "all"
     assert again.content_hash == first.content_hash
 
 

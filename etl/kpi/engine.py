@@ -65,10 +65,16 @@ WORK_TABLES: dict[str, str] = {
 }
 
 
-def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str, int]:
+def materialise(con, definitions: list[KpiDefinition], today: date,
+                carry_before: str | None = None) -> dict[str, int]:
     """Compute every KPI, status, projection, composite index and completeness row.
 
-    Returns the row count of each output table. ``today`` bounds milestone KPIs.
+    Returns the row count of each output table. ``today`` bounds milestone KPIs. With
+    ``carry_before`` (a quarter), the values of the returns and registers KPIs for the
+    quarters before it are taken from ``previous.kpi_value`` (an attached warehouse built
+    from the same data for those quarters: ``publish.Previous``) instead of being computed
+    again; statuses, projections, the composite index and completeness are always computed
+    from all values.
     """
     for name, columns in OUTPUT_TABLES.items():
         con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
@@ -77,7 +83,10 @@ def materialise(con, definitions: list[KpiDefinition], today: date) -> dict[str,
     try:
         staging.create_all(con, today)
         _load_definitions(con, definitions)
-        con.execute(EXPECTED_SQL)
+        con.execute(EXPECTED_SQL)  # from every quarter's data: when each agency entered a sector or state
+        if carry_before:
+            staging.keep_from(con, carry_before)
+            con.execute(CARRY_SQL, {"since": carry_before})
         for d in definitions:
             _compute_kpi(con, d)
         con.execute(targets.STATUS_SQL)
@@ -137,6 +146,19 @@ def _def_row(d: KpiDefinition) -> tuple:
             th.on_track_within if th else None, th.at_risk_within if th else None, th.mode if th else None,
             milestones, d.in_composite, d.composite_target)
 
+
+CARRY_SQL = """
+INSERT INTO _kpi_result
+-- values of the quarters before $since as the warehouse serving has them (kpi_value keeps the
+-- computed rows, reported > 0, beside the grid's empty ones; a value that was not finite is
+-- kept as NULL, which is judged the same; lineage lists are kept as text)
+SELECT v.kpi_id, v.period, v.period_type, v.level, v.entity_code, v.value, v.numerator, v.denominator, v.reported,
+       CASE WHEN v.submission_ids = '' THEN CAST([] AS INTEGER[])
+            ELSE list_transform(string_split(v.submission_ids, ','), lambda x: CAST(x AS INTEGER)) END
+FROM previous.kpi_value AS v
+JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id AND NOT d.milestones
+WHERE v.period < $since AND v.reported > 0
+"""
 
 EXPECTED_SQL = """
 CREATE OR REPLACE TEMP TABLE _kpi_expected AS

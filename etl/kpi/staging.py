@@ -161,6 +161,18 @@ def create_all(con, today) -> None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", params)
 
 
+# The parts holding rows of each quarter, which the returns and registers KPIs read.
+BY_QUARTER = ("kpi_observations", "kpi_return_lineage", "kpi_register_units", "kpi_register_lineage")
+
+
+def keep_from(con, period: str) -> None:
+    """Keep only the rows of ``period`` and later in the parts read by quarter (their values
+    of earlier quarters are not computed again). Year-to-date sums and the register in force
+    were worked out over every quarter when the parts were created."""
+    for name in BY_QUARTER:
+        con.execute(f"DELETE FROM {name} WHERE period < ?", [period])
+
+
 def drop_all(con) -> None:
     for name in reversed(PARTS):
         con.execute(f"DROP TABLE IF EXISTS {name}")
