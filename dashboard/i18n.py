@@ -84,6 +84,7 @@ RUN_COUNTS = {
     "fact_return": ("current return values", "nilai penyata semasa"),
     "kpi_value": ("KPI values", "nilai KPI"),
     "fact_register": ("AI systems", "sistem AI"),
+    "reused_register_rows": ("of them copied from the previous snapshot", "daripadanya disalin daripada petikan sebelumnya"),
     "fact_sector": ("sector report rows", "baris laporan sektor"),
     "submissions": ("submissions", "penyerahan"),
     "dim_agency": ("agencies", "agensi"),
@@ -92,6 +93,7 @@ RUN_COUNTS = {
     "kpi_definition": ("KPIs", "KPI"),
     "fact_return_history": ("return values incl. replaced", "nilai penyata termasuk yang diganti"),
     "reused_return_rows": ("of them copied from the previous snapshot", "daripadanya disalin daripada petikan sebelumnya"),
+    "recomputed_from": ("KPI values computed from", "nilai KPI dikira mulai"),
     "composite_index": ("index values", "nilai indeks"),
     "kpi_projection": ("projections", "unjuran"),
     "completeness": ("completeness rows", "baris kelengkapan"),
@@ -308,6 +310,8 @@ def _count_value(key: str, value: Any, lang: str) -> str | None:
     if isinstance(value, str):
         if key == "period":
             return period_label(value, lang)
+        if key == "recomputed_from":  # the first quarter computed again, or all of them
+            return ("every quarter", "setiap suku tahun")[lang == "ms"] if value == "all" else period_label(value, lang)
         if key == "lang":
             return {"en": "EN", "ms": "BM"}.get(value, value)
         return value

@@ -263,7 +263,7 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say, previo
 # warehouse now serving already holds whole (the same file, the same number of rows) are
 # copied from it, column to column, and only the files accepted since are read from the
 # system of record, which has the final word on what is superseded. At national scale that
-# turns 1.4 million rows read through the driver as Python objects (about 5 s) into a copy
+# turns 1.4 million rows read through the driver as Python objects (about 4.5 s) into a copy
 # between two DuckDB files (a few tenths of a second); the result is the same, byte for byte
 # of content (tests/test_publish.py compares the content hash with a build from nothing).
 # Without a warehouse of this release's format that opens, every row is read from the

@@ -231,6 +231,11 @@ def test_run_counts_are_named_in_the_language_known_first_numbers_grouped():
         "nilai penyata semasa: 1,000; nilai KPI: 2,203,920; suku tahun: ST3 2026; … (+3)")
     assert i18n.run_counts("{}", "ms") == "–" and i18n.run_counts(None, "en") == "–"
     assert i18n.run_counts("not json", "en") == "not json"
+    carried = json.dumps({"fact_return_history": 12, "reused_return_rows": 11, "recomputed_from": "2026Q2"})
+    assert i18n.run_counts(carried, "en") == (
+        "return values incl. replaced: 12; of them copied from the previous snapshot: 11; "
+        "KPI values computed from: Q2 2026")
+    assert i18n.run_counts(json.dumps({"recomputed_from": "all"}), "ms") == "nilai KPI dikira mulai: setiap suku tahun"
 
 
 def test_every_job_of_the_schedule_has_a_name_in_both_languages():
