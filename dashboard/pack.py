@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from dashboard import pack_html, pack_sections
+from dashboard import i18n, pack_html, pack_sections
 from dashboard.pack_data import gather, snapshot_periods
 from dashboard.pack_print import Document, page_count, print_pdf, warm_up
 from dashboard.pack_text import tr
@@ -199,7 +199,7 @@ def render_html(wh: Warehouse, period: str, lang: str, timings: dict | None = No
              pack_sections.deliverables(data, lang, charts), pack_sections.completeness(data, lang, charts),
              pack_html.appendix(data, lang)]
     sections = [pack_html.cover(data, lang, body), *body]
-    document = pack_html.document(sections, charts, lang, f"{tr('title', lang)} {period}")
+    document = pack_html.document(sections, charts, lang, f"{tr('title', lang)}, {i18n.period_label(period, lang)}")
     if timings is not None:
         timings.update(data=round(read - started, 2), html=round(time.perf_counter() - read, 2))
     return document, [s.id for s in sections], len(charts.figures)

@@ -100,6 +100,9 @@ def test_a4_pages_numbered(packs, lang):
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert pages == pack.pages and 14 <= pages <= 40
     assert "(A4)" in info
+    title = re.search(r"Title:\s+(.*)", info).group(1)  # in the pack's language, the quarter as on its pages
+    assert title == ("Pek KPI Penerimagunaan AI Negara, ST3 2026" if lang == "ms" else
+                     "National AI Adoption KPI Pack, Q3 2026")
     last = "Halaman {0} daripada {0}" if lang == "ms" else "Page {0} of {0}"
     assert last.format(pages) in words(text)
 
