@@ -204,11 +204,26 @@ def _login_token_matches() -> bool:
 
 
 def _logout():
+    """POST signs out. A GET (a link or an address typed, or another site's image or page)
+    changes nothing: it shows a button that signs out."""
+    if request.method != "POST":
+        return Response(_signout_page(), mimetype="text/html")
     user = session.get("user")
     session.clear()
     if user:
         _store().audit(user, "sign-out", outcome="ok")
     return redirect("/login")
+
+
+def _signout_page() -> str:
+    return """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign out - NAIO AI Adoption Dashboard</title><link rel="stylesheet" href="/assets/myds.css"></head>
+<body class="login-body"><main class="login-card" aria-labelledby="signout-title">
+<h1 id="signout-title">Sign out? / Log keluar?</h1>
+<form method="post" action="/logout"><button type="submit" class="btn-primary">Sign out / Log keluar</button></form>
+<p><a href="/">Back to the dashboard</a> / <a href="/?lang=ms" lang="ms">Kembali ke papan pemuka</a></p>
+</main></body></html>"""
 
 
 def _login_page(error: str, nxt: str, token: str) -> str:

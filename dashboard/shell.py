@@ -86,7 +86,10 @@ def _header() -> html.Header:
             ),
             html.A(id="pdf-link", href="/pack", className="btn btn-secondary pdf-link"),
             html.Span(id="user-name", className="user"),
-            html.A(id="signout", href="/logout", className="signout"),
+            # A form, not a link: signing out changes the session, so it is a POST (which
+            # another site cannot make with this browser's cookie: SameSite=Lax).
+            html.Form(html.Button(id="signout", type="submit", className="signout"),
+                      method="post", action="/logout", className="signout-form"),
         ],
     )
     nav = html.Nav(id="nav", className="nav", **{"aria-label": "NAIO"})

@@ -167,4 +167,10 @@ def test_analyst_journey(page, journey_url):
     assert "analyst.jpn" in first.inner_text() and "Accepted" in first.inner_text()
     assert "headcount corrected" in second.inner_text()
     assert _download(page, "#history-table tbody tr:first-child a[href^='/download/original/']") == again
+
+    # signing out (a form that posts) ends the session: the pages ask for a sign-in again
+    page.click("#signout")
+    page.wait_for_url("**/login")
+    page.goto(f"{journey_url}/submissions")
+    page.wait_for_url(lambda url: "/login?next=/submissions" in url)
     assert not [e for e in page.console_errors if "favicon" not in e]
