@@ -216,24 +216,14 @@ def _logout():
 
 
 def _signout_page() -> str:
-    return """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign out - NAIO AI Adoption Dashboard</title><link rel="stylesheet" href="/assets/myds.css"></head>
-<body class="login-body"><main class="login-card" aria-labelledby="signout-title">
-<h1 id="signout-title">Sign out? / Log keluar?</h1>
-<form method="post" action="/logout"><button type="submit" class="btn-primary">Sign out / Log keluar</button></form>
-<p><a href="/">Back to the dashboard</a> / <a href="/?lang=ms" lang="ms">Kembali ke papan pemuka</a></p>
-</main></body></html>"""
+    return card_page("Sign out", "Sign out? / Log keluar?", f"""<form method="post" action="/logout">\
+<button type="submit" class="btn-primary">Sign out / Log keluar</button></form>
+{BACK_TO_DASHBOARD}""")
 
 
 def _login_page(error: str, nxt: str, token: str) -> str:
     err = f'<p class="login-error" role="alert">{html.escape(error)}</p>' if error else ""
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in - NAIO AI Adoption Dashboard</title><link rel="stylesheet" href="/assets/myds.css"></head>
-<body class="login-body"><main class="login-card" aria-labelledby="login-title">
-<h1 id="login-title">National AI Adoption Dashboard</h1>
-<p class="muted">Sign in / Log masuk</p>{err}
+    return card_page("Sign in", "National AI Adoption Dashboard", f"""<p class="muted">Sign in / Log masuk</p>{err}
 <form method="post" action="/login">
 <input type="hidden" name="next" value="{html.escape(nxt)}">
 <input type="hidden" name="{LOGIN_TOKEN}" value="{html.escape(token)}">
@@ -242,4 +232,20 @@ def _login_page(error: str, nxt: str, token: str) -> str:
 <label for="password">Password / Kata laluan</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit" class="btn-primary">Sign in / Log masuk</button>
-</form></main></body></html>"""
+</form>""")
+
+
+BACK_TO_DASHBOARD = ('<p><a href="/">Back to the dashboard</a> / '
+                     '<a href="/?lang=ms" lang="ms">Kembali ke papan pemuka</a></p>')
+
+
+def card_page(title: str, heading: str, body: str) -> str:
+    """A page of its own outside the dashboard (sign-in, sign-out, a refused download): a card
+    with a heading and ``body`` (HTML, escaped by the caller), in the product's style."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} - NAIO AI Adoption Dashboard</title><link rel="stylesheet" href="/assets/myds.css"></head>
+<body class="login-body"><main class="login-card" aria-labelledby="card-title">
+<h1 id="card-title">{html.escape(heading)}</h1>
+{body}
+</main></body></html>"""

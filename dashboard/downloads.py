@@ -50,14 +50,7 @@ def _refused_page(exc: HTTPException):
     if not request.path.startswith(("/download/", "/pack")):
         return exc
     en, ms = REFUSED[exc.code]
-    body = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(en)} - NAIO AI Adoption Dashboard</title><link rel="stylesheet" href="/assets/myds.css"></head>
-<body class="login-body"><main class="login-card" aria-labelledby="refused-title">
-<h1 id="refused-title">{html.escape(en)}</h1>
-<p lang="ms">{html.escape(ms)}</p>
-<p><a href="/">Back to the dashboard</a> / <a href="/?lang=ms" lang="ms">Kembali ke papan pemuka</a></p>
-</main></body></html>"""
+    body = auth.card_page(en, en, f'<p lang="ms">{html.escape(ms)}</p>\n{auth.BACK_TO_DASHBOARD}')
     return Response(body, status=exc.code, mimetype="text/html")
 
 

@@ -311,7 +311,7 @@ def _count_value(key: str, value: Any, lang: str) -> str | None:
         if key == "period":
             return period_label(value, lang)
         if key == "recomputed_from":  # the first quarter computed again, or all of them
-            return ("every quarter", "setiap suku tahun")[lang == "ms"] if value == "all" else period_label(value, lang)
+            return t("every_quarter", lang) if value == "all" else period_label(value, lang)
         if key == "lang":
             return {"en": "EN", "ms": "BM"}.get(value, value)
         return value
@@ -565,6 +565,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "description": ("Description", "Keterangan"),
     "title": ("Title", "Tajuk"),
     "yes": ("Yes", "Ya"),
+    "every_quarter": ("every quarter", "setiap suku tahun"),
     "no": ("No", "Tidak"),
     "index": ("AI Transformation Index", "Indeks Transformasi AI"),
     "index_axis": ("Index (0-100)", "Indeks (0-100)"),

@@ -31,7 +31,6 @@ import pandas as pd
 
 from etl import periods
 from etl.kpi import load_definitions, materialise
-from etl.kpi.compile import compile_kpi
 from etl.problems import Problem
 from etl.settings import Settings
 from etl.store import Store
@@ -178,7 +177,7 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
             counts = _fill_inputs(con, store, settings, today, say, previous)
             _crash_point("after-inputs", crash_at)
             say("computing KPI values")
-            since = previous.kpi_values_kept_before(con, source, definitions)
+            since = previous.kpi_values_kept_before(con, source)
             try:
                 counts.update(materialise(con, definitions, today, carry_before=since))
             except duckdb.Error as exc:
@@ -187,9 +186,7 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
                 say(f"KPI values could not be carried over from the warehouse serving "
                     f"({type(exc).__name__}: {exc}); computing them all")
                 previous.detach(con)
-                since = None
                 counts.update(materialise(con, definitions, today))
-            counts["recomputed_from"] = since or "all"
         finally:
             previous.detach(con)
         _crash_point("after-kpis", crash_at)
@@ -274,9 +271,12 @@ def _copy_facts(con, store: Store, previous: Previous, say) -> dict[str, int]:
     over from the warehouse serving where it can be. A warehouse that attaches but cannot be
     read through (a damaged file) does not stop the publish, which would replace it: its rows
     are all read from the system of record instead, and nothing more is taken from it."""
-    try:
+    def copy() -> dict[str, int]:
         return {"reused_return_rows": _copy_returns(con, store, previous),
                 "reused_register_rows": _copy_register(con, store, previous)}
+
+    try:
+        return copy()
     except duckdb.Error as exc:
         if not previous:
             raise
@@ -285,8 +285,7 @@ def _copy_facts(con, store: Store, previous: Previous, say) -> dict[str, int]:
         previous.detach(con)
         con.execute("DROP TABLE IF EXISTS _history")
         con.execute("DELETE FROM fact_register")
-        return {"reused_return_rows": _copy_returns(con, store, previous),
-                "reused_register_rows": _copy_register(con, store, previous)}
+        return copy()
 
 
 class Previous:
@@ -343,7 +342,7 @@ class Previous:
         self.new_files |= set(held) - set(whole)
         return whole
 
-    def kpi_values_kept_before(self, con, source: str, definitions) -> str | None:
+    def kpi_values_kept_before(self, con, source: str) -> str | None:
         """The first quarter whose KPI values must be computed again, when those of the quarters
         before it can be carried over from the warehouse serving; None when all must be.
 
@@ -353,28 +352,27 @@ class Previous:
         never later ones. So the values of the quarters before the first quarter of any new
         file are those the warehouse serving holds, provided everything else they are made of
         is the same: the reference data, the KPI definitions, the last complete quarter, the
-        release (the source fingerprint, all but its last file), the agencies, indicators,
-        sectors, states and quarters (compared row for row), and no KPI mixes milestones
-        (counted at each quarter's end, always computed again) with returns or registers.
+        release (the source fingerprint, all but its last file), and the agencies, indicators,
+        sectors, states and quarters (compared row for row). (Which KPIs can take values
+        carried over is the KPI engine's to say: ``materialise``.)
         """
         if not self:
             return None
         try:
-            return self._first_quarter_to_compute(con, source, definitions)
+            return self._first_quarter_to_compute(con, source)
         except duckdb.Error:  # a damaged file: everything is computed
             return None
 
-    def _first_quarter_to_compute(self, con, source: str, definitions) -> str | None:
+    def _first_quarter_to_compute(self, con, source: str) -> str | None:
         theirs = str(self.meta.get("source_fingerprint", "")).split(":", 1)[1:]
         if theirs != source.split(":", 1)[1:]:
             return None
-        scopes = [compile_kpi(d).scopes for d in definitions]
-        if any("milestones" in sc and len(sc) > 1 for sc in scopes):
+
+        def rows(table: str) -> list[tuple]:  # how many rows, and a hash of all of them
+            return con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t").fetchall()
+
+        if any(rows(table) != rows(f"previous.{table}") for table in KPI_DIMENSIONS):
             return None
-        for table in KPI_DIMENSIONS:
-            mine = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t").fetchall()
-            if mine != con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM previous.{table} AS t").fetchall():
-                return None
         con.register("_new", pd.DataFrame({"submission_id": sorted(self.new_files)}, dtype="int64"))
         try:
             first = con.execute("SELECT min(period) FROM submission_pairs "

@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from etl.kpi import staging, targets
-from etl.kpi.compile import compile_kpi, explain
+from etl.kpi.compile import CompiledKpi, compile_kpi, explain
 from etl.kpi.completeness import COMPLETENESS_SQL
 from etl.kpi.composite import COMPOSITE_SQL
 from etl.kpi.definitions import KpiDefinition
@@ -66,29 +66,35 @@ WORK_TABLES: dict[str, str] = {
 
 
 def materialise(con, definitions: list[KpiDefinition], today: date,
-                carry_before: str | None = None) -> dict[str, int]:
+                carry_before: str | None = None) -> dict[str, int | str]:
     """Compute every KPI, status, projection, composite index and completeness row.
 
-    Returns the row count of each output table. ``today`` bounds milestone KPIs. With
-    ``carry_before`` (a quarter), the values of the returns and registers KPIs for the
-    quarters before it are taken from ``previous.kpi_value`` (an attached warehouse built
-    from the same data for those quarters: ``publish.Previous``) instead of being computed
-    again; statuses, projections, the composite index and completeness are always computed
-    from all values.
+    Returns the row count of each output table, and under ``recomputed_from`` the first
+    quarter whose KPI values were computed (``all``: every quarter's). ``today`` bounds
+    milestone KPIs. With ``carry_before`` (a quarter), the values of the returns and
+    registers KPIs for the quarters before it are taken from ``previous.kpi_value`` (an
+    attached warehouse built from the same data for those quarters: ``publish.Previous``)
+    instead of being computed again, unless a KPI mixes milestones (counted at each
+    quarter's end, over every quarter) with returns or registers; statuses, projections, the
+    composite index and completeness are always computed from all values.
     """
+    compiled = {d.id: compile_kpi(d) for d in definitions}
+    if any("milestones" in c.scopes and len(c.scopes) > 1 for c in compiled.values()):
+        carry_before = None
     for name, columns in OUTPUT_TABLES.items():
         con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
     for name, columns in WORK_TABLES.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
     try:
         staging.create_all(con, today)
-        _load_definitions(con, definitions)
+        _load_definitions(con, definitions, compiled)
         con.execute(EXPECTED_SQL)  # from every quarter's data: when each agency entered a sector or state
         if carry_before:
             staging.keep_from(con, carry_before)
             con.execute(CARRY_SQL, {"since": carry_before})
         for d in definitions:
-            _compute_kpi(con, d)
+            # Each KPI's values in ``_kpi_result``; STATUS_SQL judges them all.
+            con.execute(f"INSERT INTO _kpi_result {compiled[d.id].sql}", compiled[d.id].params)
         con.execute(targets.STATUS_SQL)
         con.execute(targets.PROJECTION_SQL)
         con.execute(COMPOSITE_SQL)
@@ -97,19 +103,16 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
         for name in (*WORK_TABLES, "_kpi_expected"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
         staging.drop_all(con)
-    return {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in OUTPUT_TABLES}
+    counts: dict[str, int | str] = {
+        name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in OUTPUT_TABLES}
+    counts["recomputed_from"] = carry_before or "all"
+    return counts
 
 
-def _compute_kpi(con, d: KpiDefinition) -> None:
-    """Keep the values of one KPI (its compiled query) in ``_kpi_result``; STATUS_SQL judges them all."""
-    compiled = compile_kpi(d)
-    con.execute(f"INSERT INTO _kpi_result {compiled.sql}", compiled.params)
-
-
-def _load_definitions(con, definitions: list[KpiDefinition]) -> None:
+def _load_definitions(con, definitions: list[KpiDefinition], compiled: dict[str, CompiledKpi]) -> None:
     period_list = [r[0] for r in con.execute("SELECT period FROM dim_period ORDER BY period").fetchall()]
     _insert_rows(con, "kpi_definition", OUTPUT_TABLES, [definition_row(d) for d in definitions])
-    _insert_rows(con, "_kpi_def", WORK_TABLES, [_def_row(d) for d in definitions])
+    _insert_rows(con, "_kpi_def", WORK_TABLES, [_def_row(d, compiled[d.id]) for d in definitions])
     _insert_rows(con, "_kpi_segment", WORK_TABLES,
                  [row for d in definitions for row in targets.segment_rows(d, period_list)])
     _insert_rows(con, "_kpi_target_point", WORK_TABLES,
@@ -139,9 +142,9 @@ def definition_row(d: KpiDefinition) -> tuple:
             ",".join(d.target_levels), d.min_coverage, d.in_composite, count)
 
 
-def _def_row(d: KpiDefinition) -> tuple:
+def _def_row(d: KpiDefinition, compiled: CompiledKpi) -> tuple:
     th = d.thresholds
-    milestones = "milestones" in compile_kpi(d).scopes
+    milestones = "milestones" in compiled.scopes
     return (d.id, d.pillar, d.direction, list(d.levels), list(d.target_levels), d.min_coverage,
             th.on_track_within if th else None, th.at_risk_within if th else None, th.mode if th else None,
             milestones, d.in_composite, d.composite_target)
