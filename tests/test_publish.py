@@ -32,13 +32,14 @@ def published(tmp_path_factory):
 
 
 def _kpi_rows(path: Path) -> list[tuple]:
-    """KPI values, projections and composite rows exactly as stored: sums and means are
+    """KPI values, projections, composite and completeness rows exactly as stored: sums and means are
     exact, so two builds of the same data give the same bits."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         return [row for table, order in (("kpi_value", "kpi_id, period, period_type, level, entity_code"),
                                          ("kpi_projection", "kpi_id, level, entity_code, target_period"),
-                                         ("composite_index", "level, entity_code, period"))
+                                         ("composite_index", "level, entity_code, period"),
+                                         ("completeness", "agency_code, period"))
                 for row in con.execute(f"SELECT '{table}', * FROM {table} ORDER BY {order}").fetchall()]
     finally:
         con.close()
@@ -223,6 +224,56 @@ def test_kpi_values_of_quarters_no_new_file_touches_are_carried_over_and_equal_a
         store.add_agencies([{"agency_code": "NEW1", "name_ms": "Agensi Baharu", "name_en": "New agency",
                              "ministry_code": "MOF", "submits_returns": True}])  # more agencies expected
         assert publish(store, settings, trigger="test").counts["recomputed_from"] == "all"
+    finally:
+        store.dispose()
+
+
+def test_an_entitys_earlier_quarters_are_judged_again_when_a_new_file_gives_it_its_first_quarter_with_data(
+        tmp_path):
+    """A trajectory without a baseline in its definition starts at the entity's first quarter
+    with enough data, and the entity's quarters before it show that start. A file of a later
+    quarter can give an entity that first quarter: then the judged values of quarters it does
+    not touch change, and are not carried over. Those of every other entity are."""
+    from etl.ingest import Ingestor
+
+    settings = make_settings(tmp_path)
+    settings.data_dir.mkdir(parents=True)
+    store = Store.open(settings.database_url, settings.reference_dir)
+    try:
+        load_demo(settings, store, n_agencies=5, n_quarters=6)  # 2025Q2 to 2026Q3
+        ingestor = Ingestor(store, settings)
+        columns = ["agency_code", "period", "indicator_code", "value", "breakdown_type", "breakdown_code",
+                   "value_status", "notes"]
+        returns = store.frame("return_rows", current_only=True)
+        agency = returns.iloc[0]["agency_code"]
+        mine = returns[returns["agency_code"] == agency]
+        for period in sorted(mine["period"].unique())[:-1]:  # no AI-literacy count before 2026Q3
+            rows = mine[(mine["period"] == period) & (mine["indicator_code"] != "HC_AI_LIT")]
+            assert ingestor.ingest_bytes(_csv(rows, columns), f"{period}.csv", reason="count withdrawn"
+                                         ).status == "accepted"
+        publish(store, settings, trigger="test")
+
+        def k01(period: str) -> tuple:  # the agency's K01 (dated targets, no baseline) in a quarter
+            con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+            try:
+                return con.execute("SELECT value, trajectory, status FROM kpi_value WHERE kpi_id = 'K01' "
+                                   "AND level = 'agency' AND entity_code = ? AND period = ? "
+                                   "AND period_type = 'quarter'", [agency, period]).fetchall()[0]
+            finally:
+                con.close()
+
+        first_value, trajectory, status = k01("2026Q3")
+        assert status != "awaiting_data" and k01("2026Q2") == (None, first_value, "awaiting_data")
+        q3 = mine[mine["period"] == "2026Q3"]
+        more = q3.assign(value=q3["value"].where(q3["indicator_code"] != "HC_AI_LIT", q3["value"] + 1))
+        assert ingestor.ingest_bytes(_csv(more, columns), "2026Q3.csv", reason="late count").status == "accepted"
+        carried = publish(store, settings, trigger="test")
+        assert carried.counts["recomputed_from"] == "2026Q3"
+        assert k01("2026Q2")[1] == k01("2026Q3")[0] > first_value  # the new start, shown before it
+        kept = _kpi_rows(settings.warehouse_path)
+        settings.warehouse_path.unlink()
+        scratch = publish(store, settings, trigger="test")
+        assert scratch.content_hash == carried.content_hash and _kpi_rows(settings.warehouse_path) == kept
     finally:
         store.dispose()
 

@@ -8,6 +8,9 @@
   ``fact_return_history``), so that a correction after the deadline does not make an
   on-time return late; ``received_at`` is compared as stored, by its date;
 * ``missing_indicators``: the required indicators not received, comma-separated, sorted.
+
+A period's rows are made of that period's returns alone: with ``$since``, only the periods
+from it on are computed (the earlier ones are carried over: ``engine.materialise``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ earlier AS (
     -- superseded values: a correction keeps the date the value was first received
     SELECT agency_code, period, indicator_code, min(received_at) AS received_at
     FROM fact_return_history
-    WHERE coalesce(breakdown_type, '') = '' AND value IS NOT NULL
+    WHERE coalesce(breakdown_type, '') = '' AND value IS NOT NULL AND ($since IS NULL OR period >= $since)
     GROUP BY agency_code, period, indicator_code
 ),
 first_received AS (
@@ -34,7 +37,7 @@ first_received AS (
     JOIN dim_indicator AS i ON i.indicator_code = c.indicator_code AND i.required
     LEFT JOIN earlier AS e
            ON e.agency_code = c.agency_code AND e.period = c.period AND e.indicator_code = c.indicator_code
-    WHERE coalesce(c.breakdown_type, '') = '' AND c.value IS NOT NULL
+    WHERE coalesce(c.breakdown_type, '') = '' AND c.value IS NOT NULL AND ($since IS NULL OR c.period >= $since)
     GROUP BY c.agency_code, c.period, c.indicator_code
 ),
 received AS (
@@ -54,5 +57,5 @@ FROM dim_agency AS a
 CROSS JOIN dim_period AS p
 CROSS JOIN required AS r
 LEFT JOIN received AS x ON x.agency_code = a.agency_code AND x.period = p.period
-WHERE a.submits_returns AND r.n > 0
+WHERE a.submits_returns AND r.n > 0 AND ($since IS NULL OR p.period >= $since)
 """

@@ -17,6 +17,9 @@ Built as the OECD/JRC Handbook on Constructing Composite Indicators recommends:
 
 Components, pillar scores and both alternatives are kept in ``components_json``. Means are
 exact (``etl.kpi.exact``): an index, and so a rank, does not depend on the order of the rows.
+
+A quarter's index is made of that quarter's judged values alone: with ``$since``, only the
+quarters from it on are computed (the earlier ones are carried over).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ components AS (
     JOIN _kpi_def AS d USING (kpi_id)
     WHERE d.in_composite AND v.period_type = 'quarter' AND v.level IN ('agency', 'sector')
       AND v.status IN ('on_track', 'at_risk', 'off_track')  -- a value with enough data, judged
+      AND ($since IS NULL OR v.period >= $since)  -- earlier quarters carried over (engine.materialise)
 ),
 pillars AS (
     SELECT level, entity_code, period, pillar, {exact_mean('score')} AS score

@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from etl import periods
 from etl.kpi import staging, targets
 from etl.kpi.compile import CompiledKpi, compile_kpi, explain
 from etl.kpi.completeness import COMPLETENESS_SQL
@@ -75,8 +76,10 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
     registers KPIs for the quarters before it are taken from ``previous.kpi_value`` (an
     attached warehouse built from the same data for those quarters: ``publish.Previous``)
     instead of being computed again, unless a KPI mixes milestones (counted at each
-    quarter's end, over every quarter) with returns or registers; statuses, projections, the
-    composite index and completeness are always computed from all values.
+    quarter's end, over every quarter) with returns or registers. So are those quarters'
+    judged values (but those of an entity whose first quarter with enough data is not before
+    it: ``targets.status_sql``), composite index and completeness, each made of its own
+    quarter's values and returns; projections are always computed from all values.
     """
     compiled = {d.id: compile_kpi(d) for d in definitions}
     if any("milestones" in c.scopes and len(c.scopes) > 1 for c in compiled.values()):
@@ -93,14 +96,20 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
             staging.keep_from(con, carry_before)
             con.execute(CARRY_SQL, {"since": carry_before})
         for d in definitions:
-            # Each KPI's values in ``_kpi_result``; STATUS_SQL judges them all.
+            # Each KPI's values in ``_kpi_result``; the status statement judges them all.
             con.execute(f"INSERT INTO _kpi_result {compiled[d.id].sql}", compiled[d.id].params)
-        con.execute(targets.STATUS_SQL)
+        since = {"since": carry_before, "since_qidx": periods.index(carry_before) if carry_before else None}
+        con.execute(targets.FIRST_DATA_SQL)
+        con.execute(targets.status_sql(carried=bool(carry_before)), since)
         con.execute(targets.PROJECTION_SQL)
-        con.execute(COMPOSITE_SQL)
-        con.execute(COMPLETENESS_SQL)
+        if carry_before:
+            for name in CARRIED_BY_QUARTER:
+                con.execute(f"INSERT INTO {name} SELECT * FROM previous.{name} WHERE period < $since",
+                            {"since": carry_before})
+        con.execute(COMPOSITE_SQL, {"since": carry_before})
+        con.execute(COMPLETENESS_SQL, {"since": carry_before})
     finally:
-        for name in (*WORK_TABLES, "_kpi_expected"):
+        for name in (*WORK_TABLES, "_kpi_expected", "_kpi_first"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
         staging.drop_all(con)
     counts: dict[str, int | str] = {
@@ -149,6 +158,9 @@ def _def_row(d: KpiDefinition, compiled: CompiledKpi) -> tuple:
             th.on_track_within if th else None, th.at_risk_within if th else None, th.mode if th else None,
             milestones, d.in_composite, d.composite_target)
 
+
+# Output tables whose rows of a quarter are made of that quarter's values and returns alone.
+CARRIED_BY_QUARTER = ("composite_index", "completeness")
 
 CARRY_SQL = """
 INSERT INTO _kpi_result

@@ -85,12 +85,40 @@ def target_point_rows(d: KpiDefinition) -> list[tuple]:
     return rows
 
 
+# Each entity's first quarter with enough data (as "enough" in the status statement below): the baseline of
+# its trajectory when the definition has none. Read from the values themselves (2.2 million
+# judged rows at national scale are not read twice).
+FIRST_DATA_SQL = """
+CREATE OR REPLACE TEMP TABLE _kpi_first AS
+SELECT v.kpi_id, v.level, v.entity_code, min(coalesce(e.qidx, p.qidx)) AS first_qidx,
+       arg_min(v.value, coalesce(e.qidx, p.qidx)) AS first_value
+FROM _kpi_result AS v
+JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id
+LEFT JOIN _kpi_expected AS e
+  ON NOT d.milestones AND list_contains(d.levels, e.level)
+ AND e.level = v.level AND e.entity_code = v.entity_code AND e.period = v.period
+LEFT JOIN kpi_periods AS p ON d.milestones AND p.period = v.period
+WHERE v.period_type = 'quarter' AND v.value IS NOT NULL AND isfinite(v.value)
+  AND CASE WHEN d.milestones THEN p.qidx IS NOT NULL
+           ELSE e.qidx IS NOT NULL AND v.reported > 0 AND v.reported >= d.min_coverage * e.expected END
+GROUP BY v.kpi_id, v.level, v.entity_code
+"""
+
 # The rows of every KPI on the grid of its expected entities (``_kpi_result`` holds the
 # values of the compiled KPIs): an entity without data still gets a row, whose status is then
 # awaiting_data. KPIs that are not about agencies (milestones) are national only, with no
 # coverage. What each definition decides comes from ``_kpi_def``, so one statement judges
 # every KPI.
-STATUS_SQL = f"""
+#
+# With ``$since`` (a quarter; NULL: none), the judged rows of the quarters before it are
+# carried over from ``previous.kpi_value`` (the warehouse serving, whose KPI values of those
+# quarters are the same: ``engine.materialise``) for every returns or registers KPI's entity
+# whose first quarter with enough data lies before ``$since``. A judged row is made of its
+# value, its entity's expected agencies in that quarter, the definition, and the entity's
+# first quarter with enough data and its value; a new file can change the latter only for an
+# entity that had no quarter with enough data before it (whose earlier rows are then judged
+# again, as their trajectory starts from it).
+_STATUS_SQL = f"""
 INSERT INTO kpi_value
 WITH
 kpi_rows AS (
@@ -99,10 +127,12 @@ kpi_rows AS (
     FROM _kpi_def AS d
     JOIN _kpi_expected AS e ON list_contains(d.levels, e.level)
     CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
+    LEFT JOIN _kpi_first AS f ON f.kpi_id = d.kpi_id AND f.level = e.level AND f.entity_code = e.entity_code
     LEFT JOIN _kpi_result AS v
       ON v.kpi_id = d.kpi_id AND v.level = e.level AND v.entity_code = e.entity_code AND v.period = e.period
      AND v.period_type = t.period_type
     WHERE NOT d.milestones
+      AND ($since IS NULL OR e.period >= $since OR f.first_qidx IS NULL OR f.first_qidx >= $since_qidx)
     UNION ALL
     SELECT v.kpi_id, v.period, v.period_type, v.level, v.entity_code, p.qidx, CAST(NULL AS INTEGER) AS expected,
            v.value, v.numerator, v.denominator, v.reported, v.submission_ids
@@ -120,23 +150,6 @@ covered AS (
     FROM kpi_rows AS r
     JOIN _kpi_def AS d USING (kpi_id)
 ),
-first_data AS (
-    -- each entity's first quarter with enough data (as "enough" above): the baseline when the
-    -- definition has none. Read from the values themselves, not from "covered": a CTE read
-    -- twice is materialised, 2.2 million rows at national scale, about a second
-    SELECT v.kpi_id, v.level, v.entity_code, min(coalesce(e.qidx, p.qidx)) AS first_qidx,
-           arg_min(v.value, coalesce(e.qidx, p.qidx)) AS first_value
-    FROM _kpi_result AS v
-    JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id
-    LEFT JOIN _kpi_expected AS e
-      ON NOT d.milestones AND list_contains(d.levels, e.level)
-     AND e.level = v.level AND e.entity_code = v.entity_code AND e.period = v.period
-    LEFT JOIN kpi_periods AS p ON d.milestones AND p.period = v.period
-    WHERE v.period_type = 'quarter' AND v.value IS NOT NULL AND isfinite(v.value)
-      AND CASE WHEN d.milestones THEN p.qidx IS NOT NULL
-               ELSE e.qidx IS NOT NULL AND v.reported > 0 AND v.reported >= d.min_coverage * e.expected END
-    GROUP BY v.kpi_id, v.level, v.entity_code
-),
 segments AS (
     SELECT c.*, s.kind, s.target, s.end_qidx, s.end_value, s.growth, s.fixed,
            coalesce(s.start_qidx, f.first_qidx) AS start_qidx,
@@ -145,7 +158,7 @@ segments AS (
     LEFT JOIN _kpi_segment AS s
            ON s.kpi_id = c.kpi_id AND list_contains(c.target_levels, c.level)
           AND s.period = c.period AND s.period_type = c.period_type
-    LEFT JOIN first_data AS f ON f.kpi_id = c.kpi_id AND f.level = c.level AND f.entity_code = c.entity_code
+    LEFT JOIN _kpi_first AS f ON f.kpi_id = c.kpi_id AND f.level = c.level AND f.entity_code = c.entity_code
 ),
 tracked AS (
     SELECT *,
@@ -170,23 +183,40 @@ gapped AS (
                 ELSE 100 * shortfall / abs(trajectory) END AS gap
     FROM (SELECT *, CASE WHEN direction = 'up' THEN trajectory - value ELSE value - trajectory END AS shortfall
           FROM tracked)
+),
+judged AS (
+    SELECT kpi_id, period, period_type, level, entity_code,
+           CASE WHEN isfinite(value) THEN value END AS value, numerator, denominator,
+           CASE WHEN kind = 'growth' THEN trajectory ELSE target END AS target,
+           trajectory,
+           CASE
+               WHEN kind IS NULL THEN 'no_target'
+               WHEN NOT enough OR trajectory IS NULL THEN 'awaiting_data'
+               WHEN gap <= on_track_within + {EPSILON} THEN 'on_track'
+               WHEN gap <= at_risk_within + {EPSILON} THEN 'at_risk'
+               ELSE 'off_track'
+           END AS status,
+           reported, expected,
+           coalesce(array_to_string(submission_ids, ','), '') AS submission_ids
+    FROM gapped
 )
-SELECT kpi_id, period, period_type, level, entity_code,
-       CASE WHEN isfinite(value) THEN value END AS value, numerator, denominator,
-       CASE WHEN kind = 'growth' THEN trajectory ELSE target END AS target,
-       trajectory,
-       CASE
-           WHEN kind IS NULL THEN 'no_target'
-           WHEN NOT enough OR trajectory IS NULL THEN 'awaiting_data'
-           WHEN gap <= on_track_within + {EPSILON} THEN 'on_track'
-           WHEN gap <= at_risk_within + {EPSILON} THEN 'at_risk'
-           ELSE 'off_track'
-       END AS status,
-       reported, expected,
-       coalesce(array_to_string(submission_ids, ','), '') AS submission_ids
-FROM gapped
+SELECT * FROM judged
+{{carried}}
 ORDER BY kpi_id  -- one KPI's rows together: readers filter by KPI
 """
+
+CARRIED_STATUS = """UNION ALL
+SELECT v.*
+FROM previous.kpi_value AS v
+JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id AND NOT d.milestones
+JOIN _kpi_first AS f ON f.kpi_id = v.kpi_id AND f.level = v.level AND f.entity_code = v.entity_code
+WHERE v.period < $since AND f.first_qidx < $since_qidx"""
+
+
+def status_sql(carried: bool) -> str:
+    """The statement filling ``kpi_value`` (parameters ``since`` and ``since_qidx``), taking
+    judged rows from ``previous`` when ``carried``."""
+    return _STATUS_SQL.format(carried=CARRIED_STATUS if carried else "")
 
 
 PROJECTION_SQL = f"""
