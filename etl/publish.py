@@ -241,8 +241,6 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say, previo
                 "SELECT f.* EXCLUDE (superseded_by), s.received_at, f.superseded_by "
                 "FROM _history AS f JOIN submissions AS s USING (submission_id)")
     con.execute("DROP TABLE _history")
-    con.execute("INSERT INTO fact_return SELECT * EXCLUDE (superseded_by) FROM fact_return_history "
-                "WHERE superseded_by IS NULL")
     for name in ("fact_return_history", "fact_return"):
         counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     pairs = store.frame("submission_pairs")

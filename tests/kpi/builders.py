@@ -45,7 +45,7 @@ def add_return(con, agency: str, period: str, values: dict[str, float | None], *
     received = received or datetime.combine(periods.quarter_end(period), datetime.min.time())
     if not values:
         return
-    con.executemany("INSERT INTO fact_return VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.executemany("INSERT INTO fact_return_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [(submission_id, agency, period, code, breakdown[0], breakdown[1], value, "A", received)
                      for code, value in values.items()])
 
