@@ -1,7 +1,7 @@
 """Publish: build a new warehouse from the system of record, then swap it in atomically.
 
-The new DuckDB file is built under ``snapshots/`` with a temporary name, filled, checked,
-closed and fsynced, renamed to ``<snapshot_id>.duckdb``, and only then linked into place
+The new DuckDB file is built under ``snapshots/`` with a temporary name (from nothing, or on
+a copy of the warehouse serving: ``_build``), filled, checked, closed and fsynced, renamed to ``<snapshot_id>.duckdb``, and only then linked into place
 as ``warehouse.duckdb`` with ``os.replace``. A crash at any point leaves the previous
 warehouse serving; leftovers of a crashed build are removed by the next publish. Published
 snapshots are kept (the PDF pack refers to them) and pruned beyond ``KEEP_SNAPSHOTS``.
@@ -161,40 +161,19 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
     tmp = snap_dir / f".{snapshot_id}.duckdb.building"
     # Read before the data it stands for: a file accepted while this builds changes it again.
     source = source_fingerprint(store, settings, today)
-    con = duckdb.connect(str(tmp))
+    build = {"tmp": tmp, "store": store, "settings": settings, "definitions": definitions, "today": today,
+             "source": source, "snapshot_id": snapshot_id, "say": say, "crash_at": crash_at}
+    amend = Previous.usable(settings.warehouse_path)
     try:
-        # The file is written once, by the CHECKPOINT below: it only becomes visible after
-        # the rename, so checkpoints while it is being built would only write it again.
-        con.execute("SET checkpoint_threshold = '1TB'")
-        # Left to itself DuckDB takes up to 80 % of the machine's memory: the KPI layer's joins
-        # over 2.2 million values took a national-scale publish to about 1.9 GB. Bounded, it
-        # works on disk beyond the limit (in ``<file>.tmp`` beside the file being built).
-        con.execute(f"SET memory_limit = '{int(settings.publish_memory_mb)}MB'")
-        create_input_tables(con)
-        _crash_point("after-create", crash_at)
-        previous = Previous.attach(con, settings)
-        try:
-            counts = _fill_inputs(con, store, settings, today, say, previous)
-            _crash_point("after-inputs", crash_at)
-            say("computing KPI values")
-            since = previous.kpi_values_kept_before(con, source)
-            try:
-                counts.update(materialise(con, definitions, today, carry_before=since))
-            except duckdb.Error as exc:
-                if not since:
-                    raise
-                say(f"KPI values could not be carried over from the warehouse serving "
-                    f"({type(exc).__name__}: {exc}); computing them all")
-                previous.detach(con)
-                counts.update(materialise(con, definitions, today))
-        finally:
-            previous.detach(con)
-        _crash_point("after-kpis", crash_at)
-        content_hash = _content_hash(con)
-        _write_meta(con, snapshot_id, content_hash, today, source)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+        counts, content_hash = _build(**build, amend=amend)
+    except duckdb.Error as exc:
+        if not amend:
+            raise
+        # A damaged file: it is replaced by a warehouse built from the system of record alone.
+        say(f"the warehouse serving could not be read ({type(exc).__name__}: {exc}); "
+            "building the new one from the system of record alone")
+        _remove_leftovers(snap_dir, settings.data_dir)
+        counts, content_hash = _build(**build, amend=False)
     _fsync(tmp)
     _crash_point("before-rename", crash_at)
     final = snap_dir / f"{snapshot_id}.duckdb"
@@ -208,6 +187,55 @@ def _build_and_swap(store: Store, settings: Settings, definitions, say, crash_at
     _prune(snap_dir, final)
     say(f"published snapshot {snapshot_id}")
     return PublishResult(snapshot_id, content_hash, settings.warehouse_path, counts, 0.0)
+
+
+def _build(*, tmp: Path, store: Store, settings: Settings, definitions, today: date, source: str,
+           snapshot_id: str, say, crash_at, amend: bool) -> tuple[dict, str]:
+    """Build the new warehouse in ``tmp``: from nothing, or (``amend``) on a copy of the
+    warehouse serving, built by this release, in which the rows of the files it holds whole
+    and the KPI values no new file can have changed are kept (``Previous``) and the rest is
+    replaced. Returns the counts and the content hash."""
+    if amend:
+        shutil.copyfile(settings.warehouse_path, tmp)
+    con = duckdb.connect(str(tmp))
+    try:
+        # The file is written once, by the CHECKPOINT below: it only becomes visible after
+        # the rename, so checkpoints while it is being built would only write it again.
+        con.execute("SET checkpoint_threshold = '1TB'")
+        # Left to itself DuckDB takes up to 80 % of the machine's memory: the KPI layer's joins
+        # over 2.2 million values took a national-scale publish to about 1.9 GB. Bounded, it
+        # works on disk beyond the limit (in ``<file>.tmp`` beside the file being built).
+        con.execute(f"SET memory_limit = '{int(settings.publish_memory_mb)}MB'")
+        if amend:
+            for name in INPUT_TABLES:
+                if name not in KEPT_FACTS:
+                    con.execute(f"DELETE FROM {name}")
+        else:
+            create_input_tables(con)
+        _crash_point("after-create", crash_at)
+        previous = Previous.attach(con, settings) if amend else Previous(None)
+        try:
+            counts = _fill_inputs(con, store, settings, today, say, previous)
+            _crash_point("after-inputs", crash_at)
+            say("computing KPI values")
+            since = previous.kpi_values_kept_before(con, source)
+            try:
+                counts.update(materialise(con, definitions, today, carry_before=since))
+            except duckdb.Error as exc:
+                if not since:
+                    raise
+                say(f"KPI values could not be carried over from the warehouse serving "
+                    f"({type(exc).__name__}: {exc}); computing them all")
+                counts.update(materialise(con, definitions, today))
+        finally:
+            previous.detach(con)
+        _crash_point("after-kpis", crash_at)
+        content_hash = _content_hash(con)
+        _write_meta(con, snapshot_id, content_hash, today, source)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return counts, content_hash
 
 
 def _fill_inputs(con, store: Store, settings: Settings, today: date, say, previous: Previous) -> dict:
@@ -231,12 +259,15 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say, previo
     load("dim_deliverable", store.frame("deliverables"))
     load("fact_milestone", _dates(store.frame("milestones"), "planned_date", "actual_date"))
     say("copying accepted returns")
-    counts.update(_copy_facts(con, store, previous, say))
+    counts.update(_copy_facts(con, store, previous))
     counts["fact_register"] = con.execute("SELECT count(*) FROM fact_register").fetchall()[0][0]
     load("fact_sector", store.frame("sector_rows", current_only=True))
     load("fact_benchmark", _benchmarks(ref))
     subs = store.frame("submissions")
     load("submissions", subs)
+    # Kept rows take their file's received_at too (it is the system of record's to say).
+    con.execute("UPDATE fact_return_history AS h SET received_at = s.received_at FROM submissions AS s "
+                "WHERE s.submission_id = h.submission_id AND h.received_at IS DISTINCT FROM s.received_at")
     con.execute("INSERT INTO fact_return_history "
                 "SELECT f.* EXCLUDE (superseded_by), s.received_at, f.superseded_by "
                 "FROM _history AS f JOIN submissions AS s USING (submission_id)")
@@ -251,45 +282,11 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say, previo
     return counts
 
 
-# Carrying rows over from the warehouse being replaced.
-#
-# Return and register rows never change once recorded: only their ``superseded_by`` is set,
-# when a later file replaces their (agency, quarter). So the rows of each file that the
-# warehouse now serving already holds whole (the same file, the same number of rows) are
-# copied from it, column to column, and only the files accepted since are read from the
-# system of record, which has the final word on what is superseded. At national scale that
-# turns 1.4 million rows read through the driver as Python objects (about 4.5 s) into a copy
-# between two DuckDB files (a few tenths of a second); the result is the same, byte for byte
-# of content (tests/test_publish.py compares the content hash with a build from nothing).
-# Without a warehouse of this release's format that opens, every row is read from the
-# system of record.
-
-def _copy_facts(con, store: Store, previous: Previous, say) -> dict[str, int]:
-    """Return rows into ``_history`` and current register rows into ``fact_register``, carried
-    over from the warehouse serving where it can be. A warehouse that attaches but cannot be
-    read through (a damaged file) does not stop the publish, which would replace it: its rows
-    are all read from the system of record instead, and nothing more is taken from it."""
-    def copy() -> dict[str, int]:
-        return {"reused_return_rows": _copy_returns(con, store, previous),
-                "reused_register_rows": _copy_register(con, store, previous)}
-
-    try:
-        return copy()
-    except duckdb.Error as exc:
-        if not previous:
-            raise
-        say(f"the warehouse serving could not be read ({type(exc).__name__}: {exc}); "
-            "reading every row from the system of record")
-        previous.detach(con)
-        con.execute("DROP TABLE IF EXISTS _history")
-        con.execute("DELETE FROM fact_register")
-        return copy()
-
-
 class Previous:
-    """The warehouse serving, attached read-only as ``previous`` while the new one is built,
-    when it was built by this release (``WAREHOUSE_FORMAT``) and opens; false otherwise.
-    ``new_files`` collects the submissions whose rows it did not hold as they are now."""
+    """The warehouse serving, attached read-only as ``previous`` while the new one is built
+    on a copy of it, when it was built by this release (``WAREHOUSE_FORMAT``) and opens; false
+    otherwise. It says what the copy may keep. ``new_files`` collects the submissions whose
+    rows it did not hold as they are now."""
 
     def __init__(self, meta: dict[str, str] | None):
         self.meta = meta
@@ -297,6 +294,20 @@ class Previous:
 
     def __bool__(self) -> bool:
         return self.meta is not None
+
+    @staticmethod
+    def usable(path: Path) -> bool:
+        """Whether the warehouse at ``path`` opens and was built by this release."""
+        if not path.exists():
+            return False
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+            try:
+                return _built_here(dict(con.execute("SELECT key, value FROM meta").fetchall()))
+            finally:
+                con.close()
+        except duckdb.Error:
+            return False
 
     @classmethod
     def attach(cls, con, settings: Settings) -> Previous:
@@ -311,7 +322,7 @@ class Previous:
             meta = dict(con.execute("SELECT key, value FROM previous.meta").fetchall())
         except duckdb.Error:
             meta = {}
-        if not str(meta.get("source_fingerprint", "")).endswith(f":w{WAREHOUSE_FORMAT}"):
+        if not _built_here(meta):
             con.execute("DETACH previous")
             return cls(None)
         return cls(meta)
@@ -383,35 +394,76 @@ class Previous:
         return first
 
 
+def _built_here(meta: dict[str, str]) -> bool:
+    """Whether a warehouse's ``meta`` says this release built it (``WAREHOUSE_FORMAT``)."""
+    return str(meta.get("source_fingerprint", "")).endswith(f":w{WAREHOUSE_FORMAT}")
+
+
 # What KPI values are made of besides the facts (``Previous.kpi_values_kept_before``).
 KPI_DIMENSIONS = ("dim_agency", "dim_ministry", "dim_indicator", "dim_sector", "dim_state", "dim_period")
 
+# The input tables a build on a copy of the warehouse serving keeps rows of (the others are
+# read again from the system of record).
+KEPT_FACTS = ("fact_return_history", "fact_register")
+
+
+# Keeping rows of the warehouse being replaced.
+#
+# Return and register rows never change once recorded: only their ``superseded_by`` is set,
+# when a later file replaces their (agency, quarter). So a publish builds on a copy of the
+# warehouse serving (when this release built it) and keeps the rows of each file that copy
+# holds whole (the same file, the same number of rows); it removes the others and reads only
+# the files accepted since from the system of record, which has the final word on what is
+# superseded and when each file was received. At national scale that turns 1.4 million rows
+# read through the driver as Python objects (about 4.5 s), or copied into a new file (about a
+# second), into a copy of the file and a few small changes; the result is the same, byte for
+# byte of content (tests/test_publish.py compares the content hash with a build from
+# nothing). Without a warehouse of this release's format that opens, every row is read from
+# the system of record into an empty file.
+
+def _copy_facts(con, store: Store, previous: Previous) -> dict[str, int]:
+    """Return rows into ``_history`` (the ones not kept) and current register rows into
+    ``fact_register``; returns how many rows of each were kept."""
+    return {"reused_return_rows": _copy_returns(con, store, previous),
+            "reused_register_rows": _copy_register(con, store, previous)}
+
+
+def _keep_whole_files(con, table: str, reused: list[int]) -> int:
+    """Remove from ``table`` (of the copy) the rows of every file but ``reused``; returns how
+    many rows are left."""
+    con.register("_reused", pd.DataFrame({"submission_id": reused}, dtype="int64"))
+    try:
+        con.execute(f"DELETE FROM {table} WHERE submission_id NOT IN (SELECT submission_id FROM _reused)")
+    finally:
+        con.unregister("_reused")
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
 
 def _copy_returns(con, store: Store, previous: Previous) -> int:
-    """Fill the work table ``_history`` with every accepted return row, superseded ones too
-    (``received_at`` is added later from the submissions, read after the rows, so that every
-    row finds its own). Returns how many rows came from the ``previous`` warehouse."""
+    """Fill the work table ``_history`` with the accepted return rows, superseded ones too,
+    that ``fact_return_history`` does not keep (``received_at`` is added later from the
+    submissions, read after the rows, so that every row finds its own). Returns how many rows
+    ``fact_return_history`` kept."""
     con.execute("CREATE TEMP TABLE _history AS SELECT * EXCLUDE (received_at) FROM fact_return_history LIMIT 0")
     held = store.row_counts("return_rows")
     reused = previous.held_whole(con, "fact_return_history", held)
-    copied = 0
+    kept = _keep_whole_files(con, "fact_return_history", reused) if previous else 0
     if reused:
         # As far as the last file counted: a file accepted while this runs is the next publish's.
         top = max(held)
         replaced = pd.DataFrame(store.superseded_return_pairs(top),
                                 columns=["submission_id", "agency_code", "period", "superseded_by"])
-        con.register("_reused", pd.DataFrame({"submission_id": reused}))
         con.register("_replaced", replaced.astype({"submission_id": "int64", "agency_code": "str", "period": "str",
                                                    "superseded_by": "int64"}))
         try:
-            copied = con.execute(
-                "INSERT INTO _history BY NAME "
-                "SELECT h.* EXCLUDE (received_at, superseded_by), r.superseded_by "
-                "FROM previous.fact_return_history AS h "
-                "SEMI JOIN _reused AS u ON u.submission_id = h.submission_id "
-                "LEFT JOIN _replaced AS r USING (submission_id, agency_code, period)").fetchall()[0][0]
+            con.execute("UPDATE fact_return_history AS h SET superseded_by = NULL "
+                        "WHERE superseded_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _replaced AS r "
+                        "WHERE r.submission_id = h.submission_id AND r.agency_code = h.agency_code "
+                        "AND r.period = h.period)")
+            con.execute("UPDATE fact_return_history AS h SET superseded_by = r.superseded_by FROM _replaced AS r "
+                        "WHERE r.submission_id = h.submission_id AND r.agency_code = h.agency_code "
+                        "AND r.period = h.period AND h.superseded_by IS DISTINCT FROM r.superseded_by")
         finally:
-            con.unregister("_reused")
             con.unregister("_replaced")
     # In frames: a million rows as Python objects at once took about 900 MB.
     for frame in store.accepted_return_frames(HISTORY_FRAME_ROWS, with_history=True, received_at=False,
@@ -421,27 +473,20 @@ def _copy_returns(con, store: Store, previous: Previous) -> int:
         con.unregister("_frame")
     if reused:
         con.execute("UPDATE _history SET superseded_by = NULL WHERE superseded_by > ?", [max(held)])
-    return copied
+    return kept
 
 
 def _copy_register(con, store: Store, previous: Previous) -> int:
-    """Fill ``fact_register`` with the current register rows; returns how many came from the
-    ``previous`` warehouse. A file's current rows only ever lose rows (when a later file
-    replaces an agency's quarter), so the same number of current rows means the same rows."""
+    """Fill ``fact_register`` with the current register rows; returns how many it kept. A
+    file's current rows only ever lose rows (when a later file replaces an agency's quarter),
+    so the same number of current rows means the same rows."""
     held = store.row_counts("register_systems", current_only=True)
     reused = previous.held_whole(con, "fact_register", held)
-    copied = 0
-    if reused:
-        con.register("_reused", pd.DataFrame({"submission_id": reused}))
-        try:
-            copied = con.execute("INSERT INTO fact_register SELECT * FROM previous.fact_register AS r "
-                                 "SEMI JOIN _reused AS u ON u.submission_id = r.submission_id").fetchall()[0][0]
-        finally:
-            con.unregister("_reused")
+    kept = _keep_whole_files(con, "fact_register", reused) if previous else 0
     frame = store.frame("register_systems", current_only=True,
                         submission_ids=sorted(set(held) - set(reused)) if reused else None)
     _insert_frame(con, "fact_register", frame)
-    return copied
+    return kept
 
 
 def _insert_frame(con, name: str, frame: pd.DataFrame) -> int:

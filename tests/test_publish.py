@@ -303,7 +303,7 @@ def test_a_warehouse_that_cannot_be_read_through_is_replaced_from_the_system_of_
     import etl.kpi.engine  # rows read, but its KPI values cannot be
 
     monkeypatch.setattr(etl.kpi.engine, "CARRY_SQL", etl.kpi.engine.CARRY_SQL.replace(
-        "FROM previous.kpi_value AS v", "FROM previous.kpi_value AS v JOIN previous.no_such_table ON TRUE"))
+        "FROM kpi_value AS v", "FROM kpi_value AS v JOIN no_such_table ON TRUE"))
     said.clear()
     again = publish(store, settings, trigger="test", progress=said.append)
     assert any("could not be carried over" in line for line in said)

@@ -72,20 +72,27 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
 
     Returns the row count of each output table, and under ``recomputed_from`` the first
     quarter whose KPI values were computed (``all``: every quarter's). ``today`` bounds
-    milestone KPIs. With ``carry_before`` (a quarter), the values of the returns and
-    registers KPIs for the quarters before it are taken from ``previous.kpi_value`` (an
-    attached warehouse built from the same data for those quarters: ``publish.Previous``)
-    instead of being computed again, unless a KPI mixes milestones (counted at each
-    quarter's end, over every quarter) with returns or registers. So are those quarters'
-    judged values (but those of an entity whose first quarter with enough data is not before
-    it: ``targets.status_sql``), composite index and completeness, each made of its own
-    quarter's values and returns; projections are always computed from all values.
+    milestone KPIs. Without ``carry_before`` the output tables are created afresh. With it
+    (a quarter), they hold what a warehouse built from the same data for the quarters before
+    it holds (publish builds on a copy of the warehouse serving: ``publish.Previous``), and
+    only what can have changed is computed again: the returns and registers KPIs' values of
+    the quarters from ``carry_before`` on (unless a KPI mixes milestones, counted at each
+    quarter's end over every quarter, with returns or registers: then everything is), their
+    judged rows and those of every entity whose first quarter with enough data is not before
+    it (``targets.status_sql``), the composite index and completeness of those quarters (each
+    made of its own quarter's values and returns), milestones and projections.
     """
     compiled = {d.id: compile_kpi(d) for d in definitions}
     if any("milestones" in c.scopes and len(c.scopes) > 1 for c in compiled.values()):
         carry_before = None
+    since = {"since": carry_before, "since_qidx": periods.index(carry_before) if carry_before else None}
     for name, columns in OUTPUT_TABLES.items():
-        con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
+        if not carry_before:
+            con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
+        elif name in CARRIED_BY_QUARTER:
+            con.execute(f"DELETE FROM {name} WHERE period >= $since", {"since": carry_before})
+        elif name != "kpi_value":  # its rows to judge again are known once the values are
+            con.execute(f"DELETE FROM {name}")
     for name, columns in WORK_TABLES.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
     try:
@@ -98,14 +105,11 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
         for d in definitions:
             # Each KPI's values in ``_kpi_result``; the status statement judges them all.
             con.execute(f"INSERT INTO _kpi_result {compiled[d.id].sql}", compiled[d.id].params)
-        since = {"since": carry_before, "since_qidx": periods.index(carry_before) if carry_before else None}
         con.execute(targets.FIRST_DATA_SQL)
-        con.execute(targets.status_sql(carried=bool(carry_before)), since)
-        con.execute(targets.PROJECTION_SQL)
         if carry_before:
-            for name in CARRIED_BY_QUARTER:
-                con.execute(f"INSERT INTO {name} SELECT * FROM previous.{name} WHERE period < $since",
-                            {"since": carry_before})
+            con.execute(targets.REJUDGED_DELETE_SQL, since)
+        con.execute(targets.STATUS_SQL, since)
+        con.execute(targets.PROJECTION_SQL)
         con.execute(COMPOSITE_SQL, {"since": carry_before})
         con.execute(COMPLETENESS_SQL, {"since": carry_before})
     finally:
@@ -164,13 +168,13 @@ CARRIED_BY_QUARTER = ("composite_index", "completeness")
 
 CARRY_SQL = """
 INSERT INTO _kpi_result
--- values of the quarters before $since as the warehouse serving has them (kpi_value keeps the
--- computed rows, reported > 0, beside the grid's empty ones; a value that was not finite is
--- kept as NULL, which is judged the same; lineage lists are kept as text)
+-- values of the quarters before $since as kpi_value holds them (kpi_value keeps the computed
+-- rows, reported > 0, beside the grid's empty ones; a value that was not finite is kept as
+-- NULL, which is judged the same; lineage lists are kept as text)
 SELECT v.kpi_id, v.period, v.period_type, v.level, v.entity_code, v.value, v.numerator, v.denominator, v.reported,
        CASE WHEN v.submission_ids = '' THEN CAST([] AS INTEGER[])
             ELSE list_transform(string_split(v.submission_ids, ','), lambda x: CAST(x AS INTEGER)) END
-FROM previous.kpi_value AS v
+FROM kpi_value AS v
 JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id AND NOT d.milestones
 WHERE v.period < $since AND v.reported > 0
 """

@@ -110,15 +110,15 @@ GROUP BY v.kpi_id, v.level, v.entity_code
 # coverage. What each definition decides comes from ``_kpi_def``, so one statement judges
 # every KPI.
 #
-# With ``$since`` (a quarter; NULL: none), the judged rows of the quarters before it are
-# carried over from ``previous.kpi_value`` (the warehouse serving, whose KPI values of those
-# quarters are the same: ``engine.materialise``) for every returns or registers KPI's entity
-# whose first quarter with enough data lies before ``$since``. A judged row is made of its
-# value, its entity's expected agencies in that quarter, the definition, and the entity's
+# With ``$since`` (a quarter; NULL: none), ``kpi_value`` already holds the judged rows of the
+# quarters before it (``engine.materialise``), and only those that can have changed are judged:
+# the rows of the quarters from ``$since`` on, and every row of an entity whose first quarter
+# with enough data is not before ``$since``, and of milestone KPIs. A judged row is made of
+# its value, its entity's expected agencies in that quarter, the definition, and the entity's
 # first quarter with enough data and its value; a new file can change the latter only for an
-# entity that had no quarter with enough data before it (whose earlier rows are then judged
-# again, as their trajectory starts from it).
-_STATUS_SQL = f"""
+# entity that had no quarter with enough data before it (whose earlier rows then change, as
+# their trajectory starts from it).
+STATUS_SQL = f"""
 INSERT INTO kpi_value
 WITH
 kpi_rows AS (
@@ -201,22 +201,20 @@ judged AS (
     FROM gapped
 )
 SELECT * FROM judged
-{{carried}}
 ORDER BY kpi_id  -- one KPI's rows together: readers filter by KPI
 """
 
-CARRIED_STATUS = """UNION ALL
-SELECT v.*
-FROM previous.kpi_value AS v
-JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id AND NOT d.milestones
-JOIN _kpi_first AS f ON f.kpi_id = v.kpi_id AND f.level = v.level AND f.entity_code = v.entity_code
-WHERE v.period < $since AND f.first_qidx < $since_qidx"""
-
-
-def status_sql(carried: bool) -> str:
-    """The statement filling ``kpi_value`` (parameters ``since`` and ``since_qidx``), taking
-    judged rows from ``previous`` when ``carried``."""
-    return _STATUS_SQL.format(carried=CARRIED_STATUS if carried else "")
+# The rows STATUS_SQL judges again when ``$since`` is given: all but those of the returns and
+# registers KPIs' quarters before it whose entity had a quarter with enough data before it.
+REJUDGED_DELETE_SQL = """
+DELETE FROM kpi_value AS v
+WHERE v.period >= $since OR NOT EXISTS (
+    SELECT 1
+    FROM _kpi_first AS f
+    JOIN _kpi_def AS d ON d.kpi_id = f.kpi_id AND NOT d.milestones
+    WHERE f.kpi_id = v.kpi_id AND f.level = v.level AND f.entity_code = v.entity_code
+      AND f.first_qidx < $since_qidx)
+"""
 
 
 PROJECTION_SQL = f"""

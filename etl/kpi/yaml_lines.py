@@ -38,8 +38,9 @@ class LineList(list):
         return self.lines[i] if 0 <= i < len(self.lines) else self.line
 
 
-class LineLoader(yaml.SafeLoader):
-    """SafeLoader building ``LineDict``/``LineList`` instead of dict/list."""
+class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """SafeLoader building ``LineDict``/``LineList`` instead of dict/list (on libyaml's
+    parser where PyYAML was built with it: a publish reads every definition)."""
 
 
 def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
