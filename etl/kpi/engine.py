@@ -96,7 +96,7 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
     for name, columns in WORK_TABLES.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
     try:
-        staging.create_all(con, today)
+        staging.create_all(con, today, since=carry_before)
         _load_definitions(con, definitions, compiled)
         con.execute(EXPECTED_SQL)  # from every quarter's data: when each agency entered a sector or state
         if carry_before:

@@ -8,6 +8,7 @@ Only ``kpi_periods`` takes a parameter (``$today``).
 
 from __future__ import annotations
 
+from etl import periods
 from etl.kpi.exact import exact_sum
 
 
@@ -154,11 +155,28 @@ def as_cte(name: str) -> str:
     return f"{name} AS ({PARTS[name].rstrip()}\n)"
 
 
-def create_all(con, today) -> None:
-    """Create every staging part as a TEMP table on ``con``."""
+# How the parts over returns read them, and what they need of them to compute the quarters
+# from ``$since`` on: that year's values and later ones (year-to-date sums), and every
+# breakdown value (when an agency entered a sector or state: ``engine.EXPECTED_SQL``).
+RETURNS_READ = "FROM fact_return AS f"
+RETURN_PARTS = ("kpi_observations", "kpi_return_lineage")
+RETURNS_NEEDED_SINCE = """FROM (
+            SELECT * FROM fact_return
+            WHERE period >= $year_start OR breakdown_type IN ('MSIC', 'STATE')
+        ) AS f"""
+
+
+def create_all(con, today, since: str | None = None) -> None:
+    """Create every staging part as a TEMP table on ``con``; with ``since`` (a quarter), the
+    parts over returns read only what computing the quarters from ``since`` on needs (the
+    rows of earlier quarters are then dropped: ``keep_from``)."""
     for name, select in PARTS.items():
-        params = {"today": today} if "$today" in select else None
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", params)
+        params = {"today": today} if "$today" in select else {}
+        if since and name in RETURN_PARTS:
+            assert RETURNS_READ in select, name
+            select = select.replace(RETURNS_READ, RETURNS_NEEDED_SINCE)
+            params["year_start"] = f"{periods.split(since)[0]}Q1"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}", params or None)
 
 
 # The parts holding rows of each quarter, which the returns and registers KPIs read.
