@@ -208,7 +208,7 @@ def _build(*, tmp: Path, store: Store, settings: Settings, definitions, today: d
         con.execute(f"SET memory_limit = '{int(settings.publish_memory_mb)}MB'")
         if amend:
             for name in INPUT_TABLES:
-                if name not in KEPT_FACTS:
+                if name not in KEPT_INPUTS:
                     con.execute(f"DELETE FROM {name}")
         else:
             create_input_tables(con)
@@ -274,9 +274,7 @@ def _fill_inputs(con, store: Store, settings: Settings, today: date, say, previo
     con.execute("DROP TABLE _history")
     for name in ("fact_return_history", "fact_return"):
         counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-    pairs = store.frame("submission_pairs")
-    accepted = set(subs.loc[subs["status"] == "accepted", "submission_id"]) if len(subs) else set()
-    load("submission_pairs", pairs[pairs["submission_id"].isin(accepted)])
+    counts["submission_pairs"] = _copy_pairs(con, store, previous, subs)
     load("etl_runs", store.runs(limit=500))
     load("dim_period", _periods(con, today))
     return counts
@@ -404,7 +402,7 @@ KPI_DIMENSIONS = ("dim_agency", "dim_ministry", "dim_indicator", "dim_sector", "
 
 # The input tables a build on a copy of the warehouse serving keeps rows of (the others are
 # read again from the system of record).
-KEPT_FACTS = ("fact_return_history", "fact_register")
+KEPT_INPUTS = ("fact_return_history", "fact_register", "submission_pairs")
 
 
 # Keeping rows of the warehouse being replaced.
@@ -487,6 +485,29 @@ def _copy_register(con, store: Store, previous: Previous) -> int:
                         submission_ids=sorted(set(held) - set(reused)) if reused else None)
     _insert_frame(con, "fact_register", frame)
     return kept
+
+
+def _copy_pairs(con, store: Store, previous: Previous, subs: pd.DataFrame) -> int:
+    """Fill ``submission_pairs`` with the pairs of every accepted submission; returns how many
+    there are. A file's pairs are recorded once, when it is accepted: the copy keeps those of
+    the files it lists as accepted under the same file hash, and only the others are read."""
+    accepted = subs.loc[subs["status"] == "accepted", ["submission_id", "sha256"]] if len(subs) else None
+    ids = set(accepted["submission_id"]) if accepted is not None else set()
+    kept: list[int] = []
+    if previous:
+        if ids:
+            con.register("_accepted", accepted)
+            try:
+                kept = [sid for (sid,) in con.execute(
+                    "SELECT a.submission_id FROM _accepted AS a JOIN previous.submissions AS s "
+                    "ON s.submission_id = a.submission_id AND s.sha256 = a.sha256 AND s.status = 'accepted'"
+                ).fetchall()]
+            finally:
+                con.unregister("_accepted")
+        _keep_whole_files(con, "submission_pairs", kept)
+    pairs = store.frame("submission_pairs", submission_ids=sorted(ids - set(kept)) if previous else None)
+    _insert_frame(con, "submission_pairs", pairs[pairs["submission_id"].isin(ids)])
+    return con.execute("SELECT count(*) FROM submission_pairs").fetchall()[0][0]
 
 
 def _insert_frame(con, name: str, frame: pd.DataFrame) -> int:
