@@ -1,8 +1,9 @@
 """Publish: build a new warehouse from the system of record, then swap it in atomically.
 
 The new DuckDB file is built under ``snapshots/`` with a temporary name (from nothing, or on
-a copy of the warehouse serving: ``_build``), filled, checked, closed and fsynced, renamed to ``<snapshot_id>.duckdb``, and only then linked into place
-as ``warehouse.duckdb`` with ``os.replace``. A crash at any point leaves the previous
+a copy of the warehouse serving: ``_build``), filled, checked, closed and fsynced, renamed
+to ``<snapshot_id>.duckdb``, and only then linked into place as ``warehouse.duckdb`` with
+``os.replace``. A crash at any point leaves the previous
 warehouse serving; leftovers of a crashed build are removed by the next publish. Published
 snapshots are kept (the PDF pack refers to them) and pruned beyond ``KEEP_SNAPSHOTS``.
 """

@@ -79,7 +79,7 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
     the quarters from ``carry_before`` on (unless a KPI mixes milestones, counted at each
     quarter's end over every quarter, with returns or registers: then everything is), their
     judged rows and those of every entity whose first quarter with enough data is not before
-    it (``targets.status_sql``), the composite index and completeness of those quarters (each
+    it (``targets.STATUS_SQL``), the composite index and completeness of those quarters (each
     made of its own quarter's values and returns), milestones and projections.
     """
     compiled = {d.id: compile_kpi(d) for d in definitions}

@@ -85,9 +85,9 @@ def target_point_rows(d: KpiDefinition) -> list[tuple]:
     return rows
 
 
-# Each entity's first quarter with enough data (as "enough" in the status statement below): the baseline of
-# its trajectory when the definition has none. Read from the values themselves (2.2 million
-# judged rows at national scale are not read twice).
+# Each entity's first quarter with enough data (as "enough" in STATUS_SQL below): the
+# baseline of its trajectory when the definition has none. Read from the values themselves
+# (2.2 million judged rows at national scale are not read twice).
 FIRST_DATA_SQL = """
 CREATE OR REPLACE TEMP TABLE _kpi_first AS
 SELECT v.kpi_id, v.level, v.entity_code, min(coalesce(e.qidx, p.qidx)) AS first_qidx,
@@ -183,24 +183,21 @@ gapped AS (
                 ELSE 100 * shortfall / abs(trajectory) END AS gap
     FROM (SELECT *, CASE WHEN direction = 'up' THEN trajectory - value ELSE value - trajectory END AS shortfall
           FROM tracked)
-),
-judged AS (
-    SELECT kpi_id, period, period_type, level, entity_code,
-           CASE WHEN isfinite(value) THEN value END AS value, numerator, denominator,
-           CASE WHEN kind = 'growth' THEN trajectory ELSE target END AS target,
-           trajectory,
-           CASE
-               WHEN kind IS NULL THEN 'no_target'
-               WHEN NOT enough OR trajectory IS NULL THEN 'awaiting_data'
-               WHEN gap <= on_track_within + {EPSILON} THEN 'on_track'
-               WHEN gap <= at_risk_within + {EPSILON} THEN 'at_risk'
-               ELSE 'off_track'
-           END AS status,
-           reported, expected,
-           coalesce(array_to_string(submission_ids, ','), '') AS submission_ids
-    FROM gapped
 )
-SELECT * FROM judged
+SELECT kpi_id, period, period_type, level, entity_code,
+       CASE WHEN isfinite(value) THEN value END AS value, numerator, denominator,
+       CASE WHEN kind = 'growth' THEN trajectory ELSE target END AS target,
+       trajectory,
+       CASE
+           WHEN kind IS NULL THEN 'no_target'
+           WHEN NOT enough OR trajectory IS NULL THEN 'awaiting_data'
+           WHEN gap <= on_track_within + {EPSILON} THEN 'on_track'
+           WHEN gap <= at_risk_within + {EPSILON} THEN 'at_risk'
+           ELSE 'off_track'
+       END AS status,
+       reported, expected,
+       coalesce(array_to_string(submission_ids, ','), '') AS submission_ids
+FROM gapped
 ORDER BY kpi_id  -- one KPI's rows together: readers filter by KPI
 """
 
