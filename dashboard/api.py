@@ -160,10 +160,7 @@ def submission_status() -> Response:
 
 
 def _deny(action: str) -> None:
-    try:
-        auth.require(lambda _u: False, action, request.path)
-    except auth.Forbidden:
-        raise Refused(f"not allowed: {action}") from None
+    _user(lambda _u: False, action)
 
 
 def status_frame(wh: Warehouse, store: Store, period: str, agency: str | None) -> pd.DataFrame:

@@ -285,11 +285,12 @@ class Previous:
     """The warehouse serving, attached read-only as ``previous`` while the new one is built
     on a copy of it, when it was built by this release (``WAREHOUSE_FORMAT``) and opens; false
     otherwise. It says what the copy may keep. ``new_files`` collects the submissions whose
-    rows it did not hold as they are now."""
+    rows it did not hold as they are now, ``kept_files`` those whose rows it did."""
 
     def __init__(self, meta: dict[str, str] | None):
         self.meta = meta
         self.new_files: set[int] = set()
+        self.kept_files: set[int] = set()
 
     def __bool__(self) -> bool:
         return self.meta is not None
@@ -348,6 +349,7 @@ class Previous:
         finally:
             con.unregister("_held")
         self.new_files |= set(held) - set(whole)
+        self.kept_files |= set(whole)
         return whole
 
     def kpi_values_kept_before(self, con, source: str) -> str | None:
@@ -491,23 +493,13 @@ def _copy_register(con, store: Store, previous: Previous) -> int:
 def _copy_pairs(con, store: Store, previous: Previous, subs: pd.DataFrame) -> int:
     """Fill ``submission_pairs`` with the pairs of every accepted submission; returns how many
     there are. A file's pairs are recorded once, when it is accepted: the copy keeps those of
-    the files it lists as accepted under the same file hash, and only the others are read."""
-    accepted = subs.loc[subs["status"] == "accepted", ["submission_id", "sha256"]] if len(subs) else None
-    ids = set(accepted["submission_id"]) if accepted is not None else set()
-    kept: list[int] = []
+    the files whose rows it holds whole (``Previous.kept_files``), and only the others are read."""
+    accepted = set(subs.loc[subs["status"] == "accepted", "submission_id"]) if len(subs) else set()
+    kept = sorted(previous.kept_files & accepted)
     if previous:
-        if ids:
-            con.register("_accepted", accepted)
-            try:
-                kept = [sid for (sid,) in con.execute(
-                    "SELECT a.submission_id FROM _accepted AS a JOIN previous.submissions AS s "
-                    "ON s.submission_id = a.submission_id AND s.sha256 = a.sha256 AND s.status = 'accepted'"
-                ).fetchall()]
-            finally:
-                con.unregister("_accepted")
         _keep_whole_files(con, "submission_pairs", kept)
-    pairs = store.frame("submission_pairs", submission_ids=sorted(ids - set(kept)) if previous else None)
-    _insert_frame(con, "submission_pairs", pairs[pairs["submission_id"].isin(ids)])
+    pairs = store.frame("submission_pairs", submission_ids=sorted(accepted - set(kept)) if previous else None)
+    _insert_frame(con, "submission_pairs", pairs[pairs["submission_id"].isin(accepted)])
     return con.execute("SELECT count(*) FROM submission_pairs").fetchall()[0][0]
 
 
