@@ -203,6 +203,39 @@ def test_server_threads_are_two_per_core_from_four_to_sixteen():
     assert server.default_threads() >= 4  # this machine's cores
 
 
+def test_waitress_queue_notes_are_held_to_one_per_interval(caplog):
+    import logging
+
+    from waitress.task import ThreadedTaskDispatcher
+
+    from dashboard import server
+
+    now = [0.0]
+    logger = logging.getLogger("waitress.queue")
+    notes = server.QueueNotes(60.0, clock=lambda: now[0])
+    logger.addFilter(notes)
+    try:
+        dispatcher = ThreadedTaskDispatcher()  # no request threads: every task waits in the queue
+        with caplog.at_level(logging.WARNING, logger="waitress.queue"):
+            for _ in range(500):
+                dispatcher.add_task(object())
+            now[0] = 59.0
+            dispatcher.add_task(object())
+            now[0] = 60.0
+            dispatcher.add_task(object())
+        written = [r.getMessage() for r in caplog.records if r.name == "waitress.queue"]
+        assert written == ["Task queue depth is 1", "Task queue depth reached 502 (501 notes since the last one written)"]
+    finally:
+        logger.removeFilter(notes)
+    server.quiet_queue_notes()
+    server.quiet_queue_notes()
+    try:
+        assert sum(isinstance(f, server.QueueNotes) for f in logger.filters) == 1
+    finally:
+        for f in list(logger.filters):
+            logger.removeFilter(f)
+
+
 def test_the_start_up_heap_is_left_out_of_full_collections():
     import gc
 
