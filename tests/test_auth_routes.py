@@ -109,6 +109,34 @@ def test_sign_in_sets_an_httponly_samesite_cookie_and_sign_out_ends_it(site):
     assert "sign-in" in actions and "sign-out" in actions
 
 
+def test_a_session_lasts_eight_hours_from_its_last_request_its_cookie_renewed_every_five_minutes(site, monkeypatch):
+    import time
+
+    server, _ = site
+    clock = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: clock[0])  # Flask's signer and the renewal read it
+
+    def expiry(response) -> str | None:
+        cookie = response.headers.get("Set-Cookie")
+        return cookie.split("Expires=")[1].split(";")[0] if cookie else None
+
+    client, r = sign_in(server, "ana")
+    assert r.status_code == 302 and expiry(r)
+    ok = client.get("/_dash-layout")
+    assert ok.status_code == 200 and expiry(ok) is None  # not signed and sent again on every response
+    for _ in range(12):  # four hours of use: a request every 20 minutes renews it each time
+        clock[0] += 20 * 60
+        renewed = client.get("/_dash-layout")
+        assert renewed.status_code == 200 and expiry(renewed)
+        clock[0] += 60
+        assert expiry(client.get("/_dash-layout")) is None
+    clock[0] += auth.SESSION_HOURS * 3600 - 120  # idle for just under 8 hours since the last renewal
+    assert client.get("/_dash-layout").status_code == 200
+    clock[0] += auth.SESSION_HOURS * 3600 + 1  # then idle for longer: over, even with the cookie resent
+    client.set_cookie("naio_session", client.get_cookie("naio_session").value)
+    assert client.get("/_dash-layout").status_code == 401
+
+
 def test_wrong_password_is_refused_and_audited(site):
     server, store = site
     before = refused(store, "ana")
