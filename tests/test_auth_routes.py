@@ -124,6 +124,9 @@ def test_a_session_lasts_eight_hours_from_its_last_request_its_cookie_renewed_ev
     assert r.status_code == 302 and expiry(r)
     ok = client.get("/_dash-layout")
     assert ok.status_code == 200 and expiry(ok) is None  # not signed and sent again on every response
+    clock[0] += 20 * 60
+    static = client.get("/assets/myds.css")  # files open to all leave the session alone
+    assert static.status_code == 200 and expiry(static) is None and "Cookie" not in static.headers.get("Vary", "")
     for _ in range(12):  # four hours of use: a request every 20 minutes renews it each time
         clock[0] += 20 * 60
         renewed = client.get("/_dash-layout")
