@@ -284,9 +284,15 @@ def generate(out_dir: Path, *, reference_dir: Path, n_agencies: int | None = Non
     if register_systems is not None:
         if register_systems < len(agencies):
             raise ValueError(f"register_systems must be at least the number of agencies ({len(agencies)})")
-        extra = sum(len(sim.systems) for sim in sims) - len(sims)
-        factor = (register_systems - len(sims)) / max(extra, 1)
-        sims = [_simulate(ag, quarters, seed, systems_factor=factor) for ag in agencies]
+        # The count is not proportional to the factor (drafts after the last quarter are dropped,
+        # counts are drawn), so the factor is corrected until it lands within 0.2 % of the target.
+        factor = 1.0
+        for _ in range(4):
+            extra = sum(len(sim.systems) for sim in sims) - len(sims)
+            if abs(extra + len(sims) - register_systems) <= register_systems / 500:
+                break
+            factor *= (register_systems - len(sims)) / max(extra, 1)
+            sims = [_simulate(ag, quarters, seed, systems_factor=factor) for ag in agencies]
     _add_prohibited_systems(sims, quarters, seed)
     say(f"simulated {len(sims)} agencies over {len(quarters)} quarters ({quarters[0]} to {quarters[-1]})")
 

@@ -252,6 +252,18 @@ def test_layouts_carry_the_same_data(tmp_path):
     assert registers_by_pair(per_return) == registers_by_pair(per_quarter)
 
 
+@pytest.mark.parametrize("target", [1_500, 4_000])
+def test_a_register_of_a_given_size_holds_about_that_many_systems(tmp_path, target):
+    manifest = demo.generate(tmp_path / "g", reference_dir=REF, n_agencies=120, first_period="2024Q4",
+                             last_period="2026Q3", seed=7, layout="per_quarter", register_systems=target)
+    systems = set()
+    for item in manifest.items:
+        if item.kind == "register":
+            with open(item.path, newline="", encoding="utf-8") as fh:
+                systems |= {(r["agency_code"], r["system_id"]) for r in csv.DictReader(fh)}
+    assert abs(len(systems) - target) <= target / 50, len(systems)  # a few are never listed: late or missing returns
+
+
 # ---- the rules every return satisfies -------------------------------------------------
 def test_default_run_covers_every_submitting_agency(default_run):
     _out, manifest, messages = default_run
