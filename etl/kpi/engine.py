@@ -59,6 +59,7 @@ WORK_TABLES: dict[str, str] = {
         "end_value DOUBLE, start_qidx INTEGER, start_value DOUBLE, growth DOUBLE, fixed DOUBLE"
     ),
     "_kpi_target_point": "kpi_id VARCHAR, kind VARCHAR, period VARCHAR, qidx INTEGER, value DOUBLE",
+    "_kpi_first_kept": "kpi_id VARCHAR, level VARCHAR, entity_code VARCHAR, first_qidx INTEGER, first_value DOUBLE",
     "_kpi_result": (
         "kpi_id VARCHAR, period VARCHAR, period_type VARCHAR, level VARCHAR, entity_code VARCHAR, value DOUBLE, "
         "numerator DOUBLE, denominator DOUBLE, reported BIGINT, submission_ids INTEGER[]"
@@ -101,6 +102,7 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
         con.execute(EXPECTED_SQL)  # from every quarter's data: when each agency entered a sector or state
         if carry_before:
             staging.keep_from(con, carry_before)
+            con.execute(targets.KEPT_FIRST_SQL, {"since": carry_before})
             con.execute(CARRY_SQL, {"since": carry_before})
         for d in definitions:
             # Each KPI's values in ``_kpi_result``; the status statement judges them all.
@@ -170,12 +172,14 @@ CARRY_SQL = """
 INSERT INTO _kpi_result
 -- values of the quarters before $since as kpi_value holds them (kpi_value keeps the computed
 -- rows, reported > 0, beside the grid's empty ones; a value that was not finite is kept as
--- NULL, which is judged the same; lineage lists are kept as text)
+-- NULL, which is judged the same; lineage lists are kept as text), of the entities whose rows
+-- of those quarters are judged again: those without a quarter with enough data before it
 SELECT v.kpi_id, v.period, v.period_type, v.level, v.entity_code, v.value, v.numerator, v.denominator, v.reported,
        CASE WHEN v.submission_ids = '' THEN CAST([] AS INTEGER[])
             ELSE list_transform(string_split(v.submission_ids, ','), lambda x: CAST(x AS INTEGER)) END
 FROM kpi_value AS v
 JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id AND NOT d.milestones
+ANTI JOIN _kpi_first_kept AS k ON k.kpi_id = v.kpi_id AND k.level = v.level AND k.entity_code = v.entity_code
 WHERE v.period < $since AND v.reported > 0
 """
 

@@ -87,20 +87,41 @@ def target_point_rows(d: KpiDefinition) -> list[tuple]:
 
 # Each entity's first quarter with enough data (as "enough" in STATUS_SQL below): the
 # baseline of its trajectory when the definition has none. Read from the values themselves
-# (2.2 million judged rows at national scale are not read twice).
+# (2.2 million judged rows at national scale are not read twice), and from ``_kpi_first_kept``
+# (``KEPT_FIRST_SQL``: the entities that had such a quarter before ``$since``, whose earlier
+# values are then not in ``_kpi_result``; a later quarter never comes before it).
 FIRST_DATA_SQL = """
 CREATE OR REPLACE TEMP TABLE _kpi_first AS
-SELECT v.kpi_id, v.level, v.entity_code, min(coalesce(e.qidx, p.qidx)) AS first_qidx,
-       arg_min(v.value, coalesce(e.qidx, p.qidx)) AS first_value
-FROM _kpi_result AS v
-JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id
-LEFT JOIN _kpi_expected AS e
-  ON NOT d.milestones AND list_contains(d.levels, e.level)
- AND e.level = v.level AND e.entity_code = v.entity_code AND e.period = v.period
-LEFT JOIN kpi_periods AS p ON d.milestones AND p.period = v.period
-WHERE v.period_type = 'quarter' AND v.value IS NOT NULL AND isfinite(v.value)
-  AND CASE WHEN d.milestones THEN p.qidx IS NOT NULL
-           ELSE e.qidx IS NOT NULL AND v.reported > 0 AND v.reported >= d.min_coverage * e.expected END
+SELECT kpi_id, level, entity_code, min(qidx) AS first_qidx, arg_min(value, qidx) AS first_value
+FROM (
+    SELECT v.kpi_id, v.level, v.entity_code, coalesce(e.qidx, p.qidx) AS qidx, v.value
+    FROM _kpi_result AS v
+    JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id
+    LEFT JOIN _kpi_expected AS e
+      ON NOT d.milestones AND list_contains(d.levels, e.level)
+     AND e.level = v.level AND e.entity_code = v.entity_code AND e.period = v.period
+    LEFT JOIN kpi_periods AS p ON d.milestones AND p.period = v.period
+    WHERE v.period_type = 'quarter' AND v.value IS NOT NULL AND isfinite(v.value)
+      AND CASE WHEN d.milestones THEN p.qidx IS NOT NULL
+               ELSE e.qidx IS NOT NULL AND v.reported > 0 AND v.reported >= d.min_coverage * e.expected END
+    UNION ALL
+    SELECT kpi_id, level, entity_code, first_qidx, first_value FROM _kpi_first_kept
+)
+GROUP BY kpi_id, level, entity_code
+"""
+
+# With ``$since``: the first quarter with enough data of each entity that had one before it,
+# read from the judged rows ``kpi_value`` keeps (those quarters' values, expected agencies
+# and definitions are the same: ``engine.materialise``). A judged row holds a value only where
+# it was finite, and only rows on the grid of expected entities.
+KEPT_FIRST_SQL = """
+INSERT INTO _kpi_first_kept
+SELECT v.kpi_id, v.level, v.entity_code, min(p.qidx), arg_min(v.value, p.qidx)
+FROM kpi_value AS v
+JOIN _kpi_def AS d ON d.kpi_id = v.kpi_id AND NOT d.milestones
+JOIN kpi_periods AS p ON p.period = v.period
+WHERE v.period < $since AND v.period_type = 'quarter' AND v.value IS NOT NULL
+  AND v.reported > 0 AND v.reported >= d.min_coverage * v.expected
 GROUP BY v.kpi_id, v.level, v.entity_code
 """
 
