@@ -81,9 +81,10 @@ def _renew_session(response: Response) -> Response:
     page views and callback p95 11.5-12.1 ms that way, 1,192-1,233 views and 10.0-10.5 ms
     renewed this way. The session still ends 8 hours after its last request, to within five
     minutes; the signature's timestamp, which the server checks, is renewed with it. Only a
-    request the guard let through for a signed-in user renews it: static files leave the
+    request the guard let through for a signed-in user renews it, and only while the session
+    is still signed in (a sign-out's response deletes the cookie): static files leave the
     session untouched (and so carry no ``Vary: Cookie``)."""
-    if g.get("naio_user") is not None:
+    if g.get("naio_user") is not None and session.get("user"):
         now = int(time.time())
         if now - int(session.get("renewed") or 0) >= SESSION_RENEW_SECONDS:
             session["renewed"] = now

@@ -135,6 +135,10 @@ def test_a_session_lasts_eight_hours_from_its_last_request_its_cookie_renewed_ev
         assert expiry(client.get("/_dash-layout")) is None
     clock[0] += auth.SESSION_HOURS * 3600 - 120  # idle for just under 8 hours since the last renewal
     assert client.get("/_dash-layout").status_code == 200
+    other, _ = sign_in(server, "ana")
+    clock[0] += 10 * 60
+    out = other.post("/logout")  # due for renewal, but signed out: the cookie is deleted, not renewed
+    assert out.status_code == 302 and out.headers["Set-Cookie"].startswith("naio_session=;")
     clock[0] += auth.SESSION_HOURS * 3600 + 1  # then idle for longer: over, even with the cookie resent
     client.set_cookie("naio_session", client.get_cookie("naio_session").value)
     assert client.get("/_dash-layout").status_code == 401
