@@ -13,7 +13,6 @@ from datetime import date
 
 import pandas as pd
 
-from etl import periods
 from etl.kpi import staging, targets
 from etl.kpi.compile import CompiledKpi, compile_kpi, explain
 from etl.kpi.completeness import COMPLETENESS_SQL
@@ -86,12 +85,12 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
     compiled = {d.id: compile_kpi(d) for d in definitions}
     if any("milestones" in c.scopes and len(c.scopes) > 1 for c in compiled.values()):
         carry_before = None
-    since = {"since": carry_before, "since_qidx": periods.index(carry_before) if carry_before else None}
+    since = {"since": carry_before}
     for name, columns in OUTPUT_TABLES.items():
         if not carry_before:
             con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
         elif name in CARRIED_BY_QUARTER:
-            con.execute(f"DELETE FROM {name} WHERE period >= $since", {"since": carry_before})
+            con.execute(f"DELETE FROM {name} WHERE period >= $since", since)
         elif name != "kpi_value":  # its rows to judge again are known once the values are
             con.execute(f"DELETE FROM {name}")
     for name, columns in WORK_TABLES.items():
@@ -102,8 +101,8 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
         con.execute(EXPECTED_SQL)  # from every quarter's data: when each agency entered a sector or state
         if carry_before:
             staging.keep_from(con, carry_before)
-            con.execute(targets.KEPT_FIRST_SQL, {"since": carry_before})
-            con.execute(CARRY_SQL, {"since": carry_before})
+            con.execute(targets.KEPT_FIRST_SQL, since)
+            con.execute(CARRY_SQL, since)
         for d in definitions:
             # Each KPI's values in ``_kpi_result``; the status statement judges them all.
             con.execute(f"INSERT INTO _kpi_result {compiled[d.id].sql}", compiled[d.id].params)
@@ -112,8 +111,8 @@ def materialise(con, definitions: list[KpiDefinition], today: date,
             con.execute(targets.REJUDGED_DELETE_SQL, since)
         con.execute(targets.STATUS_SQL, since)
         con.execute(targets.PROJECTION_SQL)
-        con.execute(COMPOSITE_SQL, {"since": carry_before})
-        con.execute(COMPLETENESS_SQL, {"since": carry_before})
+        con.execute(COMPOSITE_SQL, since)
+        con.execute(COMPLETENESS_SQL, since)
     finally:
         for name in (*WORK_TABLES, "_kpi_expected", "_kpi_first"):
             con.execute(f"DROP TABLE IF EXISTS {name}")

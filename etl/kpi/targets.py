@@ -134,7 +134,7 @@ GROUP BY v.kpi_id, v.level, v.entity_code
 # With ``$since`` (a quarter; NULL: none), ``kpi_value`` already holds the judged rows of the
 # quarters before it (``engine.materialise``), and only those that can have changed are judged:
 # the rows of the quarters from ``$since`` on, and every row of an entity whose first quarter
-# with enough data is not before ``$since``, and of milestone KPIs. A judged row is made of
+# with enough data is not before ``$since`` (not in ``_kpi_first_kept``), and of milestone KPIs. A judged row is made of
 # its value, its entity's expected agencies in that quarter, the definition, and the entity's
 # first quarter with enough data and its value; a new file can change the latter only for an
 # entity that had no quarter with enough data before it (whose earlier rows then change, as
@@ -148,12 +148,12 @@ kpi_rows AS (
     FROM _kpi_def AS d
     JOIN _kpi_expected AS e ON list_contains(d.levels, e.level)
     CROSS JOIN (VALUES ('quarter'), ('ytd')) AS t(period_type)
-    LEFT JOIN _kpi_first AS f ON f.kpi_id = d.kpi_id AND f.level = e.level AND f.entity_code = e.entity_code
+    LEFT JOIN _kpi_first_kept AS k ON k.kpi_id = d.kpi_id AND k.level = e.level AND k.entity_code = e.entity_code
     LEFT JOIN _kpi_result AS v
       ON v.kpi_id = d.kpi_id AND v.level = e.level AND v.entity_code = e.entity_code AND v.period = e.period
      AND v.period_type = t.period_type
     WHERE NOT d.milestones
-      AND ($since IS NULL OR e.period >= $since OR f.first_qidx IS NULL OR f.first_qidx >= $since_qidx)
+      AND ($since IS NULL OR e.period >= $since OR k.kpi_id IS NULL)
     UNION ALL
     SELECT v.kpi_id, v.period, v.period_type, v.level, v.entity_code, p.qidx, CAST(NULL AS INTEGER) AS expected,
            v.value, v.numerator, v.denominator, v.reported, v.submission_ids
@@ -223,15 +223,13 @@ ORDER BY kpi_id  -- one KPI's rows together: readers filter by KPI
 """
 
 # The rows STATUS_SQL judges again when ``$since`` is given: all but those of the returns and
-# registers KPIs' quarters before it whose entity had a quarter with enough data before it.
+# registers KPIs' quarters before it whose entity had a quarter with enough data before it
+# (``_kpi_first_kept``).
 REJUDGED_DELETE_SQL = """
 DELETE FROM kpi_value AS v
 WHERE v.period >= $since OR NOT EXISTS (
-    SELECT 1
-    FROM _kpi_first AS f
-    JOIN _kpi_def AS d ON d.kpi_id = f.kpi_id AND NOT d.milestones
-    WHERE f.kpi_id = v.kpi_id AND f.level = v.level AND f.entity_code = v.entity_code
-      AND f.first_qidx < $since_qidx)
+    SELECT 1 FROM _kpi_first_kept AS k
+    WHERE k.kpi_id = v.kpi_id AND k.level = v.level AND k.entity_code = v.entity_code)
 """
 
 
