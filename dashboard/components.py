@@ -119,12 +119,20 @@ def period_options(periods: Iterable[str], lang: str) -> list[dict]:
     return [{"label": i18n.period_label(p, lang), "value": p} for p in sorted(periods, reverse=True)]
 
 
-def kpi_options(kpis: pd.DataFrame, lang: str, only: Iterable[str] | None = None) -> list[dict]:
+def kpi_options(d: queries.Dimensions, lang: str, only: Iterable[str] | None = None) -> list[dict]:
     keep = set(only) if only is not None else None
     return [
         {"label": f"{r['kpi_id']} · {i18n.name_of(r, lang)}", "value": r["kpi_id"]}
-        for r in kpis.to_dict("records")
+        for r in d.rows("kpis")
         if keep is None or r["kpi_id"] in keep
+    ]
+
+
+def ministry_options(d: queries.Dimensions, lang: str, every: str) -> list[dict]:
+    """"All ministries" (value ``every``) and each ministry, as the ministry filters offer them."""
+    return [{"label": t("all_ministries", lang), "value": every}] + [
+        {"label": f"{r['ministry_code']} · {i18n.name_of(r, lang)}", "value": r["ministry_code"]}
+        for r in d.rows("ministries")
     ]
 
 

@@ -32,13 +32,10 @@ def layout(
 def _body(d: queries.Dimensions, period, ministry, peer, kpi, lang: str) -> list:
     period = C.pick(period, d.periods, d.current_period)
     ministry = C.pick(ministry, d.ministries["ministry_code"], ALL)
-    groups = sorted(set(d.agencies["peer_group"].dropna()))
+    groups = d.distinct("agencies", "peer_group")
     peer = C.pick(peer, groups, ALL)
     kpi = C.pick(kpi, d.kpis["kpi_id"], d.kpis["kpi_id"].iloc[0] if len(d.kpis) else "")
-    ministry_opts = [{"label": t("all_ministries", lang), "value": ALL}] + [
-        {"label": f"{r['ministry_code']} · {i18n.name_of(r, lang)}", "value": r["ministry_code"]}
-        for r in d.ministries.to_dict("records")
-    ]
+    ministry_opts = C.ministry_options(d, lang, ALL)
     peer_opts = [{"label": t("all_peer_groups", lang), "value": ALL}] + [
         {"label": i18n.peer_word(g, lang), "value": g} for g in groups
     ]
@@ -52,7 +49,7 @@ def _body(d: queries.Dimensions, period, ministry, peer, kpi, lang: str) -> list
         C.section(t("ranking_title", lang), C.loading("ag-ranking"), id="ag-ranking-h"),
         C.section(
             t("ministry_kpi_title", lang),
-            C.filters(C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang), kpi)),
+            C.filters(C.dropdown("kpi", t("kpi", lang), C.kpi_options(d, lang), kpi)),
             C.loading("ag-ministries"),
             id="ag-ministries-h",
         ),
@@ -170,7 +167,7 @@ def render_ministries(lang: str, period: str, kpi: str) -> list:
     frame = queries.kpi_level_values(wh, kpi, "ministry", period) if definition else None
     if frame is None or frame["value"].notna().sum() == 0:
         return C.empty(lang)
-    names = {r["ministry_code"]: i18n.name_of(r, lang) for r in d.ministries.to_dict("records")}
+    names = d.names("ministries", lang)
     frame = frame[frame["entity_code"].fillna("").str.strip() != ""].dropna(subset=["value"]).copy()
     frame["name"] = frame["entity_code"].map(lambda c: f"{c} · {names.get(c, c)}"[:60])
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))

@@ -52,7 +52,7 @@ def _body(d: queries.Dimensions, code: str, period, kpi, lang: str) -> list:
                 C.section(t("composite_title", lang), C.loading("agy-index"), id="agy-index-h"),
                 C.section(
                     t("agency_trend_title", lang),
-                    C.filters(C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang), kpi)),
+                    C.filters(C.dropdown("kpi", t("kpi", lang), C.kpi_options(d, lang), kpi)),
                     C.loading("agy-trend"),
                     id="agy-trend-h",
                 ),

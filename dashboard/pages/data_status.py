@@ -26,10 +26,7 @@ def layout(period: str | None = None, ministry: str | None = None, lang: str | N
 def _body(d: queries.Dimensions, period, ministry, lang: str) -> list:
     period = C.pick(period, d.periods, d.current_period)
     ministry = C.pick(ministry, d.ministries["ministry_code"], ALL)
-    opts = [{"label": t("all_ministries", lang), "value": ALL}] + [
-        {"label": f"{r['ministry_code']} · {i18n.name_of(r, lang)}", "value": r["ministry_code"]}
-        for r in d.ministries.to_dict("records")
-    ]
+    opts = C.ministry_options(d, lang, ALL)
     return [
         C.page_header(t("data_title", lang), t("data_lead", lang)),
         C.section(t("runs_title", lang), C.loading("ds-runs"), id="ds-runs-h"),

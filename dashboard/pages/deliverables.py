@@ -90,7 +90,7 @@ def render_cards(lang: str) -> list:
     if not len(d.deliverables):
         return C.empty(lang)
     items = []
-    for r in d.deliverables.to_dict("records"):
+    for r in d.rows("deliverables"):
         part = frame[frame["deliverable_code"] == r["deliverable_code"]]
         done, overdue = int((part["status"] == "done").sum()), int((part["status"] == "overdue").sum())
         items.append(

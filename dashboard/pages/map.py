@@ -25,7 +25,7 @@ def _body(d: queries.Dimensions, period, kpi, lang: str) -> list:
         C.page_header(t("map_title", lang), t("map_lead", lang)),
         C.filters(
             C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
-            C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang, only=choices), kpi),
+            C.dropdown("kpi", t("kpi", lang), C.kpi_options(d, lang, only=choices), kpi),
         ),
         C.section(t("map_section", lang), C.loading("map-body"), id="map-h"),
     ]

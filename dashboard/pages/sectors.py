@@ -31,7 +31,7 @@ def _body(d: queries.Dimensions, period: str | None, kpi: str | None, entity: st
         C.filters(
             C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period),
             C.dropdown("entity", t("sector", lang), sector_opts, entity),
-            C.dropdown("kpi", t("kpi", lang), C.kpi_options(d.kpis, lang), kpi),
+            C.dropdown("kpi", t("kpi", lang), C.kpi_options(d, lang), kpi),
         ),
         C.section(t("heatmap_title", lang), C.loading("sec-heatmap"), id="sec-heatmap-h"),
         html.Div(

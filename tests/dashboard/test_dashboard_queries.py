@@ -30,6 +30,17 @@ def test_dimensions_are_cached_per_snapshot(tmp_path):
     assert second is not first and second.snapshot_id != first.snapshot_id and len(second.agencies) == 7
 
 
+def test_dimension_rows_follow_the_snapshot_and_are_built_once(wh):
+    d = queries.dims(wh)
+    rows = d.rows("kpis")
+    assert [r["kpi_id"] for r in rows] == list(d.kpis["kpi_id"])
+    assert list(rows[0]) == list(d.kpis.columns) and rows[-1]["name_ms"] == d.kpis["name_ms"].iloc[-1]
+    assert d.rows("kpis") is rows
+    groups = d.distinct("agencies", "peer_group")
+    assert groups == sorted(set(d.agencies["peer_group"].dropna())) and None not in groups
+    assert d.distinct("agencies", "peer_group") is groups
+
+
 def test_snapshot_has_every_definition_with_the_previous_quarter(wh):
     snap = queries.kpi_snapshot(wh, "national", "MY", "2026Q3")
     assert list(snap["kpi_id"]) == sorted(queries.dims(wh).kpis["kpi_id"])
