@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8050, help="port (default 8050)")
-    p.add_argument("--threads", type=int, help="server threads (default: two per core, 4 to 16)")
+    p.add_argument("--threads", type=int, help="server threads (default: one per core, 2 to 16)")
     p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty data folder")
 
 

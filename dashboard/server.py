@@ -118,18 +118,21 @@ def settle_heap() -> int:
 
 
 def default_threads(cores: int | None = None) -> int:
-    """Request threads of the server: two per core, at least four and at most sixteen.
+    """Request threads of the server: one per core, at least two and at most sixteen.
 
-    A callback is mostly Python, and Python runs one thread at a time: threads beyond what
-    the cores can run only take turns at the interpreter lock, so each request's own time
-    grows while the time a user waits does not shrink. At national scale on two cores with
-    20 clients, 4 threads against 8 (the same data, back to back): callback p95 15-26 ms
-    against 26-43 ms, client latency p95 69-76 ms against 83-96 ms, peak memory while
-    browsing 321 MB against 322 MB. At least four, so that a long request (a national file
-    checked on Submit, about 6 s; a PDF pack, about 1 s) leaves three threads to the pages;
-    requests beyond the threads wait in the server's queue, in arrival order."""
+    A callback is mostly Python, and Python runs one thread at a time: a thread beyond what
+    the cores can run only takes turns at the interpreter lock, so each request's own time
+    grows while the time a user waits does not shrink; requests beyond the threads wait in the
+    server's queue, in arrival order, instead. At national scale on two cores with 20 clients
+    (the same data, back to back, two runs each), 2 threads against 4: callback p95 12-16 ms
+    against 26-34 ms, client latency p95 94-123 ms against 104-127 ms, page views per 20 s run
+    575-767 against 537-685, peak memory 302-310 MB against 330-340 MB with a national file
+    uploaded. A long request holds its thread: while a national file is checked (in a process
+    of its own, 6.6 s at 2 threads, 8.8-9.8 s at 4) one thread is left to the pages, which
+    served a fifth fewer views in that run; ``--threads`` sets more where long requests are
+    the rule rather than the exception."""
     cores = cores or os.cpu_count() or 2
-    return max(4, min(16, 2 * cores))
+    return max(2, min(16, cores))
 
 
 class QueueNotes(logging.Filter):

@@ -196,11 +196,11 @@ def test_the_server_caps_malloc_arenas_unless_the_environment_does(monkeypatch):
     assert server.limit_malloc_arenas() in (True, False)  # False where the C library is not glibc
 
 
-def test_server_threads_are_two_per_core_from_four_to_sixteen():
+def test_server_threads_are_one_per_core_from_two_to_sixteen():
     from dashboard import server
 
-    assert [server.default_threads(n) for n in (1, 2, 3, 4, 8, 32)] == [4, 4, 6, 8, 16, 16]
-    assert server.default_threads() >= 4  # this machine's cores
+    assert [server.default_threads(n) for n in (1, 2, 3, 4, 8, 32)] == [2, 2, 3, 4, 8, 16]
+    assert server.default_threads() >= 2  # this machine's cores
 
 
 def test_waitress_queue_notes_are_held_to_one_per_interval(caplog):
