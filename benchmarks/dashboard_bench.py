@@ -49,7 +49,47 @@ def baselines(ds: Dataset, scripts: list[PageScript], repeat: int) -> dict[str, 
 
 def page_measures(scripts: list[PageScript], runs: list[LoadResult],
                   base: dict[str, list[PageBaseline]]) -> list[Measure]:
-    return [_page_measure(s, runs, base[s.name], q) for s in scripts for q in (50, 95)]
+    frame = frame_floor(scripts, runs)
+    pages = [_page_measure(s, runs, base[s.name], q) for s in scripts for q in (50, 95)]
+    for m in pages:
+        _say_frame_floor(m, frame)
+    return [*pages, frame]
+
+
+# Dash pages' own callback: it builds each page's layout, so it is the page's work, not the frame's.
+PAGE_LAYOUT_OUTPUT = "_pages_content"
+
+
+def frame_output_keys(scripts: list[PageScript]) -> set[str]:
+    """The callbacks of the page frame: those every page fires (navigation, run banner), but
+    not the one that builds each page's own layout."""
+    outputs = [{c.output for c in s.calls} for s in scripts if s.calls]
+    shared = set.intersection(*outputs) if outputs else set()
+    return {o for o in shared if PAGE_LAYOUT_OUTPUT not in o}
+
+
+def frame_floor(scripts: list[PageScript], runs: list[LoadResult]) -> Measure:
+    """p95 server time of the page frame's callbacks, over every page: what a callback that
+    reads next to nothing takes under the same load (the request, the user, the response,
+    and the turns at the interpreter lock while the other requests are served)."""
+    keys = frame_output_keys(scripts)
+    m = Measure(name="floor: the page frame's callbacks, every page: server time p95", unit="ms",
+                goal="(no goal)", baseline="")
+    m.runs = [1000 * percentile(times, 95) for r in runs
+              if (times := [x.server for x in r.samples if x.output in keys and x.server is not None])]
+    m.extra = {"callbacks": sorted(keys)}
+    return m
+
+
+def _say_frame_floor(m: Measure, frame: Measure) -> None:
+    """Note on a page's p95 when its ratio goal lies below what the page frame's callbacks take."""
+    if m.max_ratio is None or m.baseline_median is None or frame.median is None:
+        return
+    bound = m.max_ratio * m.baseline_median
+    if bound < frame.median:
+        m.note = "; ".join(filter(None, [m.note, (
+            f"the goal ({m.max_ratio:g}x the bare queries: {bound:.2g} ms) is below the p95 of the page "
+            f"frame's callbacks under the same load ({frame.median:.3g} ms)")]))
 
 
 def _page_measure(s: PageScript, runs: list[LoadResult], base: list[PageBaseline], q: int) -> Measure:

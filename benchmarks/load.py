@@ -38,6 +38,7 @@ class Sample:
     seconds: float  # as the client saw it (includes waiting for a free server thread)
     status: int
     server: float | None = None  # the server's own time (Server-Timing), seconds
+    output: str = ""  # the callback's output, as the renderer names it
 
 
 @dataclass
@@ -201,10 +202,11 @@ def view(t: HttpTransport, script: PageScript, out: LoadResult) -> None:
     started = time.perf_counter()
     for path in (script.path, "/_dash-layout", "/_dash-dependencies"):
         _check(out, script, path, *t.get(path))
-    for body in script.bodies():
+    for call in script.calls:
         t0 = time.perf_counter()
-        status, data = t.post(UPDATE, body)
-        out.samples.append(Sample(script.name, "callback", time.perf_counter() - t0, status, t.last_server))
+        status, data = t.post(UPDATE, call.body)
+        out.samples.append(Sample(script.name, "callback", time.perf_counter() - t0, status, t.last_server,
+                                  call.output))
         _check(out, script, UPDATE, status, data)
     out.samples.append(Sample(script.name, "view", time.perf_counter() - started, 200))
     out.views += 1

@@ -156,6 +156,31 @@ def test_the_ingest_floor_inserts_the_files_rows_with_the_bare_driver(tmp_path):
 
 # ---- end to end, at a tiny scale ----------------------------------------------------------
 @pytest.mark.slow
+def test_the_page_frame_floor_is_the_callbacks_every_page_shares_but_the_layout():
+    from benchmarks.capture import PageScript
+    from benchmarks.dash_client import Call
+    from benchmarks.dashboard_bench import PageBaseline, frame_floor, page_measures
+    from benchmarks.load import LoadResult, Sample
+
+    def script(name: str, *outputs: str) -> PageScript:
+        return PageScript(name, f"/{name}", [Call(o, b"{}") for o in outputs])
+
+    layout = "..._pages_content.children..."
+    scripts = [script("a", "nav.children", layout, "a-body.children"), script("b", "nav.children", layout)]
+    run = LoadResult(samples=[Sample("a", "callback", 0.05, 200, 0.010, "nav.children"),
+                              Sample("a", "callback", 0.05, 200, 0.030, layout),
+                              Sample("a", "callback", 0.05, 200, 0.040, "a-body.children"),
+                              Sample("b", "callback", 0.05, 200, 0.012, "nav.children"),
+                              Sample("b", "callback", 0.05, 200, 0.020, layout)])
+    frame = frame_floor(scripts, [run])
+    assert frame.extra["callbacks"] == ["nav.children"] and frame.median == pytest.approx(11.9)
+    base = {"a": [PageBaseline([1.0, 1.0])], "b": [PageBaseline([100.0])]}
+    measures = {m.name: m for m in page_measures(scripts, [run], base)}
+    assert "below the p95 of the page frame's callbacks" in measures["page a (/a): callback server time p95"].note
+    assert not measures["page b (/b): callback server time p95"].note  # 3x 100 ms is above the frame's
+    assert not measures["page a (/a): callback server time p50"].note  # information only
+
+
 def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
     report = tmp_path / "bench.json"
     proc = subprocess.run(
@@ -173,7 +198,9 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
     assert publish["ratio"] and publish["extra"]["carried_over"]["reused_return_rows"] > 0
     assert measures["publish from nothing (no warehouse to carry rows over from)"]["ratio"]
     floors = [m for name, m in measures.items() if name.startswith("floor: ")]
-    assert len(floors) == 2 and all(m["median"] > 0 and m["met"] is None for m in floors)
+    assert len(floors) == 3 and all(m["median"] > 0 and m["met"] is None for m in floors)
+    frame = measures["floor: the page frame's callbacks, every page: server time p95"]
+    assert frame["extra"]["callbacks"] and not [c for c in frame["extra"]["callbacks"] if "_pages_content" in c]
     assert ingest["extra"]["ratio_to_floor"] > 0
     pages = [m for name, m in measures.items() if name.startswith("page ") and name.endswith("p95")]
     assert pages and all(m["median"] for m in pages if m["available"])
