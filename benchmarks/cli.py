@@ -61,8 +61,11 @@ def handler(settings, args: argparse.Namespace) -> int:
             shutil.rmtree(root, ignore_errors=True)
     report = _report(ds, args, measures)
     print(table(measures))
-    missed = [m.name for m in measures if m.met is False]
-    print(f"\n{len(missed)} goal(s) missed" + (": " + "; ".join(missed) if missed else ""))
+    missed = [m for m in measures if m.met is False]
+    print(f"\n{len(missed)} goal(s) missed" + (": " + "; ".join(m.name for m in missed) if missed else ""))
+    for m in missed:
+        if m.note or m.error:
+            print(f"- {m.name}: {m.error or m.note}")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
         say(f"report written to {args.json}")

@@ -211,3 +211,6 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
     assert upload["extra"]["accepted"] and upload["extra"]["live_after_s"] > 0  # really submitted and published
     assert body["dataset"]["agencies"] == 6 and body["dataset"]["return_rows"] > 0
     assert "| measure |" in proc.stdout
+    for m in measures.values():  # each missed goal's note is printed after the table
+        if m["met"] is False and m["note"]:
+            assert f"- {m['name']}: {m['note']}" in proc.stdout
