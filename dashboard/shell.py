@@ -143,6 +143,12 @@ def chrome(pathname: str | None, search: str | None) -> tuple:
     )
 
 
+def frame(pathname: str | None, search: str | None) -> tuple:
+    """Everything the page frame shows around a page, in one request per page view: the
+    navigation, the labels and the footer (``chrome``), and the banner of failed runs."""
+    return (*chrome(pathname, search), run_banner(pathname, search))
+
+
 def footer(lang: str) -> list:
     try:
         m = queries.meta(context.warehouse())
@@ -212,10 +218,10 @@ def register_callbacks() -> None:
         Output("user-name", "children"),
         Output("signout", "children"),
         Output("footer", "children"),
+        Output("run-banner", "children"),
         Input("url", "pathname"),
         Input("url", "search"),
-    )(chrome)
-    callback(Output("run-banner", "children"), Input("url", "pathname"), Input("url", "search"))(run_banner)
+    )(frame)
     clientside_callback(
         ClientsideFunction(namespace="naio", function_name="syncUrl"),
         Output("url-sync", "data"),

@@ -48,6 +48,21 @@ def test_chrome_follows_the_language_of_the_url(contract_app):
     assert "/admin?lang=ms" in [link.href for link in nav]
 
 
+def test_the_frame_and_the_run_banner_come_in_one_request_per_page_view(contract_app):
+    shared = [k for k in contract_app.callback_map if "run-banner.children" in k]
+    assert len(shared) == 1 and "..nav.children..." in shared[0] and "..footer.children..." in shared[0]
+    store = contract_app.server.config["NAIO_STORE"]
+    store.record_run("scheduler-test", "failed", "schedule", datetime(2026, 11, 26, 5, 0), error="disk full")
+    try:
+        with request_as(contract_app, "viewer"):
+            nav, brand, *_labels, banner = shell.frame("/map", "?lang=ms")
+        assert brand == "Papan Pemuka Penerimagunaan AI Kebangsaan" and len(_labels) == 5
+        assert [link.href for link in nav if "active" in link.className] == ["/map?lang=ms"]
+        assert "role='alert'" in str(banner) and "disk full" in text_of(banner)
+    finally:
+        store.record_run("scheduler-test", "ok", "schedule", datetime(2026, 11, 26, 6, 0))
+
+
 def test_banner_is_loud_when_the_latest_run_of_a_job_failed(contract_app):
     store = contract_app.server.config["NAIO_STORE"]
     with request_as(contract_app):
