@@ -87,9 +87,8 @@ def _say_frame_floor(m: Measure, frame: Measure) -> None:
         return
     bound = m.max_ratio * m.baseline_median
     if bound < frame.median:
-        m.note = "; ".join(filter(None, [m.note, (
-            f"the goal ({m.max_ratio:g}x the bare queries: {bound:.2g} ms) is below the p95 of the page "
-            f"frame's callbacks under the same load ({frame.median:.3g} ms)")]))
+        m.add_note(f"the goal ({m.max_ratio:g}x the bare queries: {bound:.2g} ms) is below the p95 of the page "
+                   f"frame's callbacks under the same load ({frame.median:.3g} ms)")
 
 
 def _page_measure(s: PageScript, runs: list[LoadResult], base: list[PageBaseline], q: int) -> Measure:

@@ -81,9 +81,9 @@ def _over(a: float | None, b: float | None) -> float | None:
 def _say_floor(m: Measure, floor: Measure) -> None:
     """Note on ``m`` when its goal lies below what the store alone takes."""
     if m.max_ratio is not None and floor.ratio is not None and floor.ratio > m.max_ratio:
-        m.note = "; ".join(filter(None, [m.note, f"the goal ({m.max_ratio:g}x) is below the floor ({floor.name.removeprefix('floor: ')}): "
-                  f"{floor.ratio:.1f}x the baseline on these rows; the product takes "
-                  f"{m.extra.get('ratio_to_floor')}x the floor"]))
+        m.add_note(f"the goal ({m.max_ratio:g}x) is below the floor ({floor.name.removeprefix('floor: ')}): "
+                   f"{floor.ratio:.1f}x the baseline on these rows; the product takes "
+                   f"{m.extra.get('ratio_to_floor')}x the floor")
 
 
 _RETURN_COLUMNS = ("agency_code", "period", "indicator_code", "breakdown_type", "breakdown_code", "value",

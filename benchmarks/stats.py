@@ -55,6 +55,10 @@ class Measure:
     error: str = ""  # the measure could not be taken: counts as missed
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def add_note(self, text: str) -> None:
+        """Add ``text`` to the measure's note, after what it already says."""
+        self.note = "; ".join(filter(None, [self.note, text]))
+
     @property
     def median(self) -> float | None:
         return _median(self.runs)
