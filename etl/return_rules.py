@@ -434,12 +434,20 @@ def far_from_previous_quarter(b: Batch) -> Iterator[Problem]:
 def required_indicator_missing(b: Batch) -> Iterator[Problem]:
     required = [s.code for s in b.ctx.catalogue.indicators.values() if s.required]
     last = periods.index(b.latest_period)
+    # Every (agency, period) the file holds, with its agency totals: a pair given only by
+    # breakdown rows still replaces that quarter's return, so it misses every required total.
+    totals: dict[tuple[str, str], dict[str, ReturnRow]] = {}
+    first_row: dict[tuple[str, str], int] = {}
     for (agency, period, btype, _), group in b.groups.items():
-        if btype or agency not in b.allowed_agencies or periods.index(period) > last:
+        if agency not in b.allowed_agencies or periods.index(period) > last:
             continue
-        missing = [c for c in required if c not in group]
+        first = min(r.source_row for r in group.values())
+        first_row[agency, period] = min(first_row.get((agency, period), first), first)
+        if not btype:
+            totals[agency, period] = group
+    for (agency, period), first in first_row.items():
+        missing = [c for c in required if c not in totals.get((agency, period), {})]
         if missing:
-            first = min(r.source_row for r in group.values())
             codes = ", ".join(missing)
             yield problem("required-missing", f"{agency} {period}: the return does not give "
                           f"{len(missing)} required indicator(s): {codes}",

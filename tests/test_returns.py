@@ -328,6 +328,15 @@ def test_missing_required_indicators_are_a_warning():
     assert p.level == WARNING and p.row == 2 and "DS_OPEN" in p.message
 
 
+def test_a_quarter_given_only_by_breakdown_rows_misses_every_required_indicator():
+    # A stray row of another quarter replaces that quarter's return: the analyst is told.
+    _, problems = check_text(H.replace(",notes", ",breakdown_type,breakdown_code,notes")
+                             + "JPN,2025Q3,HC_TOTAL,100,,,\nJPN,2025Q2,HC_TOTAL,40,STATE,3,\n")
+    missing = {p.message.split(":")[0]: (p.row, p.level) for p in problems if p.code == "required-missing"}
+    assert missing["JPN 2025Q2"] == (3, WARNING)
+    assert "HC_TOTAL" in next(p.value for p in problems if p.message.startswith("JPN 2025Q2"))
+
+
 def test_accepted_values_of_other_agencies_are_never_consulted():
     asked = []
     ctx = context(scope="JPN")
