@@ -79,10 +79,24 @@ def href(path: str, lang: str, **params: Any) -> str:
     return path + ("?" + urlencode(query) if query else "")
 
 
+ALL = "all"  # the value of a filter's "all ..." choice
+
+
 def pick(value: Any, allowed: Iterable[str], default: str) -> str:
     """``value`` if it is one of ``allowed``, else ``default`` (stray query strings never crash a page)."""
     text = str(value).strip() if value is not None else ""
     return text if text in set(allowed) else default
+
+
+def pick_period(value: Any, d: queries.Dimensions) -> str:
+    """The quarter asked for in the URL if the snapshot has it, else the current quarter."""
+    return pick(value, d.periods, d.current_period)
+
+
+def pick_kpi(value: Any, d: queries.Dimensions, choices: list[str] | None = None) -> str:
+    """The KPI asked for if it is one of ``choices`` (default: every KPI), else the first of them."""
+    choices = list(d.kpis["kpi_id"]) if choices is None else choices
+    return pick(value, choices, choices[0] if choices else "")
 
 
 def filter_id(key: str) -> dict:
@@ -128,9 +142,9 @@ def kpi_options(d: queries.Dimensions, lang: str, only: Iterable[str] | None = N
     ]
 
 
-def ministry_options(d: queries.Dimensions, lang: str, every: str) -> list[dict]:
-    """"All ministries" (value ``every``) and each ministry, as the ministry filters offer them."""
-    return [{"label": t("all_ministries", lang), "value": every}] + [
+def ministry_options(d: queries.Dimensions, lang: str) -> list[dict]:
+    """"All ministries" (value ``ALL``) and each ministry, as the ministry filters offer them."""
+    return [{"label": t("all_ministries", lang), "value": ALL}] + [
         {"label": f"{r['ministry_code']} · {i18n.name_of(r, lang)}", "value": r["ministry_code"]}
         for r in d.rows("ministries")
     ]

@@ -14,8 +14,6 @@ from dashboard.i18n import t
 
 dash.register_page(__name__, path="/agencies", name="Ministries and agencies", title="Agencies · NAIO", order=2)
 
-ALL = "all"
-
 
 def layout(
     period: str | None = None,
@@ -30,13 +28,13 @@ def layout(
 
 
 def _body(d: queries.Dimensions, period, ministry, peer, kpi, lang: str) -> list:
-    period = C.pick(period, d.periods, d.current_period)
-    ministry = C.pick(ministry, d.ministries["ministry_code"], ALL)
+    period = C.pick_period(period, d)
+    ministry = C.pick(ministry, d.ministries["ministry_code"], C.ALL)
     groups = d.distinct("agencies", "peer_group")
-    peer = C.pick(peer, groups, ALL)
-    kpi = C.pick(kpi, d.kpis["kpi_id"], d.kpis["kpi_id"].iloc[0] if len(d.kpis) else "")
-    ministry_opts = C.ministry_options(d, lang, ALL)
-    peer_opts = [{"label": t("all_peer_groups", lang), "value": ALL}] + [
+    peer = C.pick(peer, groups, C.ALL)
+    kpi = C.pick_kpi(kpi, d)
+    ministry_opts = C.ministry_options(d, lang)
+    peer_opts = [{"label": t("all_peer_groups", lang), "value": C.ALL}] + [
         {"label": i18n.peer_word(g, lang), "value": g} for g in groups
     ]
     return [
@@ -139,8 +137,8 @@ def _pillar_keys(rows: list[dict]) -> list[str]:
 @C.guarded
 @C.per_snapshot
 def render_ranking(lang: str, period: str, ministry: str, peer: str) -> list:
-    rows = lists.ranking(context.warehouse(), period, None if ministry == ALL else ministry,
-                         None if peer == ALL else peer)
+    rows = lists.ranking(context.warehouse(), period, None if ministry == C.ALL else ministry,
+                         None if peer == C.ALL else peer)
     if not rows:
         return C.empty(lang)
     table = ranking_rows(rows, lang, period)

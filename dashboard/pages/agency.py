@@ -30,8 +30,8 @@ def _body(d: queries.Dimensions, code: str, period, kpi, lang: str) -> list:
             C.page_header(t("agency_not_found", lang, code=code)),
             C.link(t("back_agencies", lang), "/agencies", lang),
         ]
-    period = C.pick(period, d.periods, d.current_period)
-    kpi = C.pick(kpi, d.kpis["kpi_id"], d.kpis["kpi_id"].iloc[0] if len(d.kpis) else "")
+    period = C.pick_period(period, d)
+    kpi = C.pick_kpi(kpi, d)
     ministry = f"{agency.get('ministry_code') or '–'} · {i18n.name_of(agency, lang, 'ministry')}"
     return [
         C.page_header(

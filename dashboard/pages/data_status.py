@@ -13,7 +13,6 @@ from dashboard.i18n import t
 
 dash.register_page(__name__, path="/data", name="Data status", title="Data status · NAIO", order=6)
 
-ALL = "all"
 MAX_AGENCY_ROWS = 30
 COMPLETENESS_QUARTERS = 8
 
@@ -24,9 +23,9 @@ def layout(period: str | None = None, ministry: str | None = None, lang: str | N
 
 
 def _body(d: queries.Dimensions, period, ministry, lang: str) -> list:
-    period = C.pick(period, d.periods, d.current_period)
-    ministry = C.pick(ministry, d.ministries["ministry_code"], ALL)
-    opts = C.ministry_options(d, lang, ALL)
+    period = C.pick_period(period, d)
+    ministry = C.pick(ministry, d.ministries["ministry_code"], C.ALL)
+    opts = C.ministry_options(d, lang)
     return [
         C.page_header(t("data_title", lang), t("data_lead", lang)),
         C.section(t("runs_title", lang), C.loading("ds-runs"), id="ds-runs-h"),
@@ -120,7 +119,7 @@ def render_completeness(lang: str, period: str, ministry: str) -> list:
     d = queries.dims(wh)
     quarters = queries.window(d.periods, period, COMPLETENESS_QUARTERS)
     grouped, by_agency = queries.completeness_summary(
-        wh, quarters[0], period, None if ministry in (None, ALL) else ministry, MAX_AGENCY_ROWS
+        wh, quarters[0], period, None if ministry in (None, C.ALL) else ministry, MAX_AGENCY_ROWS
     )
     if not len(grouped):
         return C.empty(lang)

@@ -24,7 +24,7 @@ def layout(period: str | None = None, lang: str | None = None, **_ignored) -> ht
 
 
 def _body(d: queries.Dimensions, period, lang: str) -> list:
-    period = C.pick(period, d.periods, d.current_period)
+    period = C.pick_period(period, d)
     return [
         C.page_header(t("deliverables_title", lang), t("deliverables_lead", lang)),
         C.filters(C.dropdown("period", t("period", lang), C.period_options(d.periods, lang), period)),

@@ -59,7 +59,7 @@ def _body(d: queries.Dimensions, kpi_id: str, period, state: dict, lang: str) ->
     definition = d.kpi(kpi_id)
     if definition is None:
         return [C.page_header(t("kpi_not_found", lang, kpi=kpi_id)), C.link(t("back_kpis", lang), "/kpis", lang)]
-    period = C.pick(period, d.periods, d.current_period)
+    period = C.pick_period(period, d)
     level = C.pick(state["level"], C.LEVEL_CODES, "national")
     options = entity_options(d, level, lang)
     entity = C.pick(state["entity"], [o["value"] for o in options], options[0]["value"] if options else "MY")

@@ -11,8 +11,6 @@ from dashboard.i18n import t
 
 dash.register_page(__name__, path="/kpis", name="KPI catalogue", title="KPI catalogue · NAIO", order=5)
 
-ALL = "all"
-
 
 def layout(period: str | None = None, pillar: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
     lang = i18n.lang_of(lang)
@@ -20,10 +18,10 @@ def layout(period: str | None = None, pillar: str | None = None, lang: str | Non
 
 
 def _body(d: queries.Dimensions, period, pillar, lang: str) -> list:
-    period = C.pick(period, d.periods, d.current_period)
+    period = C.pick_period(period, d)
     pillars = list(dict.fromkeys(d.kpis["pillar"].dropna()))
-    pillar = C.pick(pillar, pillars, ALL)
-    opts = [{"label": t("all_pillars", lang), "value": ALL}] + [
+    pillar = C.pick(pillar, pillars, C.ALL)
+    opts = [{"label": t("all_pillars", lang), "value": C.ALL}] + [
         {"label": f"{p} · {i18n.pillar_word(p, lang)}", "value": p} for p in pillars
     ]
     return [
@@ -46,7 +44,7 @@ def _body(d: queries.Dimensions, period, pillar, lang: str) -> list:
 @C.per_snapshot
 def render_catalogue(lang: str, period: str, pillar: str) -> list:
     snap = queries.kpi_snapshot(context.warehouse(), "national", "MY", period)
-    if pillar and pillar != ALL:
+    if pillar and pillar != C.ALL:
         snap = snap[snap["pillar"] == pillar]
     if not len(snap):
         return C.empty(lang)

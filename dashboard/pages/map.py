@@ -18,9 +18,9 @@ def layout(period: str | None = None, kpi: str | None = None, lang: str | None =
 
 
 def _body(d: queries.Dimensions, period, kpi, lang: str) -> list:
-    period = C.pick(period, d.periods, d.current_period)
+    period = C.pick_period(period, d)
     choices = [k for k in d.kpis["kpi_id"] if k in d.state_kpis] or list(d.kpis["kpi_id"])
-    kpi = C.pick(kpi, choices, choices[0] if choices else "")
+    kpi = C.pick_kpi(kpi, d, choices)
     return [
         C.page_header(t("map_title", lang), t("map_lead", lang)),
         C.filters(

@@ -23,7 +23,7 @@ SPARK_QUARTERS = 8
 
 def layout(period: str | None = None, lang: str | None = None, **_ignored) -> html.Div:
     lang = i18n.lang_of(lang)
-    return C.page(lang, lambda d: _body(d, C.pick(period, d.periods, d.current_period), lang))
+    return C.page(lang, lambda d: _body(d, C.pick_period(period, d), lang))
 
 
 def _body(d: queries.Dimensions, period: str, lang: str) -> list:

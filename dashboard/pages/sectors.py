@@ -21,8 +21,8 @@ def layout(
 
 
 def _body(d: queries.Dimensions, period: str | None, kpi: str | None, entity: str | None, lang: str) -> list:
-    period = C.pick(period, d.periods, d.current_period)
-    kpi = C.pick(kpi, d.kpis["kpi_id"], d.kpis["kpi_id"].iloc[0] if len(d.kpis) else "")
+    period = C.pick_period(period, d)
+    kpi = C.pick_kpi(kpi, d)
     sections = list(d.sectors["section"])
     entity = C.pick(entity, sections, sections[0] if sections else "")
     sector_opts = [{"label": f"{code} · {name}", "value": code} for code, name in d.names("sectors", lang).items()]
