@@ -319,6 +319,21 @@ def value_text(row: Mapping[str, Any], lang: str) -> str:
     return f"{text} {word}" if word and unit != "RM" else text
 
 
+def point_texts(frame: pd.DataFrame, definition: Mapping[str, Any], lang: str) -> list[str]:
+    """Each KPI value of ``frame`` as a chart shows it on hover, with the agencies behind it
+    ("33.2% · 3 of 5 agencies"): a move that comes from who reported is seen where it shows."""
+    shown = {"display_format": definition.get("display_format"), "unit": definition.get("unit")}
+    counted = {"reported", "expected", "level"} <= set(frame.columns)
+    out = []
+    for i, value in enumerate(frame["value"].tolist()):
+        text = value_text({**shown, "value": value}, lang)
+        behind = ""
+        if counted and frame["level"].iat[i] != "agency":  # an agency's own value: 1 of 1
+            behind = coverage(frame["reported"].iat[i], frame["expected"].iat[i], lang)
+        out.append(f"{text} · {behind}" if behind and text != "–" else text)
+    return out
+
+
 def kpi_tile(row: Mapping[str, Any], lang: str, spark: Any = None) -> html.Article:
     """A headline tile: name, value and unit, status word and icon, change, coverage, sparkline."""
     name = i18n.name_of(row, lang)

@@ -91,6 +91,10 @@ def sparkline(periods: Sequence[str], values: Sequence[float]) -> go.Figure:
     return _figure(sparkline_spec(periods, values))
 
 
+# A target trajectory or a projection is a path, not a reported value: four digits are enough.
+PATH_HOVER = "%{y:,.4~r}"
+
+
 def trend_spec(
     series: pd.DataFrame,
     *,
@@ -102,23 +106,26 @@ def trend_spec(
     projection: pd.DataFrame | None = None,
     projection_label: str = "",
     period_label: Callable[[str], str] | None = None,
+    hover: str | None = None,
 ) -> dict:
     """Lines of ``value`` by ``period`` per ``entity_code`` (labelled by ``names``), with the target
-    trajectory of the first entity and an optional projection to the target date."""
+    trajectory of the first entity and an optional projection to the target date. ``hover`` names
+    a column of ``series`` whose text each point shows on hover instead of the bare value."""
     data: list[dict] = []
     codes = list(dict.fromkeys(series["entity_code"]))
     for i, code in enumerate(codes):
         part = series[series["entity_code"] == code] if len(codes) > 1 else series
-        data.append(
-            {
-                "type": "scatter",
-                "x": _values(part["period"]),
-                "y": _values(part["value"]),
-                "name": names.get(code, code),
-                "mode": "lines+markers",
-                "line": {"color": theme.SERIES[i % len(theme.SERIES)], "width": 2.5},
-            }
-        )
+        trace = {
+            "type": "scatter",
+            "x": _values(part["period"]),
+            "y": _values(part["value"]),
+            "name": names.get(code, code),
+            "mode": "lines+markers",
+            "line": {"color": theme.SERIES[i % len(theme.SERIES)], "width": 2.5},
+        }
+        if hover:
+            trace.update(customdata=_values(part[hover]), hovertemplate="%{customdata}")
+        data.append(trace)
     first = series[series["entity_code"] == codes[0]] if len(codes) > 1 else series
     if target_label and "trajectory" in first and first["trajectory"].notna().any():
         data.append(
@@ -129,6 +136,7 @@ def trend_spec(
                 "name": target_label,
                 "mode": "lines",
                 "line": {"color": theme.TARGET_LINE, "width": 1.5, "dash": "dot"},
+                "hovertemplate": PATH_HOVER,
             }
         )
     if projection is not None and len(projection):
@@ -186,6 +194,7 @@ def _projection(first: pd.DataFrame, projection: pd.DataFrame, label: str) -> li
             "mode": "lines+markers",
             "line": {"color": theme.CONTEXT_LINE, "width": 2, "dash": "dash"},
             "marker": {"symbol": "circle-open"},
+            "hovertemplate": PATH_HOVER,
         }
     ]
     if not pd.isna(row.get("target_value")):

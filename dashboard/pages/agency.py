@@ -185,6 +185,7 @@ def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
     if frame["value"].notna().sum() == 0:
         return C.empty(lang)
     names = {code: code, agency.get("ministry_code") or "": t("ministry", lang), "MY": t("national", lang)}
+    frame["point"] = C.point_texts(frame, definition, lang)
     fig = figures.trend_spec(
         frame,
         title=f"{kpi} {i18n.name_of(definition, lang)}",
@@ -193,6 +194,7 @@ def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
         y_title=i18n.unit_word(definition["unit"], lang) or t("value", lang),
         names=names,
         target_label=t("trajectory", lang),
+        hover="point",
     )
     frame["who"] = frame["entity_code"].map(names)
     table = C.data_table(

@@ -187,6 +187,7 @@ def _trend(lang: str, kpi_id: str, period: str, level: str, entity: str) -> list
     if definition is None or frame["value"].notna().sum() == 0:
         return C.empty(lang)
     names = entity_names(d, level, lang)
+    frame["point"] = C.point_texts(frame, definition, lang)
     fig = figures.trend_spec(
         frame,
         title=f"{kpi_id} · {names.get(entity, entity)}",
@@ -197,6 +198,7 @@ def _trend(lang: str, kpi_id: str, period: str, level: str, entity: str) -> list
         target_label=t("trajectory", lang),
         projection=proj,
         projection_label=t("projection", lang),
+        hover="point",
     )
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
     table = C.data_table(

@@ -121,6 +121,7 @@ def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
     if frame["value"].notna().sum() == 0:
         return C.empty(lang)
     names = {sector: _sector_names(d, lang).get(sector, sector), "MY": t("national", lang)}
+    frame["point"] = C.point_texts(frame, definition, lang)
     unit = i18n.unit_word(definition["unit"], lang)
     fig = figures.trend_spec(
         frame,
@@ -130,9 +131,11 @@ def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
         y_title=unit or t("value", lang),
         names=names,
         target_label=t("trajectory", lang),
+        hover="point",
     )
     frame["who"] = frame["entity_code"].map(names)
     frame["status_word"] = frame["status"].map(lambda s: i18n.status_word(s, lang))
+    frame["coverage"] = [C.coverage(r, e, lang) for r, e in zip(frame["reported"], frame["expected"], strict=True)]
     table = C.data_table(
         frame.assign(period=frame["period"].map(C.period_fn(lang))),
         {
@@ -141,6 +144,7 @@ def render_trend(lang: str, period: str, sector: str, kpi: str) -> list:
             "value": t("value", lang),
             "trajectory": t("trajectory", lang),
             "status_word": t("status", lang),
+            "coverage": t("coverage_col", lang),
         },
         lang,
     )

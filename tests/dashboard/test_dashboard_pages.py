@@ -394,6 +394,37 @@ def test_trend_tables_name_quarters_in_the_page_language(viewer, lang):
         assert label in text and "2026Q3" not in text, name
 
 
+@pytest.mark.parametrize("lang", ["en", "ms"])
+def test_trend_points_say_how_many_agencies_are_behind_them(viewer, lang):
+    """A sector's or ministry's value moves when agencies stop or start reporting: each point
+    says on hover how many of the expected agencies are behind it; an agency's own point does not."""
+    def traces(out) -> dict:
+        graph = next(c for c in _walk(out) if getattr(c, "figure", None))
+        return {tr["name"]: tr for tr in graph.figure["data"]}
+
+    wh = queries.Warehouse(viewer.server.config["NAIO_SETTINGS"].warehouse_path)
+    (reported, expected), = wh.rows("SELECT reported, expected FROM kpi_value WHERE kpi_id = 'K01' AND level = 'sector' "
+                                    "AND entity_code = 'C' AND period = ? AND period_type = 'quarter'", [PERIOD])
+    of = "of" if lang == "en" else "daripada"
+    out = sectors.render_trend(lang, PERIOD, "C", "K01")
+    sector = next(tr for name, tr in traces(out).items() if name.startswith("C "))
+    assert sector["hovertemplate"] == "%{customdata}"
+    assert sector["customdata"][-1].endswith(f" · {reported} {of} {expected} " + ("agencies" if lang == "en" else "agensi"))
+    assert f"{reported} {of} {expected}" in text_of(out)  # and the table beside it
+    agency_lines = traces(agency.render_trend(lang, {"code": "AADK"}, PERIOD, "K01"))
+    assert not any(f" {of} " in str(t) for t in agency_lines["AADK"]["customdata"])
+    assert any(f" {of} " in str(t) for t in agency_lines[i18n.t("national", lang)]["customdata"])
+
+
+def _walk(component):
+    if isinstance(component, (list, tuple)):
+        for c in component:
+            yield from _walk(c)
+    elif component is not None and not isinstance(component, (str, int, float)):
+        yield component
+        yield from _walk(getattr(component, "children", None))
+
+
 def test_ministries_are_named_in_title_case_on_pages(demo_app):
     """The government directory lists ministries in capitals; the warehouse, and so the pages,
     name them in title case."""
