@@ -328,7 +328,9 @@ def relation_broken(b: Batch) -> Iterator[Problem]:
                 continue
             lv = left.value if left else b.accepted(agency, rel.left, btype, bcode).get(period)
             rv = right.value if right else b.accepted(agency, rel.right, btype, bcode).get(period)
-            if lv is None or rv is None or lv <= rel.factor * rv + _tolerance(lv, rv):
+            if lv is None or rv is None or min(lv, rv) < 0:  # a negative value is reported once, as negative
+                continue
+            if lv <= rel.factor * rv + _tolerance(lv, rv):
                 continue
             yield _relation_problem(b, rel, left or right, (lv, left), (rv, right))
 

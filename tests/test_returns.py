@@ -312,6 +312,11 @@ def test_unknown_agency_reported_once_with_the_count():
     assert p.row == 2 and "(2 rows)" in p.message
 
 
+def test_a_negative_value_is_reported_once_not_again_by_each_relation():
+    _, problems = check_text(H + "JPN,2025Q3,HC_TOTAL,-5,\nJPN,2025Q3,HC_AI_LIT,0,\nJPN,2025Q3,HC_GENAI_ACCESS,9,\n")
+    assert [(p.code, p.row) for p in errors(problems)] == [("negative-value", 2)]
+
+
 def test_far_from_previous_quarter_is_a_warning():
     ctx = context({"JPN": {("AI_INCIDENTS", "", ""): {"2025Q2": 2.0}, ("SANDBOX_N", "", ""): {"2025Q2": 0.0},
                            ("HC_TOTAL", "", ""): {"2025Q2": 100.0}}})
