@@ -490,6 +490,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_agencies": ("Ministries and agencies", "Kementerian dan agensi"),
     "nav_deliverables": ("Deliverables", "Hasil utama"),
     "nav_map": ("Map", "Peta"),
+    "nav_systems": ("AI systems", "Sistem AI"),
     "nav_kpis": ("KPI catalogue", "Katalog KPI"),
     "nav_data": ("Data status", "Status data"),
     "nav_submit": ("Submit returns", "Hantar penyata"),
@@ -700,6 +701,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "human_oversight": ("Human oversight", "Pengawasan manusia"),
     "genai": ("Uses GenAI", "Guna GenAI"),
     "citizen_facing": ("Citizen-facing", "Berhadapan rakyat"),
+    "sandbox": ("In a sandbox", "Dalam kotak pasir"),
+    "systems_title": ("AI systems", "Sistem AI"),
+    "systems_lead": (
+        "The national register: the AI systems of every agency in force in a quarter, from each "
+        "agency's latest register up to it.",
+        "Daftar kebangsaan: sistem AI setiap agensi yang berkuat kuasa dalam suku tahun, daripada "
+        "daftar terkini setiap agensi sehingga suku tahun itu.",
+    ),
+    "systems_by_stage": ("By stage", "Mengikut peringkat"),
+    "systems_list": ("Systems", "Sistem"),
+    "systems_in_force": ("{n} AI systems in force in {period}.", "{n} sistem AI berkuat kuasa pada {period}."),
+    "systems_none": ("No AI system in force in {period} matches.", "Tiada sistem AI berkuat kuasa pada {period} yang sepadan."),
+    "systems_count": ("Systems", "Sistem"),
+    "agencies_count": ("Agencies", "Agensi"),
+    "high_risk": ("High-risk or prohibited", "Berisiko tinggi atau dilarang"),
+    "register_of": ("Register of", "Daftar bagi"),
+    "all_sectors": ("All sectors", "Semua sektor"),
+    "all_stages": ("All stages", "Semua peringkat"),
+    "all_risk_tiers": ("All risk tiers", "Semua tahap risiko"),
     "submissions_title": ("Submissions", "Penyerahan"),
     "submissions_hidden": (
         "Submissions of this agency are shown to its own analysts, viewers and administrators.",

@@ -560,6 +560,80 @@ def agency_register(wh: Warehouse, agency_code: str) -> pd.DataFrame:
     return wh.frame(sql, [agency_code])
 
 
+# ---- the national register of AI systems -----------------------------------------------------
+# Each agency's register in force in a quarter: its snapshot of that quarter, else its latest
+# earlier one (a register file is the complete list of the agency's systems; an empty one says
+# it has none). The KPI layer counts systems the same way (etl/kpi/staging.py, KPI_REGISTER_UNITS).
+_REGISTER_IN_FORCE = """
+    WITH snapshots AS (
+        SELECT DISTINCT agency_code, period FROM fact_register WHERE period <= $period
+        UNION
+        SELECT sp.agency_code, sp.period
+        FROM submission_pairs AS sp JOIN submissions AS s ON s.submission_id = sp.submission_id
+        WHERE s.kind = 'register' AND sp.period <= $period
+    ),
+    in_force AS (SELECT agency_code, max(period) AS period FROM snapshots GROUP BY agency_code),
+    systems AS (
+        SELECT r.agency_code, a.ministry_code, r.system_id, r.title,
+               lower(trim(r.stage)) AS stage, lower(trim(r.risk_tier)) AS risk_tier,
+               upper(trim(coalesce(r.msic_section, ''))) AS msic_section, r.impact_assessment,
+               r.human_oversight, r.citizen_facing, r.uses_genai, r.sandbox, r.period
+        FROM fact_register AS r
+        JOIN in_force AS f ON f.agency_code = r.agency_code AND f.period = r.period
+        LEFT JOIN dim_agency AS a ON a.agency_code = r.agency_code
+    ),
+    chosen AS (
+        SELECT * FROM systems
+        WHERE ($ministry IS NULL OR ministry_code = $ministry) AND ($msic IS NULL OR msic_section = $msic)
+          AND ($stage IS NULL OR stage = $stage) AND ($risk IS NULL OR risk_tier = $risk)
+    )
+"""
+REGISTER_STAGES = ("idea", "pilot", "production", "retired")  # as etl/register.py accepts them
+REGISTER_RISK_TIERS = ("prohibited", "high", "limited", "minimal")
+
+
+def _register_params(period: str, ministry: str | None, msic: str | None, stage: str | None,
+                     risk: str | None) -> dict:
+    return {"period": period, "ministry": ministry, "msic": msic, "stage": stage, "risk": risk}
+
+
+def register_summary(wh: Warehouse, period: str, ministry: str | None = None, msic: str | None = None,
+                     stage: str | None = None, risk: str | None = None) -> pd.DataFrame:
+    """The AI systems in force in ``period`` that match the filters (``None``: any), counted by
+    stage: systems, agencies, and of them high-risk (or prohibited), with an impact assessment,
+    under human oversight, using GenAI, citizen-facing, in a sandbox. Stages in their order."""
+    order = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(REGISTER_STAGES))
+    sql = _REGISTER_IN_FORCE + f"""
+    SELECT stage, count(*) AS systems, count(DISTINCT agency_code) AS agencies,
+           count(*) FILTER (WHERE risk_tier IN ('high', 'prohibited')) AS high_risk,
+           count(*) FILTER (WHERE impact_assessment) AS impact_assessment,
+           count(*) FILTER (WHERE human_oversight) AS human_oversight,
+           count(*) FILTER (WHERE uses_genai) AS uses_genai,
+           count(*) FILTER (WHERE citizen_facing) AS citizen_facing,
+           count(*) FILTER (WHERE sandbox) AS sandbox
+    FROM chosen GROUP BY stage ORDER BY CASE stage {order} ELSE 99 END, stage
+    """
+    return wh.frame(sql, _register_params(period, ministry, msic, stage, risk))
+
+
+def register_page(wh: Warehouse, period: str, ministry: str | None = None, msic: str | None = None,
+                  stage: str | None = None, risk: str | None = None, *, limit: int = 50,
+                  offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """One page of the AI systems in force in ``period`` that match the filters, by agency and
+    system id, and how many match in all."""
+    sql = _REGISTER_IN_FORCE + """
+    SELECT *, count(*) OVER () AS total FROM chosen
+    ORDER BY agency_code, system_id LIMIT $limit OFFSET $offset
+    """
+    params = {**_register_params(period, ministry, msic, stage, risk), "limit": limit, "offset": offset}
+    frame = wh.frame(sql, params)
+    if len(frame) or offset == 0:
+        return frame.drop(columns="total"), int(frame["total"].iat[0]) if len(frame) else 0
+    counted = wh.rows(_REGISTER_IN_FORCE + "SELECT count(*) FROM chosen", params={
+        k: v for k, v in params.items() if k not in ("limit", "offset")})
+    return frame.drop(columns="total"), int(counted[0][0])
+
+
 # ---- data status ----------------------------------------------------------------------------
 def completeness(wh: Warehouse, first: str, last: str, ministry: str | None = None) -> pd.DataFrame:
     sql = (

@@ -31,6 +31,7 @@ NAV = (
     ("/agencies", "nav_agencies"),
     ("/deliverables", "nav_deliverables"),
     ("/map", "nav_map"),
+    ("/systems", "nav_systems"),
     ("/kpis", "nav_kpis"),
     ("/data", "nav_data"),
 )

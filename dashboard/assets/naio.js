@@ -9,14 +9,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       });
       var params = new URLSearchParams(window.location.search);
       if (byFilter) {
+        var changed = false;  // a filter the URL named with another value: not a page's first render
         (ids || []).forEach(function (id, i) {
           var v = values[i];
-          if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) {
-            params.delete(id.key);
-          } else {
-            params.set(id.key, Array.isArray(v) ? v.join(',') : v);
-          }
+          var text = (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length))
+            ? null : (Array.isArray(v) ? v.join(',') : String(v));
+          if (params.has(id.key) && params.get(id.key) !== text) { changed = true; }
+          if (text === null) { params.delete(id.key); } else { params.set(id.key, text); }
         });
+        if (changed) { params.delete('page'); }  // a paged list starts again from its first page
         var q = params.toString();
         var target = window.location.pathname + (q ? '?' + q : '');
         if (target !== window.location.pathname + window.location.search) {

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 AGENCY = "JPN"
-PAGES = ["/", "/sectors", "/agencies", f"/agency/{AGENCY}", "/deliverables", "/map", "/kpis", "/kpi/K01", "/kpi/K21",
-         "/data"]  # K21: a target of growth a year, with no date
+PAGES = ["/", "/sectors", "/agencies", f"/agency/{AGENCY}", "/deliverables", "/map", "/systems", "/kpis", "/kpi/K01",
+         "/kpi/K21", "/data"]  # K21: a target of growth a year, with no date
 SETTLE_MS = 90_000
 
 ALL_GRAPHS_DRAWN = """() => {
@@ -217,6 +217,25 @@ def test_choosing_a_filter_writes_it_into_the_url(viewer_page, live_server):
     assert _dropdown_text(page, "kpi").startswith(chosen)
     title = page.evaluate("document.querySelector('#map-graph .js-plotly-plot')._fullLayout.title.text")
     assert title.startswith(chosen)
+
+
+def test_the_register_pages_through_links_and_a_filter_starts_it_again(viewer_page, live_server):
+    page = viewer_page
+    open_page(page, live_server, "/systems?page=2")
+    pager = page.locator("#sys-pager")
+    assert pager.get_attribute("data-page") == "2" and "page=2" in page.url  # the URL keeps the page
+    pages = int(pager.get_attribute("data-pages"))
+    page.locator("#sys-pager a", has_text="Last").click()
+    page.wait_for_function(f"document.querySelector('#sys-pager')?.dataset.page === '{pages}'", timeout=SETTLE_MS)
+    page.click('[id=\'{"key":"stage","type":"url-filter"}\']')
+    page.locator("[role=option]", has_text="Production").click()
+    page.wait_for_function("window.location.search.includes('stage=production')", timeout=SETTLE_MS)
+    settle(page)
+    assert "page=" not in page.url
+    rows = page.locator("#sys-table tbody tr")
+    assert rows.count() > 0 and all("Production" in t for t in rows.all_inner_texts())
+    assert page.locator("#sys-pager").count() == 0 or page.get_attribute("#sys-pager", "data-page") == "1"
+    assert page.console_errors == []
 
 
 def test_map_draws_the_sixteen_states(viewer_page, live_server):

@@ -63,7 +63,7 @@ def ids_in(component) -> set:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-PAGES = ("agencies", "agency", "data_status", "deliverables", "kpi", "kpis", "overview", "sectors")
+PAGES = ("agencies", "agency", "data_status", "deliverables", "kpi", "kpis", "overview", "sectors", "systems")
 
 
 def page_modules() -> dict:

@@ -11,7 +11,7 @@ import pytest
 from dashboard import i18n, queries
 from tests.dashboard.harness import has_error, page_modules, request_as, text_of, tile_values
 
-agencies = agency = data_status = deliverables = kpi = kpis = overview = sectors = map_page = None
+agencies = agency = data_status = deliverables = kpi = kpis = overview = sectors = map_page = systems = None
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -28,6 +28,7 @@ def renders(lang: str, period: str = PERIOD) -> dict:
     P = page_modules()
     agencies, agency, data_status, deliverables = P["agencies"], P["agency"], P["data_status"], P["deliverables"]
     kpi, kpis, overview, sectors, map_page = P["kpi"], P["kpis"], P["overview"], P["sectors"], P["map_page"]
+    systems = P["systems"]
     return {
         "overview.tiles": lambda: overview.render_tiles(lang, period),
         "overview.pillars": lambda: overview.render_pillars(lang, period),
@@ -57,6 +58,8 @@ def renders(lang: str, period: str = PERIOD) -> dict:
         "data.runs": lambda: data_status.render_runs(lang),
         "data.completeness": lambda: data_status.render_completeness(lang, period, "all"),
         "data.sources": lambda: data_status.render_sources(lang),
+        "systems.summary": lambda: systems.render_summary(lang, period, "all", "all", "all", "all"),
+        "systems.list": lambda: systems.render_list(lang, {"page": 1}, period, "all", "all", "all", "all"),
     }
 
 
@@ -70,6 +73,7 @@ LAYOUTS = {
     "kpis": lambda **kw: kpis.layout(**kw),
     "kpi": lambda **kw: kpi.layout(kpi_id="K01", **kw),
     "data": lambda **kw: data_status.layout(**kw),
+    "systems": lambda **kw: systems.layout(**kw),
 }
 
 
@@ -423,6 +427,45 @@ def _walk(component):
     elif component is not None and not isinstance(component, (str, int, float)):
         yield component
         yield from _walk(getattr(component, "children", None))
+
+
+def test_the_register_counts_the_systems_the_kpis_count(demo_app):
+    """The AI systems page reads each agency's register in force as the KPI layer does: its
+    systems in production are K08's national value, quarter by quarter."""
+    with request_as(demo_app, "viewer"):
+        wh = queries.Warehouse(demo_app.server.config["NAIO_SETTINGS"].warehouse_path)
+        k08 = dict(wh.rows("SELECT period, value FROM kpi_value WHERE kpi_id = 'K08' AND level = 'national' "
+                           "AND entity_code = 'MY' AND period_type = 'quarter' AND value IS NOT NULL"))
+        assert len(k08) >= 4
+        for period, value in k08.items():
+            by_stage = queries.register_summary(wh, period).set_index("stage")["systems"]
+            assert by_stage.get("production", 0) == value, period
+        period = max(k08)
+        systems = page_modules()["systems"]
+        text = text_of(systems.render_summary("en", period, "all", "all", "all", "all"))
+        total = int(queries.register_summary(wh, period)["systems"].sum())
+        assert f"{total:,} AI systems in force in Q" in text
+
+
+def test_the_register_list_is_filtered_and_paged_on_the_server(demo_app):
+    with request_as(demo_app, "viewer"):
+        wh = queries.Warehouse(demo_app.server.config["NAIO_SETTINGS"].warehouse_path)
+        period = queries.meta(wh)["current_period"]
+        total = int(queries.register_summary(wh, period)["systems"].sum())
+        first, n = queries.register_page(wh, period, limit=50)
+        second, _ = queries.register_page(wh, period, limit=50, offset=50)
+        assert n == total > 50 and len(first) == 50 and not set(first["system_id"]) & set(second["system_id"])
+        high, n_high = queries.register_page(wh, period, ministry="MOH", risk="high", limit=500)
+        assert 0 < n_high < total and set(high["risk_tier"]) == {"high"} and set(high["ministry_code"]) == {"MOH"}
+        past, n_past = queries.register_page(wh, period, limit=50, offset=10 * total)
+        assert len(past) == 0 and n_past == total
+        systems = page_modules()["systems"]
+        pages = -(-total // 50)
+        out = systems.render_list("ms", {"page": 999}, period, "all", "all", "all", "all")  # past the end: the last
+        assert f"Halaman {pages} daripada {pages}" in text_of(out)
+        shown = text_of(systems.render_list("en", {"page": 1}, period, "MOH", "all", "all", "high"))
+        assert all(sid in shown for sid in high["system_id"][:50])
+        assert not any(sid in shown for sid in set(first["system_id"]) - set(high["system_id"]))
 
 
 def test_ministries_are_named_in_title_case_on_pages(demo_app):
