@@ -319,6 +319,11 @@ def value_text(row: Mapping[str, Any], lang: str) -> str:
     return f"{text} {word}" if word and unit != "RM" else text
 
 
+def yes_no(value: Any, lang: str) -> str:
+    """A yes/no field of a record in the page's language ("–" when not given)."""
+    return "–" if i18n.is_missing(value) else t("yes" if bool(value) else "no", lang)
+
+
 def point_texts(frame: pd.DataFrame, definition: Mapping[str, Any], lang: str) -> list[str]:
     """Each KPI value of ``frame`` as a chart shows it on hover, with the agencies behind it
     ("33.2% · 3 of 5 agencies"): a move that comes from who reported is seen where it shows."""

@@ -31,6 +31,7 @@ import pandas as pd
 
 from dashboard.i18n import name_of
 from etl import periods as P
+from etl import register
 from etl.warehouse import Warehouse, WarehouseMissing
 
 _meta_lock = threading.Lock()
@@ -588,8 +589,6 @@ _REGISTER_IN_FORCE = """
           AND ($stage IS NULL OR stage = $stage) AND ($risk IS NULL OR risk_tier = $risk)
     )
 """
-REGISTER_STAGES = ("idea", "pilot", "production", "retired")  # as etl/register.py accepts them
-REGISTER_RISK_TIERS = ("prohibited", "high", "limited", "minimal")
 
 
 def _register_params(period: str, ministry: str | None, msic: str | None, stage: str | None,
@@ -602,7 +601,7 @@ def register_summary(wh: Warehouse, period: str, ministry: str | None = None, ms
     """The AI systems in force in ``period`` that match the filters (``None``: any), counted by
     stage: systems, agencies, and of them high-risk (or prohibited), with an impact assessment,
     under human oversight, using GenAI, citizen-facing, in a sandbox. Stages in their order."""
-    order = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(REGISTER_STAGES))
+    order = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(register.STAGES))
     sql = _REGISTER_IN_FORCE + f"""
     SELECT stage, count(*) AS systems, count(DISTINCT agency_code) AS agencies,
            count(*) FILTER (WHERE risk_tier IN ('high', 'prohibited')) AS high_risk,
@@ -625,13 +624,12 @@ def register_page(wh: Warehouse, period: str, ministry: str | None = None, msic:
     SELECT *, count(*) OVER () AS total FROM chosen
     ORDER BY agency_code, system_id LIMIT $limit OFFSET $offset
     """
-    params = {**_register_params(period, ministry, msic, stage, risk), "limit": limit, "offset": offset}
-    frame = wh.frame(sql, params)
+    params = _register_params(period, ministry, msic, stage, risk)
+    frame = wh.frame(sql, {**params, "limit": limit, "offset": offset})
     if len(frame) or offset == 0:
         return frame.drop(columns="total"), int(frame["total"].iat[0]) if len(frame) else 0
-    counted = wh.rows(_REGISTER_IN_FORCE + "SELECT count(*) FROM chosen", params={
-        k: v for k, v in params.items() if k not in ("limit", "offset")})
-    return frame.drop(columns="total"), int(counted[0][0])
+    (total,), = wh.rows(_REGISTER_IN_FORCE + "SELECT count(*) FROM chosen", params)  # a page past the end
+    return frame.drop(columns="total"), int(total)
 
 
 # ---- data status ----------------------------------------------------------------------------

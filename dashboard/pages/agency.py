@@ -4,7 +4,6 @@ ministry and the nation, its submissions and its AI use-case register."""
 from __future__ import annotations
 
 import dash
-import pandas as pd
 from dash import Input, Output, callback, html
 
 from dashboard import components as C
@@ -216,9 +215,8 @@ def render_register(lang: str, key: dict) -> list:
     frame = queries.agency_register(context.warehouse(), _code(key))
     if not len(frame):
         return C.empty(lang)
-    yes, no = t("yes", lang), t("no", lang)
     for col in ("impact_assessment", "human_oversight", "uses_genai", "citizen_facing"):
-        frame[col] = frame[col].map(lambda v: "–" if v is None or v is pd.NA else yes if bool(v) else no)
+        frame[col] = frame[col].map(lambda v: C.yes_no(v, lang))
     frame["stage"] = frame["stage"].map(lambda s: i18n.register_word(s, lang))
     frame["risk_tier"] = frame["risk_tier"].map(lambda s: i18n.register_word(s, lang))
     frame["period"] = frame["period"].map(lambda p: i18n.period_label(p, lang))

@@ -5,13 +5,13 @@ MSIC sector, stage and risk tier. The list is paged on the server (``?page=N``, 
 from __future__ import annotations
 
 import dash
-import pandas as pd
 from dash import Input, Output, callback, ctx, html
 from dash.exceptions import MissingCallbackContextException
 
 from dashboard import components as C
 from dashboard import context, i18n, paging, queries
 from dashboard.i18n import t
+from etl import register
 
 PATH = "/systems"
 dash.register_page(__name__, path=PATH, name="AI systems", title="AI systems · NAIO", order=4)
@@ -29,7 +29,7 @@ def layout(period: str | None = None, ministry: str | None = None, msic: str | N
 
 def _body(d: queries.Dimensions, period, ministry, msic, stage, risk, lang: str) -> list:
     sections = d.names("sectors", lang)
-    stages, tiers = queries.REGISTER_STAGES, queries.REGISTER_RISK_TIERS
+    stages, tiers = register.STAGES, register.RISK_TIERS
     every = {"label": t("all_sectors", lang), "value": C.ALL}
     return [
         C.page_header(t("systems_title", lang), t("systems_lead", lang)),
@@ -105,9 +105,8 @@ def _list(lang: str, period: str, ministry: str, msic: str, stage: str, risk: st
                                              offset=paging.offset(page))
     if not total:
         return C.empty(lang)
-    yes, no = t("yes", lang), t("no", lang)
     for col in FLAGS:
-        frame[col] = frame[col].map(lambda v: "–" if v is None or v is pd.NA else yes if bool(v) else no)
+        frame[col] = frame[col].map(lambda v: C.yes_no(v, lang))
     frame["agency_code"] = [C.fast.Link(a, href=C.href(f"/agency/{a}", lang)) for a in frame["agency_code"]]
     for col in ("stage", "risk_tier"):
         frame[col] = frame[col].map(lambda s: i18n.register_word(s, lang))
