@@ -4,6 +4,9 @@
   the published warehouse; every signed-in role may read them.
 - ``GET /api/v1/submissions/status?period=&agency=&format=json|csv``: return status per agency;
   an analyst sees only their own agency, an admin every agency, a viewer nothing (403).
+- ``GET /api/v1/systems?period=&ministry=&msic=&stage=&risk=&format=json|csv``: the AI systems
+  in force in a quarter (the national register the AI systems page lists); every signed-in
+  role may read them.
 - ``GET /healthz`` (open, no secrets): the stores, the warehouse's age, the last job runs.
 
 CSV text cells are neutralised against spreadsheet formulas (``etl.safe_export``).
@@ -19,8 +22,8 @@ from typing import Any
 import pandas as pd
 from flask import Flask, Response, request
 
-from dashboard import auth, context
-from etl import periods
+from dashboard import auth, context, queries
+from etl import periods, register
 from etl.accounts import User, can_use_returns
 from etl.safe_export import csv_bytes
 from etl.settings import Settings
@@ -49,6 +52,7 @@ class Refused(PermissionError):
 def init_app(server: Flask, settings: Settings, store: Store) -> None:
     server.add_url_rule("/api/v1/kpis", "api_kpis", kpis)
     server.add_url_rule("/api/v1/submissions/status", "api_submission_status", submission_status)
+    server.add_url_rule("/api/v1/systems", "api_systems", systems)
     server.add_url_rule("/healthz", "healthz", healthz)
     # Anything else under /api/ is an API route that does not exist (not a page of the app).
     server.add_url_rule("/api/", "api_unknown", _unknown, defaults={"rest": ""})
@@ -99,8 +103,8 @@ def _user(check, action: str) -> User:
 
 
 def _unknown(rest: str) -> Response:
-    return _json({"error": f"no such API route: /api/{rest}; the API has /api/v1/kpis and "
-                           "/api/v1/submissions/status"}, 404)
+    return _json({"error": f"no such API route: /api/{rest}; the API has /api/v1/kpis, "
+                           "/api/v1/submissions/status and /api/v1/systems"}, 404)
 
 
 # ---- /api/v1/kpis -----------------------------------------------------------------------------
@@ -138,6 +142,27 @@ def kpi_frame(wh: Warehouse, query: dict, ids: list[str]) -> pd.DataFrame:
         sql += f" AND v.kpi_id IN ({', '.join('?' for _ in ids)})"
         params += ids
     return wh.frame(sql + " ORDER BY kpi_id, entity_code", params)
+
+
+# ---- /api/v1/systems --------------------------------------------------------------------------
+def systems() -> Response:
+    _user(lambda u: u.can_view(), "read the register of AI systems")
+    wh = context.warehouse()
+    meta = wh.meta()
+    query = {"period": _period(meta), "ministry": _code("ministry"), "msic": _code("msic"),
+             "stage": _any_of("stage", register.STAGES), "risk": _any_of("risk", register.RISK_TIERS)}
+    fmt = _choice("format", FORMATS, "json")
+    frame, _total = queries.register_page(wh, **query, limit=None)
+    if fmt == "csv":
+        return _csv(frame, f"naio-ai-systems-{query['period']}.csv")
+    return _json({"snapshot_id": meta.get("snapshot_id"), "published_at": meta.get("published_at"),
+                  **query, "count": len(frame), "data": records(frame)})
+
+
+def _any_of(name: str, allowed: tuple[str, ...]) -> str | None:
+    """An optional filter: one of ``allowed``, or ``all`` (the default) for any."""
+    value = _choice(name, (*allowed, "all"), "all")
+    return None if value == "all" else value
 
 
 # ---- /api/v1/submissions/status ---------------------------------------------------------------

@@ -713,6 +713,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "systems_list": ("Systems", "Sistem"),
     "systems_in_force": ("{n} AI systems in force in {period}.", "{n} sistem AI berkuat kuasa pada {period}."),
     "systems_none": ("No AI system in force in {period} matches.", "Tiada sistem AI berkuat kuasa pada {period} yang sepadan."),
+    "systems_csv": ("Download the {n} systems as CSV", "Muat turun {n} sistem itu sebagai CSV"),
     "systems_count": ("Systems", "Sistem"),
     "agencies_count": ("Agencies", "Agensi"),
     "high_risk": ("High-risk or prohibited", "Berisiko tinggi atau dilarang"),

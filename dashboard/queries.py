@@ -616,10 +616,10 @@ def register_summary(wh: Warehouse, period: str, ministry: str | None = None, ms
 
 
 def register_page(wh: Warehouse, period: str, ministry: str | None = None, msic: str | None = None,
-                  stage: str | None = None, risk: str | None = None, *, limit: int = 50,
+                  stage: str | None = None, risk: str | None = None, *, limit: int | None = 50,
                   offset: int = 0) -> tuple[pd.DataFrame, int]:
     """One page of the AI systems in force in ``period`` that match the filters, by agency and
-    system id, and how many match in all."""
+    system id (``limit=None``: all of them), and how many match in all."""
     sql = _REGISTER_IN_FORCE + """
     SELECT *, count(*) OVER () AS total FROM chosen
     ORDER BY agency_code, system_id LIMIT $limit OFFSET $offset

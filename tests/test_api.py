@@ -45,7 +45,7 @@ def client(demo, user: str | None = None):
 # ---- /api/v1/kpis -----------------------------------------------------------------------------
 def test_without_a_session_the_api_answers_401(demo):
     c = client(demo)
-    for path in ("/api/v1/kpis", "/api/v1/submissions/status"):
+    for path in ("/api/v1/kpis", "/api/v1/submissions/status", "/api/v1/systems"):
         answer = c.get(path)
         assert answer.status_code == 401 and answer.get_json() == {"error": "sign in required"}
 
@@ -108,6 +108,36 @@ def test_csv_text_cells_are_neutralised(demo):
                       "x.csv")
     text = answer.get_data().decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'+1" in text and "-1.5" in text and "'-1.5" not in text
+
+
+# ---- /api/v1/systems --------------------------------------------------------------------------
+def test_the_register_of_ai_systems_as_json_and_csv(demo):
+    from dashboard import queries
+    from etl.warehouse import Warehouse
+
+    wh = Warehouse(demo[0].warehouse_path)
+    by_stage = queries.register_summary(wh, "2026Q3").set_index("stage")["systems"]
+    for who in ("viewer", "analyst.jpn", "admin"):  # every signed-in role reads the register
+        body = client(demo, who).get("/api/v1/systems").get_json()
+        assert body["period"] == "2026Q3" and body["count"] == int(by_stage.sum()) == len(body["data"])
+    first = body["data"][0]
+    assert set(first) >= {"agency_code", "ministry_code", "system_id", "title", "stage", "risk_tier", "period"}
+    chosen = client(demo, "viewer").get("/api/v1/systems?period=2026-Q3&stage=Production&ministry=moh").get_json()
+    assert chosen["stage"] == "production" and chosen["ministry"] == "MOH" and chosen["count"] > 0
+    assert {(r["stage"], r["ministry_code"]) for r in chosen["data"]} == {("production", "MOH")}
+    answer = client(demo, "viewer").get("/api/v1/systems?stage=production&format=csv")
+    assert 'filename="naio-ai-systems-2026Q3.csv"' in answer.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    assert len(rows) == by_stage["production"] and {r["stage"] for r in rows} == {"production"}
+
+
+@pytest.mark.parametrize(("query", "words"), [("stage=live", "stage='live' is not accepted"),
+                                              ("risk=severe", "risk='severe' is not accepted"),
+                                              ("ministry=MOH;DROP", "is not a code"),
+                                              ("period=2026Q9", "2026Q9")])
+def test_the_register_refuses_bad_parameters(demo, query, words):
+    answer = client(demo, "viewer").get(f"/api/v1/systems?{query}")
+    assert answer.status_code == 400 and words in answer.get_json()["error"]
 
 
 # ---- /api/v1/submissions/status ---------------------------------------------------------------

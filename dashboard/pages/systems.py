@@ -128,4 +128,6 @@ def _list(lang: str, period: str, ministry: str, msic: str, stage: str, risk: st
     return [
         html.Div(C.data_table(frame, cols, lang), className="table-wrap", tabIndex="0", id="sys-table"),
         paging.pager(PATH, lang, page, total, pager_id="sys-pager", **keep),
+        html.P(html.A(t("systems_csv", lang, n=f"{total:,}"), id="sys-csv", download="",
+                      href=C.href("/api/v1/systems", lang, **keep, format="csv"))),
     ]

@@ -235,6 +235,12 @@ def test_the_register_pages_through_links_and_a_filter_starts_it_again(viewer_pa
     rows = page.locator("#sys-table tbody tr")
     assert rows.count() > 0 and all("Production" in t for t in rows.all_inner_texts())
     assert page.locator("#sys-pager").count() == 0 or page.get_attribute("#sys-pager", "data-page") == "1"
+    with page.expect_download() as download:  # the list as filtered, whole, as CSV
+        page.click("#sys-csv")
+    with open(download.value.path(), encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and {r["stage"] for r in rows} == {"production"}
+    assert f"{len(rows):,}" in page.inner_text("#sys-csv")
     assert page.console_errors == []
 
 
