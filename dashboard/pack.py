@@ -75,10 +75,12 @@ class Pack:
 
 @lru_cache(maxsize=1)
 def _layout_version() -> str:
-    """Changes whenever the pack's code, style or fonts change (finished packs are rebuilt)."""
+    """Changes whenever the pack's code, style or fonts change, or the pages' code it reads and
+    draws with (queries, figures, words, colours): finished packs are then rebuilt."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in (sorted(here.glob("pack*.py")) + [here / "pack.css"] + sorted(pack_html.FONTS_DIR.glob("*"))
+    shared = [here / f"{name}.py" for name in ("queries", "figures", "i18n", "theme")]
+    for path in (sorted(here.glob("pack*.py")) + shared + [here / "pack.css"] + sorted(pack_html.FONTS_DIR.glob("*"))
                  + sorted(here.glob("vendor/*.js"))):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
@@ -196,7 +198,8 @@ def render_html(wh: Warehouse, period: str, lang: str, timings: dict | None = No
     body = [pack_html.summary(data, lang)]
     body += [pack_sections.pillar(data, p, lang, charts) for p in data.pillars()]
     body += [pack_sections.sectors(data, lang, charts), pack_sections.ministries(data, lang, charts),
-             pack_sections.deliverables(data, lang, charts), pack_sections.completeness(data, lang, charts),
+             pack_sections.register(data, lang, charts), pack_sections.deliverables(data, lang, charts),
+             pack_sections.completeness(data, lang, charts),
              pack_html.appendix(data, lang)]
     sections = [pack_html.cover(data, lang, body), *body]
     document = pack_html.document(sections, charts, lang, f"{tr('title', lang)}, {i18n.period_label(period, lang)}")

@@ -40,6 +40,7 @@ class PackData:
     ministry_matrix: pd.DataFrame
     milestones: pd.DataFrame
     completeness: pd.DataFrame  # agency x quarter over the trend window
+    register: pd.DataFrame  # the AI systems in force in the period, counted by stage
 
     @property
     def window(self) -> list[str]:
@@ -78,6 +79,7 @@ def gather(wh: Warehouse, period: str) -> PackData:
         ministry_matrix=queries.level_matrix(wh, "ministry", period),
         milestones=queries.milestones(wh),
         completeness=queries.completeness(wh, window[0], period),
+        register=queries.register_summary(wh, period),
     )
 
 

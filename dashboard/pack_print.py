@@ -37,6 +37,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--font-render-hinting=none", "--disable-extensions", "--disable-default-apps",
                  "--mute-audio", "--disable-breakpad"]
 MARGIN = {"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
+PRINTABLE_WIDTH = "182mm"  # A4's 210 mm less the left and right margins
 TIMEOUT_MS = 90_000
 IDLE_SECONDS = 600.0  # an idle browser is closed after this long
 ANSWER_SECONDS = 300.0  # a printer that has not finished a job by then (queue included) is given up
@@ -68,6 +69,18 @@ PAGE_PROBLEMS = """(sections) => {
   });
   if (/Loading\\.\\.\\.|Error loading/i.test(document.body.innerText)) problems.push('the page says it is loading');
   return problems;
+}"""
+# Chromium shrinks every page of a print to fit its widest element: an element wider than the
+# printable width (A4 less the margins) would make the whole pack smaller. Measured with the
+# body at that width, in print media.
+TOO_WIDE = """(width) => {
+  const body = document.body, before = body.style.width;
+  body.style.width = width;
+  const wide = Array.from(document.querySelectorAll('section'))
+    .filter(s => s.scrollWidth > s.clientWidth + 1)
+    .map(s => 'wider than the page: ' + s.id + ' (' + s.scrollWidth + ' px in ' + s.clientWidth + ' px)');
+  body.style.width = before;
+  return wide;
 }"""
 # Put a document into the warm page: the previous charts are released and the previous
 # document's style and script removed, the fonts of the new style are loaded before anything
@@ -331,6 +344,9 @@ def _check_and_print(page, *, sections: list[str], charts: int, footer: str, tim
     if problems:
         raise PackRenderError("the pack is incomplete: " + "; ".join(problems[:10]))
     page.emulate_media(media="print")
+    wide = page.evaluate(TOO_WIDE, PRINTABLE_WIDTH)
+    if wide:
+        raise PackRenderError("the pack would print smaller than its size: " + "; ".join(wide[:10]))
     return page.pdf(format="A4", print_background=True, display_header_footer=True,
                     header_template="<span></span>", footer_template=footer, margin=MARGIN)
 

@@ -1,4 +1,5 @@
-"""The minister pack's body sections: one per pillar, sectors, ministries, deliverables, completeness.
+"""The minister pack's body sections: one per pillar, sectors, ministries, the register of AI
+systems, deliverables, completeness.
 
 Charts come from ``dashboard.figures`` (the pages' builders, as figure dicts: no ``go.Figure``
 validation) and are sized for A4 by ``pack_html.Charts``; every chart sits beside the numbers
@@ -188,6 +189,30 @@ def _ministry_table(data: PackData, names: dict[str, str], index: pd.DataFrame, 
 
 
 # ---- deliverables and milestones --------------------------------------------------------------
+# ---- the register of AI systems -----------------------------------------------------------------
+REGISTER_COUNTS = ("systems", "agencies", "high_risk", "impact_assessment", "human_oversight", "uses_genai",
+                   "citizen_facing", "sandbox")
+_REGISTER_LABELS = {"systems": "systems_count", "agencies": "agencies_count", "uses_genai": "genai"}
+
+
+def register(data: PackData, lang: str, charts: Charts) -> Section:
+    """The AI systems in force in the quarter (each agency's latest register), by stage: the
+    table the dashboard's AI systems page shows unfiltered."""
+    frame = data.register
+    if not len(frame):
+        return Section("register", tr("register", lang), empty(lang))
+    by = frame.set_index("stage")
+    production = int(by["systems"].get("production", 0))
+    lead = tr("register_lead", lang, n=f"{int(frame['systems'].sum()):,}", period=_label(data.period, lang),
+              production=f"{production:,}", high=f"{int(by['high_risk'].get('production', 0)):,}",
+              assessed=f"{int(by['impact_assessment'].get('production', 0)):,}")
+    headers = [i18n.t("stage", lang)] + [i18n.t(_REGISTER_LABELS.get(c, c), lang) for c in REGISTER_COUNTS]
+    rows = [[esc(i18n.register_word(r["stage"], lang))] + [f"{int(r[c]):,}" for c in REGISTER_COUNTS]
+            for r in frame.to_dict("records")]
+    body = f'<p class="lead">{esc(lead)}</p>' + table(headers, rows, numeric=range(1, len(headers)), css="register")
+    return Section("register", tr("register", lang), body)
+
+
 def deliverables(data: PackData, lang: str, charts: Charts) -> Section:
     frame = data.milestones.copy()
     if not len(frame):

@@ -22,6 +22,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "pillar": ("Pillar: {name}", "Tunjang: {name}"),
     "sectors": ("Economic sectors", "Sektor ekonomi"),
     "ministries": ("Ministries", "Kementerian"),
+    "register": ("AI systems in the national register", "Sistem AI dalam daftar kebangsaan"),
+    "register_lead": ("{n} AI systems are in force in {period}, from each agency's latest register: {production} "
+                      "in production, of which {high} high-risk or prohibited and {assessed} with an impact "
+                      "assessment.",
+                      "{n} sistem AI berkuat kuasa pada {period}, daripada daftar terkini setiap agensi: "
+                      "{production} dalam pengeluaran, dengan {high} daripadanya berisiko tinggi atau dilarang "
+                      "dan {assessed} dengan penilaian impak."),
     "deliverables": ("NAIO deliverables and milestones", "Hasil dan batu tanda NAIO"),
     "completeness": ("Data completeness", "Kelengkapan data"),
     "appendix": ("Appendix: definitions and methodology", "Lampiran: definisi dan metodologi"),

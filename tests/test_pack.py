@@ -16,9 +16,9 @@ from tests.smtp_sink import SmtpSink
 
 CHROMIUM = "/usr/bin/chromium"
 SECTION_TITLES = {"en": ["Executive summary", "Pillar: Talent", "Economic sectors", "Ministries",
-                         "NAIO deliverables and milestones", "Data completeness", "Appendix: definitions and methodology"],
+                         "AI systems in the national register", "NAIO deliverables and milestones", "Data completeness", "Appendix: definitions and methodology"],
                   "ms": ["Ringkasan eksekutif", "Tunjang: Bakat", "Sektor ekonomi", "Kementerian",
-                         "Hasil dan batu tanda NAIO", "Kelengkapan data", "Lampiran: definisi dan metodologi"]}
+                         "Sistem AI dalam daftar kebangsaan", "Hasil dan batu tanda NAIO", "Kelengkapan data", "Lampiran: definisi dan metodologi"]}
 PERIOD_LABEL = {"en": "Q3 2026", "ms": "ST3 2026"}
 
 
@@ -83,6 +83,21 @@ def test_the_whole_text_is_in_the_chosen_language(packs, published, lang):
     assert not [t for t in SECTION_TITLES[other] if t in flat and t not in SECTION_TITLES[lang]]
     others = set(kpi_names(published[0], other)) - set(names)
     assert not [n for n in others if words(n) in flat]
+
+
+@pytest.mark.parametrize("lang", ["ms", "en"])
+def test_the_register_section_counts_what_the_ai_systems_page_counts(packs, published, lang):
+    from dashboard.queries import register_summary
+    from etl.warehouse import Warehouse
+
+    summary = register_summary(Warehouse(published[0].warehouse_path), "2026Q3").set_index("stage")
+    flat = words(packs[lang][2])
+    total, production = int(summary["systems"].sum()), int(summary.loc["production", "systems"])
+    lead = {"en": f"{total} AI systems are in force in Q3 2026, from each agency's latest register: {production} "
+                  "in production",
+            "ms": f"{total} sistem AI berkuat kuasa pada ST3 2026, daripada daftar terkini setiap agensi: "
+                  f"{production} dalam pengeluaran"}[lang]
+    assert words(lead) in flat
 
 
 @pytest.mark.parametrize("lang", ["ms", "en"])
@@ -177,6 +192,19 @@ def test_a_missing_section_stops_the_print(tmp_path):
     with pytest.raises(PackRenderError) as caught:
         print_pdf(page, chromium=CHROMIUM, sections=["cover", "summary"], charts=0, footer="<span></span>")
     assert "missing section: summary" in str(caught.value) and "loading" in str(caught.value)
+
+
+def test_a_section_wider_than_the_page_stops_the_print(tmp_path):
+    """Chromium would shrink every page to fit it: the pack is refused, naming the section."""
+    from dashboard.pack_print import PackRenderError, print_pdf
+
+    page = tmp_path / "doc.html"
+    cells = "".join(f'<th style="white-space: nowrap">a heading that does not wrap {i}</th>' for i in range(9))
+    page.write_text('<html><body><section id="cover">Cover</section><section id="register">'
+                    f'<table><tr>{cells}</tr></table></section><script>window.__packDrawn = 0;</script></body></html>')
+    with pytest.raises(PackRenderError, match=r"wider than the page: register \(\d+ px in \d+ px\)") as caught:
+        print_pdf(page, chromium=CHROMIUM, sections=["cover", "register"], charts=0, footer="<span></span>")
+    assert "cover" not in str(caught.value)
 
 
 def test_unknown_quarter_language_or_snapshot_are_refused(published):
