@@ -324,6 +324,24 @@ def yes_no(value: Any, lang: str) -> str:
     return "–" if i18n.is_missing(value) else t("yes" if bool(value) else "no", lang)
 
 
+def register_table(frame: pd.DataFrame, lang: str, *, with_agency: bool = False, **attrs: Any) -> html.Div:
+    """AI systems of the register (rows as ``queries.agency_register`` and ``queries.register_page``
+    give them) as a table in the page's language; ``with_agency`` starts each row with a link to
+    the agency's page."""
+    flags = ("impact_assessment", "human_oversight", "uses_genai", "citizen_facing")
+    frame = frame.assign(**{c: frame[c].map(lambda v: yes_no(v, lang)) for c in flags},
+                         **{c: frame[c].map(lambda s: i18n.register_word(s, lang)) for c in ("stage", "risk_tier")},
+                         period=frame["period"].map(lambda p: i18n.period_label(p, lang)))
+    cols = {}
+    if with_agency:
+        frame["agency_code"] = [fast.Link(a, href=href(f"/agency/{a}", lang)) for a in frame["agency_code"]]
+        cols["agency_code"] = t("agency", lang)
+    cols |= {"system_id": t("system_id", lang), "title": t("system", lang), "msic_section": t("sector", lang),
+             "stage": t("stage", lang), "risk_tier": t("risk_tier", lang),
+             **{c: t("genai" if c == "uses_genai" else c, lang) for c in flags}, "period": t("register_of", lang)}
+    return html.Div(data_table(frame, cols, lang), className="table-wrap", tabIndex="0", **attrs)
+
+
 def point_texts(frame: pd.DataFrame, definition: Mapping[str, Any], lang: str) -> list[str]:
     """Each KPI value of ``frame`` as a chart shows it on hover, with the agencies behind it
     ("33.2% · 3 of 5 agencies"): a move that comes from who reported is seen where it shows."""

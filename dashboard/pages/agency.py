@@ -215,23 +215,7 @@ def render_register(lang: str, key: dict) -> list:
     frame = queries.agency_register(context.warehouse(), _code(key))
     if not len(frame):
         return C.empty(lang)
-    for col in ("impact_assessment", "human_oversight", "uses_genai", "citizen_facing"):
-        frame[col] = frame[col].map(lambda v: C.yes_no(v, lang))
-    frame["stage"] = frame["stage"].map(lambda s: i18n.register_word(s, lang))
-    frame["risk_tier"] = frame["risk_tier"].map(lambda s: i18n.register_word(s, lang))
-    frame["period"] = frame["period"].map(lambda p: i18n.period_label(p, lang))
-    cols = {
-        "system_id": t("system_id", lang),
-        "title": t("system", lang),
-        "stage": t("stage", lang),
-        "risk_tier": t("risk_tier", lang),
-        "impact_assessment": t("impact_assessment", lang),
-        "human_oversight": t("human_oversight", lang),
-        "uses_genai": t("genai", lang),
-        "citizen_facing": t("citizen_facing", lang),
-        "period": t("period", lang),
-    }
-    return [html.Div(C.data_table(frame, cols, lang), className="table-wrap", tabIndex="0")]
+    return [C.register_table(frame, lang)]
 
 
 @callback(Output("agy-submissions", "children"), Input("page-lang", "data"), Input("page-key", "data"))

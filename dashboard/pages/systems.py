@@ -105,28 +105,9 @@ def _list(lang: str, period: str, ministry: str, msic: str, stage: str, risk: st
                                              offset=paging.offset(page))
     if not total:
         return C.empty(lang)
-    for col in FLAGS:
-        frame[col] = frame[col].map(lambda v: C.yes_no(v, lang))
-    frame["agency_code"] = [C.fast.Link(a, href=C.href(f"/agency/{a}", lang)) for a in frame["agency_code"]]
-    for col in ("stage", "risk_tier"):
-        frame[col] = frame[col].map(lambda s: i18n.register_word(s, lang))
-    frame["period"] = frame["period"].map(lambda p: i18n.period_label(p, lang))
-    cols = {
-        "agency_code": t("agency", lang),
-        "system_id": t("system_id", lang),
-        "title": t("system", lang),
-        "msic_section": t("sector", lang),
-        "stage": t("stage", lang),
-        "risk_tier": t("risk_tier", lang),
-        "impact_assessment": t("impact_assessment", lang),
-        "human_oversight": t("human_oversight", lang),
-        "uses_genai": t("genai", lang),
-        "citizen_facing": t("citizen_facing", lang),
-        "period": t("register_of", lang),
-    }
     keep = {k: v for k, v in zip(FILTERS, (period, ministry, msic, stage, risk), strict=True) if _chosen(v)}
     return [
-        html.Div(C.data_table(frame, cols, lang), className="table-wrap", tabIndex="0", id="sys-table"),
+        C.register_table(frame, lang, with_agency=True, id="sys-table"),
         paging.pager(PATH, lang, page, total, pager_id="sys-pager", **keep),
         html.P(html.A(t("systems_csv", lang, n=f"{total:,}"), id="sys-csv", download="",
                       href=C.href("/api/v1/systems", lang, **keep, format="csv"))),
