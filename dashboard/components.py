@@ -338,7 +338,7 @@ def register_table(frame: pd.DataFrame, lang: str, *, with_agency: bool = False,
         cols["agency_code"] = t("agency", lang)
     cols |= {"system_id": t("system_id", lang), "title": t("system", lang), "msic_section": t("sector", lang),
              "stage": t("stage", lang), "risk_tier": t("risk_tier", lang),
-             **{c: t("genai" if c == "uses_genai" else c, lang) for c in flags}, "period": t("register_of", lang)}
+             **{c: i18n.register_heading(c, lang) for c in flags}, "period": t("register_of", lang)}
     return html.Div(data_table(frame, cols, lang), className="table-wrap", tabIndex="0", **attrs)
 
 

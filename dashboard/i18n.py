@@ -225,6 +225,15 @@ def t(key: str, lang: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+# The register's columns whose heading has a key of another name (the others are their own key).
+_REGISTER_HEADINGS = {"uses_genai": "genai", "systems": "systems_count", "agencies": "agencies_count"}
+
+
+def register_heading(column: str, lang: str) -> str:
+    """The heading of a column of the register of AI systems, or of its counts by stage."""
+    return t(_REGISTER_HEADINGS.get(column, column), lang)
+
+
 def _word(table: Mapping[str, tuple[str, str]], code: Any, lang: str) -> str:
     pair = table.get(str(code or ""))
     return _pick(pair, lang) if pair else str(code or "–")

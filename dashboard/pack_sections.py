@@ -29,6 +29,7 @@ from dashboard.pack_html import (
     value_text,
 )
 from dashboard.pack_text import tr
+from dashboard.queries import REGISTER_COUNTS
 from etl import periods as P
 
 MAX_MINISTRY_KPIS = 5
@@ -188,13 +189,7 @@ def _ministry_table(data: PackData, names: dict[str, str], index: pd.DataFrame, 
             + f'<p class="muted">{esc(legend)}</p>')
 
 
-# ---- deliverables and milestones --------------------------------------------------------------
 # ---- the register of AI systems -----------------------------------------------------------------
-REGISTER_COUNTS = ("systems", "agencies", "high_risk", "impact_assessment", "human_oversight", "uses_genai",
-                   "citizen_facing", "sandbox")
-_REGISTER_LABELS = {"systems": "systems_count", "agencies": "agencies_count", "uses_genai": "genai"}
-
-
 def register(data: PackData, lang: str, charts: Charts) -> Section:
     """The AI systems in force in the quarter (each agency's latest register), by stage: the
     table the dashboard's AI systems page shows unfiltered."""
@@ -206,13 +201,14 @@ def register(data: PackData, lang: str, charts: Charts) -> Section:
     lead = tr("register_lead", lang, n=f"{int(frame['systems'].sum()):,}", period=_label(data.period, lang),
               production=f"{production:,}", high=f"{int(by['high_risk'].get('production', 0)):,}",
               assessed=f"{int(by['impact_assessment'].get('production', 0)):,}")
-    headers = [i18n.t("stage", lang)] + [i18n.t(_REGISTER_LABELS.get(c, c), lang) for c in REGISTER_COUNTS]
+    headers = [i18n.t("stage", lang)] + [i18n.register_heading(c, lang) for c in REGISTER_COUNTS]
     rows = [[esc(i18n.register_word(r["stage"], lang))] + [f"{int(r[c]):,}" for c in REGISTER_COUNTS]
             for r in frame.to_dict("records")]
     body = f'<p class="lead">{esc(lead)}</p>' + table(headers, rows, numeric=range(1, len(headers)), css="register")
     return Section("register", tr("register", lang), body)
 
 
+# ---- deliverables and milestones --------------------------------------------------------------
 def deliverables(data: PackData, lang: str, charts: Charts) -> Section:
     frame = data.milestones.copy()
     if not len(frame):

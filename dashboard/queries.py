@@ -596,6 +596,11 @@ def _register_params(period: str, ministry: str | None, msic: str | None, stage:
     return {"period": period, "ministry": ministry, "msic": msic, "stage": stage, "risk": risk}
 
 
+# What ``register_summary`` counts for each stage, in the order the page and the pack show it.
+REGISTER_COUNTS = ("systems", "agencies", "high_risk", "impact_assessment", "human_oversight", "uses_genai",
+                   "citizen_facing", "sandbox")
+
+
 def register_summary(wh: Warehouse, period: str, ministry: str | None = None, msic: str | None = None,
                      stage: str | None = None, risk: str | None = None) -> pd.DataFrame:
     """The AI systems in force in ``period`` that match the filters (``None``: any), counted by

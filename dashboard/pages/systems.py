@@ -17,7 +17,6 @@ PATH = "/systems"
 dash.register_page(__name__, path=PATH, name="AI systems", title="AI systems · NAIO", order=4)
 
 FILTERS = ("period", "ministry", "msic", "stage", "risk")
-FLAGS = ("impact_assessment", "human_oversight", "uses_genai", "citizen_facing", "sandbox")
 
 
 def layout(period: str | None = None, ministry: str | None = None, msic: str | None = None,
@@ -71,8 +70,7 @@ def render_summary(lang: str, period: str, ministry: str, msic: str, stage: str,
     systems = int(frame["systems"].sum())
     lead = t("systems_in_force", lang, n=f"{systems:,}", period=i18n.period_label(period, lang))
     frame = frame.assign(stage=frame["stage"].map(lambda s: i18n.register_word(s, lang)))
-    cols = {"stage": t("stage", lang), "systems": t("systems_count", lang), "agencies": t("agencies_count", lang),
-            "high_risk": t("high_risk", lang), **{f: t(f if f != "uses_genai" else "genai", lang) for f in FLAGS}}
+    cols = {"stage": t("stage", lang), **{c: i18n.register_heading(c, lang) for c in queries.REGISTER_COUNTS}}
     return [html.P(lead, className="muted"),
             html.Div(C.data_table(frame, cols, lang), className="table-wrap", tabIndex="0", id="sys-summary-table")]
 
