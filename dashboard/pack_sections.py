@@ -204,7 +204,13 @@ def register(data: PackData, lang: str, charts: Charts) -> Section:
     headers = [i18n.t("stage", lang)] + [i18n.register_heading(c, lang) for c in REGISTER_COUNTS]
     rows = [[esc(i18n.register_word(r["stage"], lang))] + [f"{int(r[c]):,}" for c in REGISTER_COUNTS]
             for r in frame.to_dict("records")]
-    body = f'<p class="lead">{esc(lead)}</p>' + table(headers, rows, numeric=range(1, len(headers)), css="register")
+    shown = ("systems", "high_risk", "impact_assessment", "uses_genai")
+    fig = figures.grouped_bars_spec([i18n.register_word(s, lang) for s in frame["stage"]],
+                                    {i18n.register_heading(c, lang): list(frame[c]) for c in shown},
+                                    title="", x_title="", y_title=i18n.register_heading("systems", lang))
+    chart = charts.add(fig, tr("register_by_stage", lang), CONTENT_PX, 240)
+    body = (f'<p class="lead">{esc(lead)}</p><figure><h3>{esc(tr("register_by_stage", lang))}</h3>{chart}</figure>'
+            + table(headers, rows, numeric=range(1, len(headers)), css="register"))
     return Section("register", tr("register", lang), body)
 
 

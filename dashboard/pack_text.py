@@ -29,6 +29,7 @@ TEXT: dict[str, tuple[str, str]] = {
                       "{n} sistem AI berkuat kuasa pada {period}, daripada daftar terkini setiap agensi: "
                       "{production} dalam pengeluaran, dengan {high} daripadanya berisiko tinggi atau dilarang "
                       "dan {assessed} dengan penilaian impak."),
+    "register_by_stage": ("AI systems by stage", "Sistem AI mengikut peringkat"),
     "deliverables": ("NAIO deliverables and milestones", "Hasil dan batu tanda NAIO"),
     "completeness": ("Data completeness", "Kelengkapan data"),
     "appendix": ("Appendix: definitions and methodology", "Lampiran: definisi dan metodologi"),
