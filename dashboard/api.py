@@ -117,10 +117,13 @@ def kpis() -> Response:
              "level": level, "entity": _code("entity") or ("MY" if level == "national" else None)}
     ids = [k.strip().upper() for k in (request.args.get("kpi") or "").split(",") if k.strip()]
     fmt = _choice("format", FORMATS, "json")
-    frame = kpi_frame(wh, query, ids)
+    return _answer(kpi_frame(wh, query, ids), fmt, f"naio-kpis-{level}-{query['period']}.csv", meta, query)
+
+
+def _answer(frame: pd.DataFrame, fmt: str, csv_name: str, meta: dict[str, str], query: dict) -> Response:
+    """Rows of the published snapshot as CSV, or as JSON with the snapshot and the query asked."""
     if fmt == "csv":
-        name = f"naio-kpis-{level}-{query['period']}.csv"
-        return _csv(frame, name)
+        return _csv(frame, csv_name)
     return _json({"snapshot_id": meta.get("snapshot_id"), "published_at": meta.get("published_at"),
                   **query, "count": len(frame), "data": records(frame)})
 
@@ -153,10 +156,7 @@ def systems() -> Response:
              "stage": _any_of("stage", register.STAGES), "risk": _any_of("risk", register.RISK_TIERS)}
     fmt = _choice("format", FORMATS, "json")
     frame, _total = queries.register_page(wh, **query, limit=None)
-    if fmt == "csv":
-        return _csv(frame, f"naio-ai-systems-{query['period']}.csv")
-    return _json({"snapshot_id": meta.get("snapshot_id"), "published_at": meta.get("published_at"),
-                  **query, "count": len(frame), "data": records(frame)})
+    return _answer(frame, fmt, f"naio-ai-systems-{query['period']}.csv", meta, query)
 
 
 def _any_of(name: str, allowed: tuple[str, ...]) -> str | None:
