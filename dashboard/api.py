@@ -4,9 +4,9 @@
   the published warehouse; every signed-in role may read them.
 - ``GET /api/v1/submissions/status?period=&agency=&format=json|csv``: return status per agency;
   an analyst sees only their own agency, an admin every agency, a viewer nothing (403).
-- ``GET /api/v1/systems?period=&ministry=&msic=&stage=&risk=&format=json|csv``: the AI systems
-  in force in a quarter (the national register the AI systems page lists); every signed-in
-  role may read them.
+- ``GET /api/v1/systems?period=&ministry=&agency=&msic=&stage=&risk=&format=json|csv``: the AI
+  systems in force in a quarter (the national register the AI systems page lists, or one
+  agency's register in force, as its page shows it); every signed-in role may read them.
 - ``GET /healthz`` (open, no secrets): the stores, the warehouse's age, the last job runs.
 
 CSV text cells are neutralised against spreadsheet formulas (``etl.safe_export``).
@@ -152,8 +152,8 @@ def systems() -> Response:
     _user(lambda u: u.can_view(), "read the register of AI systems")
     wh = context.warehouse()
     meta = wh.meta()
-    query = {"period": _period(meta), "ministry": _code("ministry"), "msic": _code("msic"),
-             "stage": _any_of("stage", register.STAGES), "risk": _any_of("risk", register.RISK_TIERS)}
+    query = {"period": _period(meta), "ministry": _code("ministry"), "agency": _code("agency"),
+             "msic": _code("msic"), "stage": _any_of("stage", register.STAGES), "risk": _any_of("risk", register.RISK_TIERS)}
     fmt = _choice("format", FORMATS, "json")
     frame, _total = queries.register_page(wh, **query, limit=None)
     return _answer(frame, fmt, f"naio-ai-systems-{query['period']}.csv", meta, query)

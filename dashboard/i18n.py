@@ -221,6 +221,10 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def t(key: str, lang: str, **values: Any) -> str:
+    """The text of ``key`` in ``lang`` with ``values`` put in; a count ``n`` of one takes the
+    text of ``key + "_one"`` where there is one ("1 AI system", not "1 AI systems")."""
+    if str(values.get("n", "")) == "1" and key + "_one" in STRINGS:
+        key += "_one"
     text = _pick(STRINGS[key], lang)
     return text.format(**values) if values else text
 
@@ -678,6 +682,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "ranking_title": ("AI Transformation Index ranking", "Kedudukan Indeks Transformasi AI"),
     "ranking_lead": ("{n} agencies. Open an agency for its profile.", "{n} agensi. Buka agensi untuk profilnya."),
+    "ranking_lead_one": ("1 agency. Open it for its profile.", "1 agensi. Buka agensi untuk profilnya."),
     "ranking_caption": (
         "Rank within the peer group; the rank range shows the best and worst rank under alternative aggregations.",
         "Kedudukan dalam kumpulan setara; julat kedudukan menunjukkan kedudukan terbaik dan terburuk "
@@ -721,12 +726,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     "systems_by_stage": ("By stage", "Mengikut peringkat"),
     "systems_list": ("Systems", "Sistem"),
     "systems_in_force": ("{n} AI systems in force in {period}.", "{n} sistem AI berkuat kuasa pada {period}."),
+    "systems_in_force_one": ("1 AI system in force in {period}.", "1 sistem AI berkuat kuasa pada {period}."),
     "systems_none": ("No AI system in force in {period} matches.", "Tiada sistem AI berkuat kuasa pada {period} yang sepadan."),
     "systems_csv": ("Download the {n} systems as CSV", "Muat turun {n} sistem itu sebagai CSV"),
+    "systems_csv_one": ("Download the system as CSV", "Muat turun sistem itu sebagai CSV"),
     "systems_count": ("Systems", "Sistem"),
     "agencies_count": ("Agencies", "Agensi"),
     "high_risk": ("High-risk or prohibited", "Berisiko tinggi atau dilarang"),
     "register_of": ("Register of", "Daftar bagi"),
+    "agency_systems_in_force": (
+        "{n} AI systems in force in {period}, from the agency's register of {of}.",
+        "{n} sistem AI berkuat kuasa pada {period}, daripada daftar agensi bagi {of}.",
+    ),
+    "agency_systems_in_force_one": (
+        "1 AI system in force in {period}, from the agency's register of {of}.",
+        "1 sistem AI berkuat kuasa pada {period}, daripada daftar agensi bagi {of}.",
+    ),
+    "agency_systems_none": (
+        "No AI system of this agency is in force in {period}.",
+        "Tiada sistem AI agensi ini yang berkuat kuasa pada {period}.",
+    ),
+    "systems_of_ministry": ("All AI systems of its ministry in {period}", "Semua sistem AI kementeriannya pada {period}"),
     "all_sectors": ("All sectors", "Semua sektor"),
     "all_stages": ("All stages", "Semua peringkat"),
     "all_risk_tiers": ("All risk tiers", "Semua tahap risiko"),
@@ -853,10 +873,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "lineage_title": ("Lineage: the submissions behind this value", "Salasilah: penyerahan di sebalik nilai ini"),
     "lineage_lead": ("Computed from {n} accepted submissions.", "Dikira daripada {n} penyerahan yang diterima."),
+    "lineage_lead_one": ("Computed from 1 accepted submission.", "Dikira daripada 1 penyerahan yang diterima."),
     "lineage_none": ("No submissions stand behind this value.", "Tiada penyerahan di sebalik nilai ini."),
     "lineage_hidden": (
         "{n} submissions of other agencies are not shown to you.",
         "{n} penyerahan agensi lain tidak ditunjukkan kepada anda.",
+    ),
+    "lineage_hidden_one": (
+        "1 submission of another agency is not shown to you.",
+        "1 penyerahan agensi lain tidak ditunjukkan kepada anda.",
     ),
     # data status
     "data_title": ("Data and pipeline status", "Status data dan saluran"),

@@ -551,16 +551,6 @@ def agency_submissions(wh: Warehouse, agency_code: str, limit: int = 50) -> pd.D
     return wh.frame(sql, [agency_code, limit])
 
 
-def agency_register(wh: Warehouse, agency_code: str) -> pd.DataFrame:
-    """The agency's AI systems as last reported (one row per system, latest period)."""
-    sql = (
-        "SELECT system_id, title, stage, risk_tier, impact_assessment, human_oversight, citizen_facing, "
-        "uses_genai, msic_section, period FROM fact_register WHERE agency_code = ? "
-        "QUALIFY row_number() OVER (PARTITION BY system_id ORDER BY period DESC) = 1 ORDER BY stage, system_id"
-    )
-    return wh.frame(sql, [agency_code])
-
-
 # ---- the national register of AI systems -----------------------------------------------------
 # Each agency's register in force in a quarter: its snapshot of that quarter, else its latest
 # earlier one (a register file is the complete list of the agency's systems; an empty one says
@@ -587,13 +577,14 @@ _REGISTER_IN_FORCE = """
         SELECT * FROM systems
         WHERE ($ministry IS NULL OR ministry_code = $ministry) AND ($msic IS NULL OR msic_section = $msic)
           AND ($stage IS NULL OR stage = $stage) AND ($risk IS NULL OR risk_tier = $risk)
+          AND ($agency IS NULL OR agency_code = $agency)
     )
 """
 
 
 def _register_params(period: str, ministry: str | None, msic: str | None, stage: str | None,
-                     risk: str | None) -> dict:
-    return {"period": period, "ministry": ministry, "msic": msic, "stage": stage, "risk": risk}
+                     risk: str | None, agency: str | None = None) -> dict:
+    return {"period": period, "ministry": ministry, "msic": msic, "stage": stage, "risk": risk, "agency": agency}
 
 
 # What ``register_summary`` counts for each stage, in the order the page and the pack show it.
@@ -621,15 +612,16 @@ def register_summary(wh: Warehouse, period: str, ministry: str | None = None, ms
 
 
 def register_page(wh: Warehouse, period: str, ministry: str | None = None, msic: str | None = None,
-                  stage: str | None = None, risk: str | None = None, *, limit: int | None = 50,
-                  offset: int = 0) -> tuple[pd.DataFrame, int]:
-    """One page of the AI systems in force in ``period`` that match the filters, by agency and
-    system id (``limit=None``: all of them), and how many match in all."""
+                  stage: str | None = None, risk: str | None = None, *, agency: str | None = None,
+                  limit: int | None = 50, offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """One page of the AI systems in force in ``period`` that match the filters (``agency``: one
+    agency's register in force), by agency and system id (``limit=None``: all of them), and how
+    many match in all."""
     sql = _REGISTER_IN_FORCE + """
     SELECT *, count(*) OVER () AS total FROM chosen
     ORDER BY agency_code, system_id LIMIT $limit OFFSET $offset
     """
-    params = _register_params(period, ministry, msic, stage, risk)
+    params = _register_params(period, ministry, msic, stage, risk, agency)
     frame = wh.frame(sql, {**params, "limit": limit, "offset": offset})
     if len(frame) or offset == 0:
         return frame.drop(columns="total"), int(frame["total"].iat[0]) if len(frame) else 0

@@ -125,6 +125,9 @@ def test_the_register_of_ai_systems_as_json_and_csv(demo):
     chosen = client(demo, "viewer").get("/api/v1/systems?period=2026-Q3&stage=Production&ministry=moh").get_json()
     assert chosen["stage"] == "production" and chosen["ministry"] == "MOH" and chosen["count"] > 0
     assert {(r["stage"], r["ministry_code"]) for r in chosen["data"]} == {("production", "MOH")}
+    one = client(demo, "viewer").get("/api/v1/systems?agency=jpn").get_json()
+    assert one["agency"] == "JPN" and 0 < one["count"] < len(body["data"])
+    assert {r["agency_code"] for r in one["data"]} == {"JPN"}
     answer = client(demo, "viewer").get("/api/v1/systems?stage=production&format=csv")
     assert 'filename="naio-ai-systems-2026Q3.csv"' in answer.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.data.decode("utf-8-sig"))))
@@ -134,6 +137,7 @@ def test_the_register_of_ai_systems_as_json_and_csv(demo):
 @pytest.mark.parametrize(("query", "words"), [("stage=live", "stage='live' is not accepted"),
                                               ("risk=severe", "risk='severe' is not accepted"),
                                               ("ministry=MOH;DROP", "is not a code"),
+                                              ("agency=JPN'--", "is not a code"),
                                               ("period=2026Q9", "2026Q9")])
 def test_the_register_refuses_bad_parameters(demo, query, words):
     answer = client(demo, "viewer").get(f"/api/v1/systems?{query}")

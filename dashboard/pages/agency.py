@@ -209,13 +209,28 @@ def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
     return [C.figure_block("agy-trend-graph", fig, t("agency_trend_caption", lang), table, lang, height=300)]
 
 
-@callback(Output("agy-register", "children"), Input("page-lang", "data"), Input("page-key", "data"))
+@callback(
+    Output("agy-register", "children"),
+    Input("page-lang", "data"),
+    Input("page-key", "data"),
+    Input(C.filter_id("period"), "value"),
+)
 @C.guarded
-def render_register(lang: str, key: dict) -> list:
-    frame = queries.agency_register(context.warehouse(), _code(key))
-    if not len(frame):
-        return C.empty(lang)
-    return [C.register_table(frame, lang)]
+def render_register(lang: str, key: dict, period: str) -> list:
+    """The agency's register in force in the quarter (its latest register up to it), as the AI
+    systems page and the register KPIs count it, with a link to its ministry's systems there."""
+    code, wh = _code(key), context.warehouse()
+    frame, n = queries.register_page(wh, period, agency=code, limit=None)
+    when = i18n.period_label(period, lang)
+    if not n:
+        return C.empty(lang, t("agency_systems_none", lang, period=when))
+    of = i18n.period_label(frame["period"].max(), lang)
+    ministry = (queries.dims(wh).agency(code) or {}).get("ministry_code")
+    lead = [t("agency_systems_in_force", lang, n=f"{n:,}", period=when, of=of)]
+    if ministry:
+        lead += [" ", C.link(t("systems_of_ministry", lang, period=when), "/systems", lang,
+                             ministry=ministry, period=period)]
+    return [html.P(lead, className="muted"), C.register_table(frame, lang)]
 
 
 @callback(Output("agy-submissions", "children"), Input("page-lang", "data"), Input("page-key", "data"))

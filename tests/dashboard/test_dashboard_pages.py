@@ -44,7 +44,7 @@ def renders(lang: str, period: str = PERIOD) -> dict:
         "agency.index": lambda: agency.render_index(lang, {"code": "AADK"}, period),
         "agency.kpis": lambda: agency.render_kpis(lang, {"code": "AADK"}, period),
         "agency.trend": lambda: agency.render_trend(lang, {"code": "AADK"}, period, "K01"),
-        "agency.register": lambda: agency.render_register(lang, {"code": "AADK"}),
+        "agency.register": lambda: agency.render_register(lang, {"code": "AADK"}, period),
         "agency.submissions": lambda: agency.render_submissions(lang, {"code": "AADK"}),
         "deliverables.k27": lambda: deliverables.render_k27(lang, period),
         "deliverables.cards": lambda: deliverables.render_cards(lang),
@@ -480,3 +480,34 @@ def test_ministries_are_named_in_title_case_on_pages(demo_app):
         str(n).isupper() for n in d.ministries["name_ms"])
     assert "Ministry of Home Affairs" in set(d.ministries["name_en"])
     assert "MINISTRY OF" not in text and "Ministry of" in text
+
+
+def test_an_agency_shows_its_register_in_force_in_the_chosen_quarter(demo_app):
+    """The agency page lists the systems of the agency's register in force in its quarter (the
+    latest register up to it), as the AI systems page and K08 count them, not each system's last
+    report: an earlier quarter shows fewer systems."""
+    agency = page_modules()["agency"]
+    with request_as(demo_app, "viewer"):
+        wh = queries.Warehouse(demo_app.server.config["NAIO_SETTINGS"].warehouse_path)
+        current = queries.meta(wh)["current_period"]
+        # an agency whose register grew: fewer systems in its first register than in its latest
+        code, ministry, first, early, latest, n_latest = wh.rows("""
+            WITH n AS (SELECT agency_code, period, count(*) AS n FROM fact_register GROUP BY ALL),
+            ends AS (SELECT agency_code, arg_min(period, period) AS first, arg_min(n, period) AS early,
+                            arg_max(period, period) AS latest, arg_max(n, period) AS n_latest FROM n GROUP BY ALL)
+            SELECT e.agency_code, a.ministry_code, first, early, latest, n_latest
+            FROM ends AS e JOIN dim_agency AS a USING (agency_code)
+            WHERE early < n_latest AND latest <= ? ORDER BY agency_code LIMIT 1""", [current])[0]
+        now = agency.render_register("en", {"code": code}, current)
+        assert (f"{n_latest} AI systems in force in {i18n.period_label(current, 'en')}, from the agency's register "
+                f"of {i18n.period_label(latest, 'en')}.") in text_of(now)
+        then = text_of(agency.render_register("ms", {"code": code}, first))
+        assert f"{early} sistem AI berkuat kuasa pada {i18n.period_label(first, 'ms')}" in then
+        links = [c.href for c in _walk(now) if getattr(c, "href", None)]
+        assert f"/systems?ministry={ministry}&period={current}" in links
+        assert "No AI system of this agency is in force in Q4 2016." in text_of(
+            agency.render_register("en", {"code": code}, "2016Q4"))
+        # every agency's register in force adds up to the national register of that quarter
+        total = int(queries.register_summary(wh, current)["systems"].sum())
+        codes = [a for (a,) in wh.rows("SELECT DISTINCT agency_code FROM fact_register")]
+        assert sum(queries.register_page(wh, current, agency=a, limit=None)[1] for a in codes) == total

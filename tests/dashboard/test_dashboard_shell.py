@@ -106,6 +106,17 @@ def test_every_string_has_both_languages():
         assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", ms)), key
 
 
+def test_a_count_of_one_takes_the_singular_where_there_is_one():
+    assert i18n.t("systems_in_force", "en", n="1", period="Q3 2026") == "1 AI system in force in Q3 2026."
+    assert i18n.t("systems_in_force", "en", n="12", period="Q3 2026") == "12 AI systems in force in Q3 2026."
+    assert i18n.t("lineage_lead", "en", n=1) == "Computed from 1 accepted submission."
+    assert i18n.t("systems_in_force", "ms", n="1", period="ST3 2026") == "1 sistem AI berkuat kuasa pada ST3 2026."
+    assert i18n.t("coverage", "en", n=1, m=5) == "1 of 5 agencies"  # no singular form: the text as it is
+    for key in i18n.STRINGS:  # a singular form belongs to a text with a count
+        if key.endswith("_one"):
+            assert "{n}" in i18n.STRINGS[key.removesuffix("_one")][0], key
+
+
 def test_every_key_the_pages_use_exists():
     used = set()
     for path in list((ROOT / "dashboard").glob("*.py")) + list((ROOT / "dashboard" / "pages").glob("*.py")):

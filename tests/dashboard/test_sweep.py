@@ -46,7 +46,7 @@ def test_every_kpi_level_sector_agency_and_quarter_renders(demo_app, lang):
         for a in agency_codes:
             views[f"agency {a}"] = lambda a=a: [agency.render_index(lang, {"code": a}, d.current_period),
                                                 agency.render_kpis(lang, {"code": a}, d.current_period),
-                                                agency.render_register(lang, {"code": a})]
+                                                agency.render_register(lang, {"code": a}, d.current_period)]
         for s in sector_codes:
             views[f"sector agencies {s}"] = lambda s=s: sectors.render_agencies(lang, d.current_period, s)
         for m in ministries:
