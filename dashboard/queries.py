@@ -32,6 +32,7 @@ import pandas as pd
 from dashboard.i18n import name_of
 from etl import periods as P
 from etl import register
+from etl.kpi import staging
 from etl.warehouse import Warehouse, WarehouseMissing
 
 _meta_lock = threading.Lock()
@@ -554,16 +555,12 @@ def agency_submissions(wh: Warehouse, agency_code: str, limit: int = 50) -> pd.D
 # ---- the national register of AI systems -----------------------------------------------------
 # Each agency's register in force in a quarter: its snapshot of that quarter, else its latest
 # earlier one (a register file is the complete list of the agency's systems; an empty one says
-# it has none). The KPI layer counts systems the same way (etl/kpi/staging.py, KPI_REGISTER_UNITS).
-_REGISTER_IN_FORCE = """
-    WITH snapshots AS (
-        SELECT DISTINCT agency_code, period FROM fact_register WHERE period <= $period
-        UNION
-        SELECT sp.agency_code, sp.period
-        FROM submission_pairs AS sp JOIN submissions AS s ON s.submission_id = sp.submission_id
-        WHERE s.kind = 'register' AND sp.period <= $period
+# it has none), from the snapshots the KPI layer counts systems by (etl/kpi/staging.py).
+_REGISTER_IN_FORCE = f"""
+    WITH in_force AS (
+        SELECT agency_code, max(period) AS period FROM ({staging.REGISTER_SNAPSHOTS}) WHERE period <= $period
+        GROUP BY agency_code
     ),
-    in_force AS (SELECT agency_code, max(period) AS period FROM snapshots GROUP BY agency_code),
     systems AS (
         SELECT r.agency_code, a.ministry_code, r.system_id, r.title,
                lower(trim(r.stage)) AS stage, lower(trim(r.risk_tier)) AS risk_tier,

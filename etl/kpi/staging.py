@@ -65,18 +65,24 @@ KPI_OBSERVATIONS = f"""
     ORDER BY indicator_code
 """
 
-KPI_REGISTER_UNITS = f"""
-    -- each agency's register in force in each period (that period's snapshot, else its
-    -- latest earlier one), as agency totals and breakdowns by the system's MSIC section and
-    -- by the states it serves
-    WITH snapshots AS (
+# Every (agency, quarter) the agency gave a register for: the quarters of its systems, and the
+# quarters of its register files (an empty register says it has no system). An agency's register
+# in force in a quarter is its latest snapshot up to it; the AI systems page reads it the same way
+# (dashboard/queries.py).
+REGISTER_SNAPSHOTS = """
         SELECT DISTINCT agency_code, period FROM fact_register
         UNION
         SELECT sp.agency_code, sp.period
         FROM submission_pairs AS sp
         JOIN submissions AS s ON s.submission_id = sp.submission_id
         WHERE s.kind = 'register'
-    ),
+    """
+
+KPI_REGISTER_UNITS = f"""
+    -- each agency's register in force in each period (that period's snapshot, else its
+    -- latest earlier one), as agency totals and breakdowns by the system's MSIC section and
+    -- by the states it serves
+    WITH snapshots AS ({REGISTER_SNAPSHOTS}),
     in_force AS (
         SELECT a.agency_code, p.period, p.qidx, max(s.period) AS snapshot_period
         FROM kpi_agencies AS a
