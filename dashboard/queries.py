@@ -558,8 +558,8 @@ def agency_submissions(wh: Warehouse, agency_code: str, limit: int = 50) -> pd.D
 # it has none), from the snapshots the KPI layer counts systems by (etl/kpi/staging.py).
 _REGISTER_IN_FORCE = f"""
     WITH in_force AS (
-        SELECT agency_code, max(period) AS period FROM ({staging.REGISTER_SNAPSHOTS}) WHERE period <= $period
-        GROUP BY agency_code
+        SELECT agency_code, max(period) AS period FROM ({staging.REGISTER_SNAPSHOTS})
+        WHERE period <= $period AND ($agency IS NULL OR agency_code = $agency) GROUP BY agency_code
     ),
     systems AS (
         SELECT r.agency_code, a.ministry_code, r.system_id, r.title,
@@ -574,7 +574,6 @@ _REGISTER_IN_FORCE = f"""
         SELECT * FROM systems
         WHERE ($ministry IS NULL OR ministry_code = $ministry) AND ($msic IS NULL OR msic_section = $msic)
           AND ($stage IS NULL OR stage = $stage) AND ($risk IS NULL OR risk_tier = $risk)
-          AND ($agency IS NULL OR agency_code = $agency)
     )
 """
 
