@@ -140,23 +140,24 @@ def app_for(settings: Any, store: Any) -> Any:
 
 
 def pages(warehouse_path: Path) -> list[tuple[str, str]]:
-    """(name, path) of every registered page; path variables take a sample value."""
+    """(name, path) of every registered page; a path variable takes a sample value, found by a
+    word in its name or else in the path before it (``/agency/<code>``: an agency). A page whose
+    path cannot be given one is an error, not a page left out."""
     import dash
 
     wh = Warehouse(warehouse_path)
     out = []
     for page in dash.page_registry.values():
-        template = page.get("path_template")
-        path = template or page["path"]
+        path = page.get("path_template") or page["path"]
         for var in _TEMPLATE_VAR.findall(path):
-            word = next((w for w in _SAMPLES if w in var.lower()), None)
+            before = path[: path.index(f"<{var}>")].lower()
+            word = next((w for w in _SAMPLES if w in var.lower()), None) or next(
+                (w for w in _SAMPLES if w in before), None)
             rows = wh.rows(_SAMPLES[word]) if word else []
             if not rows:
-                path = ""
-                break
+                raise RuntimeError(f"no sample value for <{var}> of the page {page['name']} ({path})")
             path = path.replace(f"<{var}>", str(rows[0][0]))
-        if path:
-            out.append((page["name"], path))
+        out.append((page["name"], path))
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -204,6 +205,10 @@ def test_bench_runs_end_to_end_and_writes_its_report(tmp_path):
     assert ingest["extra"]["ratio_to_floor"] > 0
     pages = [m for name, m in measures.items() if name.startswith("page ") and name.endswith("p95")]
     assert pages and all(m["median"] for m in pages if m["available"])
+    registered = re.findall(r'register_page\(__name__, path(?:_template)?=[^,]+, name="([^"]+)"',
+                            "".join(p.read_text() for p in (ROOT / "dashboard" / "pages").glob("*.py")))
+    assert len(registered) >= 13 and {n.split(" (")[0].removeprefix("page ") for n in measures
+                                      if n.startswith("page ")} == set(registered)  # every page, /agency/<code> too
     assert measures["dashboard errors under load"]["median"] == 0
     memory = [m for name, m in measures.items() if name.startswith("server peak memory")]
     assert len(memory) == 3 and all(0 < m["median"] < 4000 for m in memory)
