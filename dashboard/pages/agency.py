@@ -1,5 +1,6 @@
 """One agency's profile: its composite index and rank, its KPIs, a KPI's trend against its
-ministry and the nation, its submissions and its AI use-case register."""
+ministry and the nation, its submissions and its AI use-case register. Every section but the
+submissions (which depend on who is viewing) is kept per snapshot, agency, quarter and language."""
 
 from __future__ import annotations
 
@@ -75,7 +76,12 @@ def _code(key: dict | None) -> str:
 )
 @C.guarded
 def render_index(lang: str, key: dict, period: str) -> list:
-    frame = queries.composite_series(context.warehouse(), "agency", _code(key), period)
+    return _index(lang, _code(key), period)
+
+
+@C.per_snapshot
+def _index(lang: str, code: str, period: str) -> list:
+    frame = queries.composite_series(context.warehouse(), "agency", code, period)
     frame = frame.dropna(subset=["index_value"])
     if not len(frame):
         return C.empty(lang)
@@ -91,14 +97,14 @@ def render_index(lang: str, key: dict, period: str) -> list:
         if not i18n.is_missing(last.get("rank"))
         else ""
     )
-    frame = frame.assign(entity_code=_code(key))
+    frame = frame.assign(entity_code=code)
     fig = figures.trend_spec(
         frame.rename(columns={"index_value": "value"}),
         title=t("index", lang),
         x_title=t("quarter", lang),
         period_label=C.period_fn(lang),
         y_title=t("index_axis", lang),
-        names={_code(key): t("index", lang)},
+        names={code: t("index", lang)},
     )
     table = C.data_table(
         frame.assign(period=frame["period"].map(C.period_fn(lang))),
@@ -124,7 +130,11 @@ def render_index(lang: str, key: dict, period: str) -> list:
 )
 @C.guarded
 def render_kpis(lang: str, key: dict, period: str) -> list:
-    code = _code(key)
+    return _kpis(lang, _code(key), period)
+
+
+@C.per_snapshot
+def _kpis(lang: str, code: str, period: str) -> list:
     snap = queries.kpi_snapshot(context.warehouse(), "agency", code, period)
     snap = snap[snap["value"].notna() | snap["status"].notna()]
     if not len(snap):
@@ -172,9 +182,14 @@ def render_kpis(lang: str, key: dict, period: str) -> list:
 )
 @C.guarded
 def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
+    return _trend(lang, _code(key), period, kpi)
+
+
+@C.per_snapshot
+def _trend(lang: str, code: str, period: str, kpi: str) -> list:
     wh = context.warehouse()
     d = queries.dims(wh)
-    code, definition, agency = _code(key), d.kpi(kpi), d.agency(_code(key)) or {}
+    definition, agency = d.kpi(kpi), d.agency(code) or {}
     if not definition:
         return C.empty(lang)
     first = d.periods[0] if d.periods else period
@@ -217,9 +232,14 @@ def render_trend(lang: str, key: dict, period: str, kpi: str) -> list:
 )
 @C.guarded
 def render_register(lang: str, key: dict, period: str) -> list:
+    return _register(lang, _code(key), period)
+
+
+@C.per_snapshot
+def _register(lang: str, code: str, period: str) -> list:
     """The agency's register in force in the quarter (its latest register up to it), as the AI
     systems page and the register KPIs count it, with a link to its ministry's systems there."""
-    code, wh = _code(key), context.warehouse()
+    wh = context.warehouse()
     frame, n = queries.register_page(wh, period, agency=code, limit=None)
     when = i18n.period_label(period, lang)
     if not n:
