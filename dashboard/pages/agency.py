@@ -1,6 +1,7 @@
 """One agency's profile: its composite index and rank, its KPIs, a KPI's trend against its
-ministry and the nation, its submissions and its AI use-case register. Every section but the
-submissions (which depend on who is viewing) is kept per snapshot, agency, quarter and language."""
+ministry and the nation, its submissions and its AI use-case register. Every section is kept per
+snapshot, agency, quarter and language; who may see the agency's submissions is checked on
+every request, before."""
 
 from __future__ import annotations
 
@@ -257,8 +258,13 @@ def _register(lang: str, code: str, period: str) -> list:
 @C.guarded
 def render_submissions(lang: str, key: dict) -> list:
     code = _code(key)
-    if not C.may_see_lineage(current_user(), code):
+    if not C.may_see_lineage(current_user(), code):  # checked on every request, before what is kept
         return [C.notice(t("submissions_hidden", lang))]
+    return _submissions(lang, code)
+
+
+@C.per_snapshot
+def _submissions(lang: str, code: str) -> list:
     frame = queries.agency_submissions(context.warehouse(), code)
     if not len(frame):
         return C.empty(lang)

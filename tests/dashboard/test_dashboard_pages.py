@@ -208,6 +208,8 @@ def test_agency_submissions_follow_the_roles(contract_app):
     assert "bnm_" not in other and "shown to its own analysts" in other
     assert "bnm_2026Q3.csv" in viewer_sees
     assert "analyst.bnm" not in viewer_sees  # who submitted is never shown
+    with request_as(contract_app, "analyst"):  # the list a viewer's view kept is not the analyst's to see
+        assert "bnm_" not in text_of(agency.render_submissions("en", {"code": "BNM"}))
 
 
 def test_lineage_lists_the_submissions_behind_a_value(viewer):
