@@ -244,6 +244,30 @@ def test_the_register_pages_through_links_and_a_filter_starts_it_again(viewer_pa
     assert page.console_errors == []
 
 
+
+def test_an_agency_shows_its_register_in_force_and_leads_to_its_ministrys(viewer_page, live_server, demo_settings):
+    page = viewer_page
+    wh = _warehouse(demo_settings)
+    first, n_first = wh.rows("SELECT period, count(*) FROM fact_register WHERE agency_code = ? "
+                             "GROUP BY period ORDER BY period LIMIT 1", [AGENCY])[0]
+    ministry = wh.rows("SELECT ministry_code FROM dim_agency WHERE agency_code = ?", [AGENCY])[0][0]
+    open_page(page, live_server, f"/agency/{AGENCY}")
+    page.click('[id=\'{"key":"period","type":"url-filter"}\']')
+    label = f"Q{first[-1]} {first[:4]}"
+    page.locator("[role=option]", has_text=label).first.click()
+    page.wait_for_function(f"window.location.search.includes('period={first}')", timeout=SETTLE_MS)
+    settle(page)
+    lead = page.inner_text("#agy-register p")
+    assert lead.startswith(f"{n_first} AI system") and f"in force in {label}, from the agency's register of {label}" in lead
+    assert page.locator("#agy-register tbody tr").count() == n_first
+    page.locator("#agy-register a", has_text="All AI systems of its ministry").click()
+    page.wait_for_url(re.compile(r"/systems\?"), timeout=SETTLE_MS)
+    settle(page)
+    query = parse_qs(urlparse(page.url).query)
+    assert query["ministry"] == [ministry] and query["period"] == [first]
+    assert f"in force in {label}." in page.inner_text("#sys-summary")
+    assert page.console_errors == []
+
 def test_map_draws_the_sixteen_states(viewer_page, live_server):
     open_page(viewer_page, live_server, "/map")
     n = viewer_page.evaluate(
