@@ -23,7 +23,8 @@ from etl.returns import load_catalogue
 from etl.safe_export import error_sheet
 from etl.settings import Settings
 from etl.store import Store
-from etl.template import TemplateError, build_template, check_request, file_name
+from etl.template import KINDS as TEMPLATE_KINDS
+from etl.template import TemplateError, build_register_template, build_template, check_request, file_name
 
 MIME = {"csv": "text/csv",  # the response adds "; charset=utf-8" to a text type
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -63,7 +64,7 @@ def _no_store_downloads(response: Response) -> Response:
 
 
 def template() -> Response:
-    """GET /download/template?agency=X&period=P&format=csv|xlsx"""
+    """GET /download/template?agency=X&period=P&format=csv|xlsx&kind=return|register"""
     try:
         user = auth.require(can_use_returns, "download template", request.path)
     except auth.Forbidden:
@@ -73,14 +74,20 @@ def template() -> Response:
         _deny(f"download template for {agency or '-'}")
     settings, store = context.settings(), context.store()
     fmt = (request.args.get("format") or "csv").lower()
+    kind = (request.args.get("kind") or "return").lower()
     try:
+        if kind not in TEMPLATE_KINDS:
+            raise TemplateError(f"unknown kind {kind[:40]!r}; kinds: {', '.join(TEMPLATE_KINDS)}")
         agency, period = check_request(store, agency, request.args.get("period") or current_period(settings),
                                        fmt, current_period(settings))
     except TemplateError as exc:
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
-    data = build_template(store, load_catalogue(settings.reference_dir), agency, period, fmt)
-    store.audit(user.username, "download template", target=f"{agency} {period} {fmt}")
-    return _send(data, file_name(agency, period, fmt), fmt)
+    if kind == "register":
+        data = build_register_template(store, agency, period, fmt)
+    else:
+        data = build_template(store, load_catalogue(settings.reference_dir), agency, period, fmt)
+    store.audit(user.username, "download template", target=f"{agency} {period} {fmt}" + (" register" if kind == "register" else ""))
+    return _send(data, file_name(agency, period, fmt, kind), fmt)
 
 
 def _deny(action: str) -> None:

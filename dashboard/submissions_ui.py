@@ -23,7 +23,7 @@ from dash import html
 
 from dashboard import components as C
 from dashboard import context, i18n
-from etl import periods
+from etl import periods, register
 from etl.accounts import User
 from etl.ingest import Ingestor, IngestResult, file_too_large
 from etl.problems import Problem
@@ -45,6 +45,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "change": ("Change", "Perubahan"), "total": ("Agency total", "Jumlah agensi"),
     "added": ("new", "baharu"), "removed": ("removed", "dibuang"), "same": ("unchanged", "tiada perubahan"),
     "agency": ("Agency", "Agensi"), "period": ("Quarter", "Suku tahun"),
+    "system": ("AI system", "Sistem AI"), "field": ("Field", "Medan"), "changed": ("changed", "berubah"),
 }
 
 
@@ -155,6 +156,10 @@ def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -
     return outcome
 
 
+# What agencies send through the upload page: quarterly returns and AI use-case registers (the
+# kind is read from the file's columns); sector reports are NAIO's, loaded from its sources.
+UPLOAD_KINDS = ("return", "register")
+
 # A file this large is checked (and recorded) in a process of its own: a national file's rows,
 # the earlier quarters they are compared with and the preview of changes are about 100 MB of
 # small objects at their peak, which the server would otherwise keep as a larger heap.
@@ -183,7 +188,7 @@ def _in_own_process(step: Callable[..., Outcome], settings, user: User, data: by
 
 
 def _check(store: Store, settings, user: User, data: bytes, file_name: str, action: str) -> Outcome:
-    result = Ingestor(store, settings).ingest_bytes(data, file_name or "upload", kind="return", source="upload",
+    result = Ingestor(store, settings).ingest_bytes(data, file_name or "upload", kinds=UPLOAD_KINDS, source="upload",
                                                     submitted_by=user.username, check_only=True,
                                                     agency_scope=_scope(user))
     try:
@@ -217,7 +222,7 @@ def _submit(store: Store, settings, user: User, data: bytes, file_name: str, rea
     # go before the second pass makes its own.
     shown, counts = checked.changes, checked.change_counts
     del checked
-    result = Ingestor(store, settings).ingest_bytes(data, file_name or "upload", kind="return", source="upload",
+    result = Ingestor(store, settings).ingest_bytes(data, file_name or "upload", kinds=UPLOAD_KINDS, source="upload",
                                                     submitted_by=user.username, reason=reason,
                                                     agency_scope=_scope(user))
     store.audit(user.username, "submit return", target=f"submission {result.submission_id}",
@@ -233,7 +238,47 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
 # ---- what would change --------------------------------------------------------------------------
 
 def change_rows(store: Store, result: IngestResult) -> list[dict]:
-    """Rows of the file against the accepted values of each (agency, period) it replaces.
+    """Rows of the file against what it replaces: a return's values, or a register's systems."""
+    return (register_changes if result.kind == "register" else return_changes)(store, result)
+
+
+# The fields of a system compared between a register and the one in force (its id names it).
+REGISTER_FIELDS = tuple(c for c in register.COLUMNS if c not in ("agency_code", "period", "system_id"))
+
+
+def register_changes(store: Store, result: IngestResult) -> list[dict]:
+    """Each system of the file against the agency's register in force in its quarter: new,
+    left out (no longer in force from that quarter), each field changed, or unchanged."""
+    out: list[dict] = []
+    for agency, period in result.pairs:
+        _snapshot, systems = store.register_in_force(agency, period)
+        before = {s["system_id"]: s for s in systems}
+        mine = [r for r in result.rows if (r.agency_code, r.period) == (agency, period)]
+        for r in mine:
+            old = before.pop(r.system_id, None)
+            if old is None:
+                out.append(_register_change(agency, period, r.system_id, "", None, r.title, "added"))
+                continue
+            fields = [f for f in REGISTER_FIELDS if _same_value(old[f]) != _same_value(getattr(r, f))]
+            out += [_register_change(agency, period, r.system_id, f, old[f], getattr(r, f), "changed")
+                    for f in fields] or [_register_change(agency, period, r.system_id, "", None, None, "same")]
+        out += [_register_change(agency, period, sid, "", old["title"], None, "removed") for sid, old in before.items()]
+    return out
+
+
+def _same_value(value: Any) -> Any:
+    """A register value as compared: blank text and none are the same."""
+    return None if value in ("", None) else value
+
+
+def _register_change(agency: str, period: str, system_id: str, field_name: str, old: Any, new: Any,
+                     kind: str) -> dict:
+    return {"agency": agency, "period": period, "system": system_id, "field": field_name, "current": old,
+            "new": new, "kind": kind}
+
+
+def return_changes(store: Store, result: IngestResult) -> list[dict]:
+    """Rows of the return against the accepted values of each (agency, period) it replaces.
 
     The accepted values are read for the file's agencies and quarters only, in one go (a
     national file: a thousand agencies, one quarter), not each agency's whole history."""
@@ -284,6 +329,8 @@ def change_text(row: dict, lang: str) -> str:
     if row["kind"] in ("added", "removed", "same"):
         return tr(row["kind"], lang)
     old, new = row["current"], row["new"]
+    if "field" in row:  # a field of a register's system
+        return tr("changed", lang)
     if old is None or new is None:
         return "blank → value" if old is None else "value → blank"
     diff = new - old

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from etl import periods as P
+from etl import register
 from etl.settings import MALAYSIA
 
 MYT = MALAYSIA
@@ -49,11 +50,7 @@ MYT = MALAYSIA
 # ---- the file formats -----------------------------------------------------------------
 RETURN_COLUMNS = ("agency_code", "period", "indicator_code", "value", "unit", "breakdown_type",
                   "breakdown_code", "value_status", "notes")
-REGISTER_COLUMNS = ("agency_code", "period", "system_id", "title", "function", "focus_sector",
-                    "msic_section", "stage", "risk_tier", "impact_assessment", "human_oversight",
-                    "citizen_facing", "build_mode", "uses_genai", "sandbox", "states_served",
-                    "pilot_start_period", "production_period", "est_hours_saved",
-                    "est_cost_saved_rm")
+REGISTER_COLUMNS = register.COLUMNS
 SECTOR_COLUMNS = ("sector_code", "period", "indicator_code", "value", "state_code", "source")
 
 LAYOUTS = ("per_return", "per_quarter")

@@ -90,18 +90,20 @@ class Ingestor:
 
     def ingest_bytes(self, data: bytes, file_name: str, *, kind: str | None = None, source: str = "cli",
                      submitted_by: str = "cli", reason: str | None = None, check_only: bool = False,
-                     received_at: datetime | None = None, agency_scope: str | None = None) -> IngestResult:
-        """Check one file and, unless ``check_only``, archive and record it whole or not at all."""
+                     received_at: datetime | None = None, agency_scope: str | None = None,
+                     kinds: tuple[str, ...] | None = None) -> IngestResult:
+        """Check one file and, unless ``check_only``, archive and record it whole or not at all.
+        ``kinds``: the kinds of file taken here (``None``: any); a file of another kind is rejected."""
         # A large file's rows, problems and database parameters are many small objects that all
         # stay alive until the end: the cyclic collector would only rescan them (see paused_gc).
         with paused_gc():
             return self._ingest_bytes(data, file_name, kind=kind, source=source, submitted_by=submitted_by,
                                       reason=reason, check_only=check_only, received_at=received_at,
-                                      agency_scope=agency_scope)
+                                      agency_scope=agency_scope, kinds=kinds)
 
     def _ingest_bytes(self, data: bytes, file_name: str, *, kind: str | None, source: str, submitted_by: str,
                       reason: str | None, check_only: bool, received_at: datetime | None,
-                      agency_scope: str | None) -> IngestResult:
+                      agency_scope: str | None, kinds: tuple[str, ...] | None) -> IngestResult:
         name = Path(file_name).name or "upload"
         digest = sha256_of(data)
         meta = {"file_name": name, "sha256": digest, "size_bytes": len(data), "source": source,
@@ -117,7 +119,9 @@ class Ingestor:
             kind = kind or detected or "return"
             result = IngestResult(file_name=name, sha256=digest, kind=kind, status=REJECTED,
                                   problems=list(problems))
-            if sheet is not None:
+            if kinds and kind not in kinds:
+                result.problems.append(_wrong_kind(name, kind, kinds))
+            elif sheet is not None:
                 rows, found = self._check(sheet, name, kind, agency_scope)
                 result.problems.extend(found)
                 result.rows = rows
@@ -258,3 +262,16 @@ def _counts(results: list[IngestResult]) -> dict:
     return counts
 
 
+KIND_WORDS = {"return": ("a quarterly return", "penyata suku tahunan"),
+              "register": ("an AI use-case register", "daftar kes penggunaan AI"),
+              "sector": ("a sector report", "laporan sektor")}
+
+
+def _wrong_kind(file_name: str, kind: str, kinds: tuple[str, ...]) -> Problem:
+    """A file of a kind not taken where it was sent (a sector report on the agencies' upload page)."""
+    taken = " or ".join(KIND_WORDS[k][0] for k in kinds)
+    taken_ms = " atau ".join(KIND_WORDS[k][1] for k in kinds)
+    return problem("wrong-kind", f"the file is {KIND_WORDS[kind][0]} (from its columns); {taken} is taken here",
+                   file=file_name, row=1, expected=taken, expected_ms=taken_ms,
+                   message_ms=f"fail ini ialah {KIND_WORDS[kind][1]} (berdasarkan lajurnya); hanya {taken_ms} "
+                              "diterima di sini")

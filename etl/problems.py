@@ -126,4 +126,5 @@ KINDS_MS = {
     "unknown-indicator-column": "Lajur penunjuk tidak dikenali",
     "unsupported-format": "Format fail tidak disokong",
     "value-required": "Nilai diperlukan",
+    "wrong-kind": "Jenis fail tidak diterima di sini",
 }

@@ -25,6 +25,11 @@ BOOLEAN_COLUMNS = ("impact_assessment", "human_oversight", "citizen_facing", "us
 REQUIRED = ("agency_code", "period", "system_id", "title", "stage", "risk_tier") + BOOLEAN_COLUMNS
 OPTIONAL = ("function", "focus_sector", "msic_section", "build_mode", "states_served",
             "pilot_start_period", "production_period", "est_hours_saved", "est_cost_saved_rm")
+# The columns of a register file, in the order the template and the demo data write them.
+COLUMNS = ("agency_code", "period", "system_id", "title", "function", "focus_sector", "msic_section", "stage",
+           "risk_tier", "impact_assessment", "human_oversight", "citizen_facing", "build_mode", "uses_genai",
+           "sandbox", "states_served", "pilot_start_period", "production_period", "est_hours_saved",
+           "est_cost_saved_rm")
 WHAT = "the AI use-case register"
 WHAT_MS = "daftar kes penggunaan AI"
 

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
-from etl import process_owner
+from etl import process_owner, register
 from etl import schema as t
 
 REFERENCE_FILES = (
@@ -298,6 +298,22 @@ class Store:
             q = q.where(p.agency_code.in_(agencies))
         with self.engine.connect() as con:
             return {(a, per): sid for a, per, sid in con.execute(q) if (a, per) in pairs}
+
+    def register_in_force(self, agency_code: str, period: str) -> tuple[str, list[dict]]:
+        """The agency's register in force in ``period``: the quarter of its latest accepted
+        register up to it ('' when none) and that register's systems in file order."""
+        s, p, r = t.submissions.c, t.submission_pairs.c, t.register_systems.c
+        latest = (select(func.max(p.period)).join(t.submissions, s.submission_id == p.submission_id)
+                  .where(s.kind == "register", s.status == "accepted", p.agency_code == agency_code,
+                         p.period <= period))
+        with self.engine.connect() as con:
+            snapshot = con.execute(latest).scalar() or ""
+            if not snapshot:
+                return "", []
+            q = (select(*(r[c] for c in register.COLUMNS))
+                 .where(r.period == snapshot, r.agency_code == agency_code, r.superseded_by.is_(None))
+                 .order_by(r.source_row))
+            return snapshot, [dict(row._mapping) for row in con.execute(q)]
 
     def record_accepted(self, meta: dict, kind: str, rows: Sequence[Any], pairs: set[tuple[str, str]]) -> int:
         """Record an accepted file and its rows in one transaction; supersede earlier rows.

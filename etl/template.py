@@ -1,9 +1,15 @@
-"""The quarterly return template of one agency and period, as CSV or XLSX.
+"""The quarterly return template of one agency and period, and its AI use-case register
+template, as CSV or XLSX.
 
 The template is itself a valid return in the long layout once its values are filled: the
 contract columns come first, then reference columns (indicator names in English and Malay,
 the last accepted value before the quarter and its period: normally last quarter's) that the
 return reader reads past silently (``etl.returns.TEMPLATE_REFERENCE_COLUMNS``). The XLSX template adds a guide sheet that the reader ignores.
+
+The register template is the agency's register in force in the quarter (its latest accepted
+register up to it) with the quarter put in each row, so that the analyst updates the systems
+rather than types them again; a register file is the agency's complete list, so a system left
+out of it is no longer in force from that quarter. With no register yet, it has the header only.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from etl import periods
+from etl import periods, register
 from etl.returns import TEMPLATE_REFERENCE_COLUMNS, Catalogue, IndicatorSpec, format_number
 from etl.safe_export import csv_bytes, xlsx_bytes
 from etl.store import Store
@@ -22,6 +28,7 @@ REFERENCE_COLUMNS = TEMPLATE_REFERENCE_COLUMNS  # name_en, name_ms, last_accepte
 LOOK_BACK = 4  # quarters searched for the last accepted value when last quarter's is missing
 TEMPLATE_COLUMNS = RETURN_COLUMNS + REFERENCE_COLUMNS
 FORMATS = ("csv", "xlsx")
+KINDS = ("return", "register")
 
 GUIDE_ROWS = (
     ("agency_code", "yes", "your agency code (fixed in this template) / kod agensi anda"),
@@ -35,6 +42,28 @@ GUIDE_ROWS = (
     ("notes", "no", "free text, kept as written / catatan"),
     ("name_en, name_ms, last_accepted_period, last_accepted_value", "-",
      "for reference only: ignored when the file is read / rujukan sahaja: diabaikan"),
+)
+
+
+REGISTER_GUIDE_ROWS = (
+    ("agency_code", "yes", "your agency code / kod agensi anda"),
+    ("period", "yes", "the quarter this register is for, YYYYQn / suku tahun daftar ini"),
+    ("system_id", "yes", "your id of the AI system, unique in the file / id sistem AI, unik dalam fail"),
+    ("title", "yes", "what the system does / apa yang dilakukan sistem"),
+    ("function", "no", "the function it serves / fungsi"),
+    ("focus_sector", "no", "the sector it serves / sektor"),
+    ("msic_section", "no", "MSIC section A-U / seksyen MSIC A-U"),
+    ("stage", "yes", "idea, pilot, production or retired / peringkat"),
+    ("risk_tier", "yes", "prohibited, high, limited or minimal / tahap risiko"),
+    ("impact_assessment, human_oversight, citizen_facing, uses_genai, sandbox", "yes",
+     "yes or no / ya atau tidak"),
+    ("build_mode", "no", "in_house, vendor, hybrid or open_source / cara dibina"),
+    ("states_served", "no", "state codes 1-16 separated by ';', blank = national / kod negeri, kosong = kebangsaan"),
+    ("pilot_start_period, production_period", "no",
+     "YYYYQn; production not after the period nor before the pilot / suku tahun"),
+    ("est_hours_saved, est_cost_saved_rm", "no", "numbers, per quarter / nombor, setiap suku tahun"),
+    ("", "", "The file is the complete register: a system left out is no longer in force from this quarter. "
+             "/ Fail ini ialah daftar lengkap: sistem yang tiada di dalamnya tidak lagi berkuat kuasa."),
 )
 
 
@@ -129,5 +158,27 @@ def _guide(specs: Iterable[IndicatorSpec]) -> list[tuple]:
     return rows
 
 
-def file_name(agency_code: str, period: str, fmt: str) -> str:
-    return f"naio-return-template-{agency_code}-{period}.{fmt}"
+def build_register_template(store: Store, agency_code: str, period: str, fmt: str) -> bytes:
+    """The register template's bytes: the agency's register in force in ``period``, for ``period``."""
+    _snapshot, systems = store.register_in_force(agency_code, period)
+    cells = [[_register_cell(c, {**row, "period": period}[c]) for c in register.COLUMNS] for row in systems]
+    if fmt == "csv":
+        return csv_bytes(register.COLUMNS, cells)
+    return xlsx_bytes([("Register", register.COLUMNS, cells),
+                       ("Guide", ("column", "required", "meaning"), list(REGISTER_GUIDE_ROWS))],
+                      widths={"C": 16, "D": 48})
+
+
+def _register_cell(column: str, value) -> str | float | int:
+    """A register value as a register file gives it (yes/no, numbers as written, '' for none)."""
+    if value is None:
+        return ""
+    if column in register.BOOLEAN_COLUMNS:
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return _number(format_number(value))
+    return value
+
+
+def file_name(agency_code: str, period: str, fmt: str, kind: str = "return") -> str:
+    return f"naio-{kind}-template-{agency_code}-{period}.{fmt}"

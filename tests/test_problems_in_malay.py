@@ -133,6 +133,9 @@ def found(tmp_path_factory) -> list[tuple[str, Problem]]:
         for name, data, kind, scope in corpus():
             result = ingestor.ingest_bytes(data, name, kind=kind, check_only=True, agency_scope=scope)
             out += [(name, p) for p in result.problems]
+        sector = "\n".join([SECTOR_HEADER, "C,2025Q2,C1_ENT_AI_PCT,10,,"]).encode()  # on the agencies' upload page
+        out += [("sector-upload.csv", p) for p in ingestor.ingest_bytes(
+            sector, "sector-upload.csv", check_only=True, agency_scope="JPN", kinds=("return", "register")).problems]
         small = Ingestor(store, settings.with_(max_upload_mb=0.0001), catalogue)
         out += [("big.csv", p) for p in small.ingest_bytes(return_csv(), "big.csv", check_only=True).problems]
     finally:

@@ -145,6 +145,19 @@ def test_analyst_cannot_open_another_agencys_history(env):
 
 # ---- the upload callback ---------------------------------------------------------------------------
 
+def _table_rows(node) -> list[tuple]:
+    """The body rows of every table in a callback response, as tuples of cell texts."""
+    if isinstance(node, list):
+        return [row for child in node for row in _table_rows(child)]
+    if not isinstance(node, dict):
+        return []
+    if node.get("type") == "Tr" and node.get("props", {}).get("children"):
+        cells = node["props"]["children"]
+        if all(isinstance(c, dict) and c.get("type") == "Td" for c in cells):
+            return [tuple(str(c["props"].get("children", "")) for c in cells)]
+    return [row for value in node.values() for row in _table_rows(value)]
+
+
 def _upload(env: Env, who: str, data: bytes, button: str = "check", reason: str | None = None):
     values = {f"submit-{button}-btn.n_clicks": 1, "submit-upload.contents": data_url(data),
               "submit-upload.filename": "return.csv", "submit-reason.value": reason, "submit-lang.data": "en"}
@@ -328,6 +341,44 @@ def test_template_route(env, who, agency):
         assert f"{agency},2026Q3,HC_TOTAL" in r.get_data(as_text=True)
 
 
+def test_an_analyst_sends_the_agencys_register_through_the_upload_page(env):
+    """A register is read as a register from its columns: checked, previewed system by system
+    against the register in force, then recorded; a sector report is not taken on this page."""
+    from tests.test_template import REGISTER_ROWS, _register_file
+
+    first = _upload(env, "analyst.jpn", _register_file("2026Q2"), "submit").get_json()["response"]
+    assert "Accepted as submission" in json.dumps(first["submit-result"])
+    sid = first["submit-submitted"]["data"]
+    assert env.store.submission(sid)["kind"] == "register"
+    assert [s["system_id"] for s in env.store.register_in_force("JPN", "2026Q3")[1]] == ["JPN-AI-001", "JPN-AI-002"]
+    # the next quarter: one system moves to production, one is left out, one is new
+    moved = REGISTER_ROWS[1].replace(",pilot,", ",production,").replace(",2026Q1,,", ",2026Q1,2026Q3,")
+    new = "JPN,{p},JPN-AI-003,Chatbot,,idea,minimal,no,yes,yes,yes,no,,,,,"
+    response = _upload(env, "analyst.jpn", _register_file("2026Q3", (moved, new))).get_json()["response"]
+    text = json.dumps(response)
+    assert "no errors" in text and "submit-changes" in text and "AI system" in text
+    assert {("JPN-AI-002", "stage", "pilot", "production", "changed"),
+            ("JPN-AI-002", "production_period", "", "2026Q3", "changed"), ("JPN-AI-003", "", "", "Chatbot", "new"),
+            ("JPN-AI-001", "", "Form extraction", "", "removed")} == {r[2:] for r in _table_rows(response)}
+    assert env.store.register_in_force("JPN", "2026Q3")[0] == "2026Q2"  # a check records nothing
+    sector = b"sector_code,period,indicator_code,value\r\nC,2025Q2,C1_ENT_AI_PCT,10\r\n"
+    subs = submissions_count(env)
+    text = json.dumps(_upload(env, "analyst.jpn", sector, "submit").get_json()["response"])
+    assert "the file is a sector report (from its columns)" in text and "was rejected" in text
+    assert env.store.submissions("JPN").iloc[0]["kind"] == "sector" and submissions_count(env) == subs + 1
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("agency", ["JPN", "LHDN"])
+def test_register_template_route(env, who, agency):
+    before = refusals(env)
+    r = client_for(env, who).get(f"/download/template?agency={agency}&period=2026Q3&format=csv&kind=register")
+    assert r.status_code == _expected(who, agency)
+    assert (refusals(env) > before) == (r.status_code != 200)
+    if r.status_code == 200:
+        assert f"filename=naio-register-template-{agency}-2026Q3.csv" in r.headers["Content-Disposition"]
+        assert r.get_data(as_text=True).lstrip("\ufeff").startswith("agency_code,period,system_id,title,")
+
+
 @pytest.mark.parametrize("who", ROLES)
 @pytest.mark.parametrize("route", ["original", "errors"])
 @pytest.mark.parametrize("which,owner", [("jpn", "JPN"), ("lhdn", "LHDN"), ("jpn_bad", "JPN")])
@@ -350,6 +401,8 @@ def test_unknown_submission_is_not_found_and_bad_template_requests_say_why(env):
     assert client_for(env, "viewer").get("/api/v1/submissions/status").get_json()  # the API answers JSON still
     r = client_for(env, "analyst.jpn").get("/download/template?period=2030Q1&format=csv")
     assert r.status_code == 400 and "has not ended" in r.get_data(as_text=True)
+    r = client_for(env, "analyst.jpn").get("/download/template?period=2026Q3&format=csv&kind=budget")
+    assert r.status_code == 400 and "unknown kind 'budget'; kinds: return, register" in r.get_data(as_text=True)
 
 
 def test_a_large_file_is_checked_and_recorded_in_a_process_of_its_own(env, monkeypatch):

@@ -122,3 +122,48 @@ def test_bad_template_requests_say_why(sqlite_store, agency, period, fmt, why):
 def test_template_request_accepts_other_spellings(sqlite_store):
     assert check_request(sqlite_store, " jpn ", "Q2 2026", "xlsx", "2026Q3") == ("JPN", "2026Q2")
     assert file_name("JPN", "2026Q2", "xlsx") == "naio-return-template-JPN-2026Q2.xlsx"
+
+
+# ---- the AI use-case register template ---------------------------------------------------------
+REGISTER_HEAD = ("agency_code,period,system_id,title,function,stage,risk_tier,impact_assessment,human_oversight,"
+                 "citizen_facing,uses_genai,sandbox,msic_section,states_served,pilot_start_period,production_period,"
+                 "est_hours_saved")
+REGISTER_ROWS = ("JPN,{p},JPN-AI-001,Form extraction,records,production,limited,yes,y,no,no,0,O,1;10,2025Q2,2025Q4,"
+                 "12.5",
+                 "JPN,{p},JPN-AI-002,\"Triage, routing\",,pilot,high,no,yes,yes,ya,tidak,,,2026Q1,,")
+
+
+def _register_file(period: str, rows: tuple[str, ...] = REGISTER_ROWS) -> bytes:
+    return ("\r\n".join([REGISTER_HEAD, *(r.format(p=period) for r in rows)]) + "\r\n").encode()
+
+
+def test_the_register_template_is_the_register_in_force_put_in_the_quarter(sqlite_store, settings):
+    from etl import register
+    from etl.template import build_register_template
+
+    ingest = Ingestor(sqlite_store, settings).ingest_bytes
+    assert ingest(_register_file("2026Q1"), "r1.csv", kind="register").status == "accepted"
+    rows = _rows(build_register_template(sqlite_store, "JPN", "2026Q3", "csv"))
+    assert list(rows[0]) == list(register.COLUMNS)
+    first, second = rows
+    assert {r["period"] for r in rows} == {"2026Q3"} and first["agency_code"] == "JPN"
+    assert (first["system_id"], first["stage"], first["impact_assessment"], first["human_oversight"],
+            first["sandbox"], first["states_served"], first["production_period"], first["est_hours_saved"]) == (
+        "JPN-AI-001", "production", "yes", "yes", "no", "1;10", "2025Q4", "12.5")
+    assert (second["title"], second["uses_genai"], second["sandbox"], second["msic_section"],
+            second["production_period"], second["est_hours_saved"]) == ("Triage, routing", "yes", "no", "", "", "")
+    # sent back unchanged, it is a valid register of that quarter with the same systems
+    for fmt in ("csv", "xlsx"):
+        again = ingest(build_register_template(sqlite_store, "JPN", "2026Q3", fmt), f"t.{fmt}", kind="register",
+                       check_only=True, agency_scope="JPN")
+        assert again.errors == [] and again.pairs == [("JPN", "2026Q3")], [str(p) for p in again.errors]
+        assert again.n_rows == 2
+    book = load_workbook(io.BytesIO(build_register_template(sqlite_store, "JPN", "2026Q3", "xlsx")))
+    assert book.sheetnames == ["Register", "Guide"]
+    # an earlier quarter has no register in force; a later register that leaves a system out is in force after it
+    assert _rows(build_register_template(sqlite_store, "JPN", "2025Q4", "csv")) == []
+    assert ingest(_register_file("2026Q2", REGISTER_ROWS[:1]), "r2.csv", kind="register").status == "accepted"
+    assert [r["system_id"] for r in _rows(build_register_template(sqlite_store, "JPN", "2026Q3", "csv"))] == [
+        "JPN-AI-001"]
+    assert len(_rows(build_register_template(sqlite_store, "JPN", "2026Q1", "csv"))) == 2
+    assert file_name("JPN", "2026Q3", "xlsx", "register") == "naio-register-template-JPN-2026Q3.xlsx"

@@ -20,16 +20,25 @@ from etl import periods
 from etl.accounts import User, can_use_returns
 from etl.returns import format_number
 from etl.safe_export import error_sheet
+from etl.template import KINDS as TEMPLATE_KINDS
 
 log = logging.getLogger(__name__)
 
 dash.register_page(__name__, path="/submit", name="Submit return", title="Submit a return · NAIO", order=60)
 
 L = {
-    "title": ("Submit a quarterly return", "Hantar penyata suku tahunan"),
+    "title": ("Submit a quarterly return or AI register", "Hantar penyata suku tahunan atau daftar AI"),
     "step1": ("1. Download the template", "1. Muat turun templat"),
     "step2": ("2. Upload the filled file", "2. Muat naik fail yang telah diisi"),
     "period": ("Quarter", "Suku tahun"), "format": ("Format", "Format"),
+    "kind": ("Template", "Templat"),
+    "kind_return": ("Quarterly return", "Penyata suku tahunan"),
+    "kind_register": ("AI use-case register", "Daftar kes penggunaan AI"),
+    "register_note": ("The register template lists your agency's AI systems in force in the quarter: update them and "
+                      "send the file whole. A system left out of it is no longer in force from that quarter.",
+                      "Templat daftar menyenaraikan sistem AI agensi anda yang berkuat kuasa pada suku tahun itu: "
+                      "kemas kini dan hantar fail itu sepenuhnya. Sistem yang tiada di dalamnya tidak lagi berkuat "
+                      "kuasa mulai suku tahun itu."),
     "download": ("Download template", "Muat turun templat"),
     "drop": ("Drag and drop a CSV or XLSX file here, or click to choose one",
              "Seret dan lepas fail CSV atau XLSX di sini, atau klik untuk memilih"),
@@ -55,8 +64,9 @@ L = {
                  "Diterima sebagai penyerahan {sid}: {n} baris untuk {pairs}. Angka baharu sedang diterbitkan..."),
     "duplicate": ("The same file was already accepted (submission {sid}); nothing new was loaded.",
                   "Fail yang sama telah diterima (penyerahan {sid}); tiada data baharu dimuatkan."),
-    "replaces": ("This file replaces the accepted return for {pairs}. Give a reason for the resubmission.",
-                 "Fail ini menggantikan penyata yang diterima bagi {pairs}. Nyatakan sebab penyerahan semula."),
+    "replaces": ("This file replaces the accepted {what} for {pairs}. Give a reason for the resubmission.",
+                 "Fail ini menggantikan {what} yang diterima bagi {pairs}. Nyatakan sebab penyerahan semula."),
+    "what_return": ("return", "penyata"), "what_register": ("register", "daftar"),
     "need_reason": ("Not submitted: a reason is required because this file replaces {pairs}.",
                     "Tidak dihantar: sebab diperlukan kerana fail ini menggantikan {pairs}."),
     "problems": ("Problems found ({n})", "Masalah ditemui ({n})"),
@@ -126,9 +136,13 @@ def _template_section(user: User, current: str, lang: str) -> html.Section:
         agency = dcc.Dropdown(id="submit-agency", options=[user.agency_code], value=user.agency_code,
                               clearable=False, disabled=True, className="filter-control")
     formats = [{"label": "CSV", "value": "csv"}, {"label": "XLSX", "value": "xlsx"}]
+    kinds = [{"label": _t(f"kind_{k}", lang), "value": k} for k in TEMPLATE_KINDS]
     return C.section(
         _t("step1", lang),
         C.filters(
+            ui.labelled(_t("kind", lang), dcc.Dropdown(id="submit-kind", value="return", options=kinds,
+                                                    clearable=False, searchable=False, className="filter-control"),
+                        "submit-kind"),
             ui.labelled(ui.tr("agency", lang), agency, "submit-agency"),
             ui.labelled(_t("period", lang), dcc.Dropdown(id="submit-period", options=options, value=current,
                                                       clearable=False, className="filter-control"), "submit-period"),
@@ -136,6 +150,7 @@ def _template_section(user: User, current: str, lang: str) -> html.Section:
                                                       clearable=False, searchable=False, className="filter-control"),
                      "submit-format"),
         ),
+        html.P(_t("register_note", lang), className="muted"),
         html.A(_t("download", lang), id="submit-template-link", className="btn btn-primary", href="#"),
         id="template",
     )
@@ -164,13 +179,16 @@ def _upload_section(limit_mb: float, lang: str) -> html.Section:
 
 
 @callback(Output("submit-template-link", "href"),
-          Input("submit-agency", "value"), Input("submit-period", "value"), Input("submit-format", "value"))
-def template_href(agency: str | None, period: str | None, fmt: str | None) -> str:
+          Input("submit-agency", "value"), Input("submit-period", "value"), Input("submit-format", "value"),
+          Input("submit-kind", "value"))
+def template_href(agency: str | None, period: str | None, fmt: str | None, kind: str | None) -> str:
     user = auth.require(can_use_returns, "template link")
     agency = agency or user.agency_code
     if not user.can_submit_for(agency):
         auth.require(lambda _u: False, f"template link for {agency}")
     query = {"agency": agency, "period": period or "", "format": fmt if fmt in ("csv", "xlsx") else "csv"}
+    if kind == "register":
+        query["kind"] = "register"
     return "/download/template?" + urlencode(query)
 
 
@@ -278,7 +296,8 @@ def _summary(outcome: ui.Outcome, submitting: bool, lang: str) -> list[html.Div]
     n_errors = sum(p.level == "error" for p in outcome.problems)
     values = {"file": r.file_name, "e": n_errors, "w": len(outcome.problems) - n_errors,
               "sid": r.submission_id or r.duplicate_of,
-              "n": r.n_rows, "pairs": _pairs(r.superseded or r.pairs, lang)}
+              "n": r.n_rows, "pairs": _pairs(r.superseded or r.pairs, lang),
+              "what": _t("what_register" if r.kind == "register" else "what_return", lang)}
     if r.status == "duplicate":
         return [_callout("info", _t("duplicate", lang, **values))]
     if r.errors:
@@ -304,7 +323,7 @@ def outcome_view(outcome: ui.Outcome, submitting: bool, lang: str) -> html.Div:
     if changed and not outcome.result.errors:
         parts += [html.H2(_t("changes", lang, n=changed, m=sum(counts.values()))),
                   html.P(_t("change_counts", lang, **{k: f"{counts.get(k, 0):,}" for k in ui.CHANGE_ORDER})),
-                  changes_table(outcome.changes, lang)]
+                  changes_table(outcome.changes, lang, outcome.result.kind)]
         if changed > len(outcome.changes):
             parts.append(html.P(_t("changes_shown", lang, n=len(outcome.changes)), className="muted"))
     return html.Div(parts, id="submit-outcome", **{"data-status": outcome.result.status,
@@ -354,7 +373,12 @@ def _accepted_cell(p, lang: str):
     return _in_page_language(p.expected, p.expected_ms, lang)
 
 
-def changes_table(changes: list[dict], lang: str) -> html.Div:
+def changes_table(changes: list[dict], lang: str, kind: str = "return") -> html.Div:
+    if kind == "register":  # a system and its field, as written
+        header = [ui.tr(k, lang) for k in ("agency", "period", "system", "field", "current", "new", "change")]
+        rows = [[c["agency"], i18n.period_label(c["period"], lang), c["system"], c["field"], _text(c["current"]),
+                 _text(c["new"]), ui.change_text(c, lang)] for c in changes]
+        return _table("submit-changes", header, rows)
     header = [ui.tr(k, lang) for k in ("agency", "period", "indicator", "breakdown", "current", "new", "change")]
     rows = [[c["agency"], i18n.period_label(c["period"], lang), c["indicator"],
              f"{c['breakdown_type']} {c['breakdown_code']}" if c["breakdown_type"] else ui.tr("total", lang),
@@ -364,6 +388,13 @@ def changes_table(changes: list[dict], lang: str) -> html.Div:
 
 def _num(value) -> str:
     return "" if value is None else format_number(value)
+
+
+def _text(value) -> str:
+    """A register value: yes/no, a number as written, text as it is."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _num(value) if isinstance(value, (int, float)) else ("" if value is None else str(value))
 
 
 def _live_view(submission_id: int, lang: str, polls: int):

@@ -112,6 +112,25 @@ def test_viewer_is_told_access_denied(page, journey_url):
     assert page.locator("#submit-upload").count() == 0
 
 
+
+def test_the_register_template_is_the_agencys_register_to_update(page, journey_url):
+    sign_in(page, journey_url, "analyst.jpn", next_path="/submit")
+    page.wait_for_selector("#submit-upload")
+    page.click("#submit-kind")
+    page.locator("[role=option]", has_text="AI use-case register").click()
+    page.wait_for_function("() => document.querySelector('#submit-template-link').href.includes('kind=register')")
+    header, rows = _rows(_download(page, "#submit-template-link"))
+    assert header[:4] == ["agency_code", "period", "system_id", "title"] and rows
+    assert {r[0] for r in rows} == {"JPN"} and {r[1] for r in rows} == {"2026Q3"}
+    # a pilot moved to production, checked: a valid register of the quarter
+    at = {name: i for i, name in enumerate(header)}
+    pilot = next((r for r in rows if r[at["stage"]] == "pilot"), rows[0])
+    pilot[at["stage"]], pilot[at["production_period"]] = "production", "2026Q3"
+    _upload(page, "jpn-register-2026Q3.csv", _csv(header, rows))
+    _press(page, "check", "checked", "jpn-register-2026Q3.csv")
+    assert "no errors" in page.inner_text("#submit-outcome")
+    assert not [e for e in page.console_errors if "favicon" not in e]
+
 def test_analyst_journey(page, journey_url):
     sign_in(page, journey_url, "analyst.jpn", next_path="/submit")
     page.wait_for_selector("#submit-upload")
