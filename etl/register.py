@@ -14,7 +14,7 @@ from etl import periods
 from etl.problems import Problem, problem
 from etl.readers import MAX_EXPANDED_BYTES, Sheet, as_sheet, locate_columns
 from etl.return_rules import AGENCY_PERIOD_RULES, Batch, run_rules
-from etl.returns import MSIC_SECTIONS, STATE_CODES, ValidationContext, code, number_or_reasons
+from etl.returns import MSIC_SECTIONS, STATE_CODES, ValidationContext, code, format_number, number_or_reasons
 
 STAGES = ("idea", "pilot", "production", "retired")
 RISK_TIERS = ("prohibited", "high", "limited", "minimal")
@@ -30,6 +30,17 @@ COLUMNS = ("agency_code", "period", "system_id", "title", "function", "focus_sec
            "risk_tier", "impact_assessment", "human_oversight", "citizen_facing", "build_mode", "uses_genai",
            "sandbox", "states_served", "pilot_start_period", "production_period", "est_hours_saved",
            "est_cost_saved_rm")
+
+
+def as_written(value: Any) -> str:
+    """A register value as a register file writes it: yes/no, a number as written, '' for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return format_number(value) if isinstance(value, (int, float)) else str(value)
+
+
 WHAT = "the AI use-case register"
 WHAT_MS = "daftar kes penggunaan AI"
 

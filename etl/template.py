@@ -161,7 +161,7 @@ def _guide(specs: Iterable[IndicatorSpec]) -> list[tuple]:
 def build_register_template(store: Store, agency_code: str, period: str, fmt: str) -> bytes:
     """The register template's bytes: the agency's register in force in ``period``, for ``period``."""
     _snapshot, systems = store.register_in_force(agency_code, period)
-    cells = [[_register_cell(c, {**row, "period": period}[c]) for c in register.COLUMNS] for row in systems]
+    cells = [[_register_cell({**row, "period": period}[c]) for c in register.COLUMNS] for row in systems]
     if fmt == "csv":
         return csv_bytes(register.COLUMNS, cells)
     return xlsx_bytes([("Register", register.COLUMNS, cells),
@@ -169,15 +169,9 @@ def build_register_template(store: Store, agency_code: str, period: str, fmt: st
                       widths={"C": 16, "D": 48})
 
 
-def _register_cell(column: str, value) -> str | float | int:
-    """A register value as a register file gives it (yes/no, numbers as written, '' for none)."""
-    if value is None:
-        return ""
-    if column in register.BOOLEAN_COLUMNS:
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return _number(format_number(value))
-    return value
+def _register_cell(value) -> str | float | int:
+    """A register value as a register file gives it; numbers stay numbers (a workbook's cells)."""
+    return _number(register.as_written(value)) if isinstance(value, float) else register.as_written(value)
 
 
 def file_name(agency_code: str, period: str, fmt: str, kind: str = "return") -> str:

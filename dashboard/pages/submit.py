@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 from dashboard import auth, context, i18n, theme
 from dashboard import components as C
 from dashboard import submissions_ui as ui
-from etl import periods
+from etl import periods, register
 from etl.accounts import User, can_use_returns
 from etl.returns import format_number
 from etl.safe_export import error_sheet
@@ -376,8 +376,8 @@ def _accepted_cell(p, lang: str):
 def changes_table(changes: list[dict], lang: str, kind: str = "return") -> html.Div:
     if kind == "register":  # a system and its field, as written
         header = [ui.tr(k, lang) for k in ("agency", "period", "system", "field", "current", "new", "change")]
-        rows = [[c["agency"], i18n.period_label(c["period"], lang), c["system"], c["field"], _text(c["current"]),
-                 _text(c["new"]), ui.change_text(c, lang)] for c in changes]
+        rows = [[c["agency"], i18n.period_label(c["period"], lang), c["system"], c["field"],
+                 register.as_written(c["current"]), register.as_written(c["new"]), ui.change_text(c, lang)] for c in changes]
         return _table("submit-changes", header, rows)
     header = [ui.tr(k, lang) for k in ("agency", "period", "indicator", "breakdown", "current", "new", "change")]
     rows = [[c["agency"], i18n.period_label(c["period"], lang), c["indicator"],
@@ -388,13 +388,6 @@ def changes_table(changes: list[dict], lang: str, kind: str = "return") -> html.
 
 def _num(value) -> str:
     return "" if value is None else format_number(value)
-
-
-def _text(value) -> str:
-    """A register value: yes/no, a number as written, text as it is."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return _num(value) if isinstance(value, (int, float)) else ("" if value is None else str(value))
 
 
 def _live_view(submission_id: int, lang: str, polls: int):
