@@ -330,15 +330,21 @@ def _expected(who: str, owner: str | None) -> int:
 
 @pytest.mark.parametrize("who", ROLES)
 @pytest.mark.parametrize("agency", ["JPN", "LHDN"])
-def test_template_route(env, who, agency):
+@pytest.mark.parametrize("kind", ["return", "register"])
+def test_template_route(env, who, agency, kind):
     before = refusals(env)
-    r = client_for(env, who).get(f"/download/template?agency={agency}&period=2026Q3&format=csv")
+    r = client_for(env, who).get(f"/download/template?agency={agency}&period=2026Q3&format=csv&kind={kind}")
     assert r.status_code == _expected(who, agency)
     assert (refusals(env) > before) == (r.status_code != 200)
     if r.status_code == 200:
         assert r.headers["Cache-Control"] == "private, no-store"
         assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
-        assert f"{agency},2026Q3,HC_TOTAL" in r.get_data(as_text=True)
+        assert f"filename=naio-{kind}-template-{agency}-2026Q3.csv" in r.headers["Content-Disposition"]
+        text = r.get_data(as_text=True).lstrip("\ufeff")
+        if kind == "return":
+            assert f"{agency},2026Q3,HC_TOTAL" in text
+        else:
+            assert text.startswith("agency_code,period,system_id,title,")
 
 
 def test_an_analyst_sends_the_agencys_register_through_the_upload_page(env):
@@ -366,17 +372,6 @@ def test_an_analyst_sends_the_agencys_register_through_the_upload_page(env):
     text = json.dumps(_upload(env, "analyst.jpn", sector, "submit").get_json()["response"])
     assert "the file is a sector report (from its columns)" in text and "was rejected" in text
     assert env.store.submissions("JPN").iloc[0]["kind"] == "sector" and submissions_count(env) == subs + 1
-
-@pytest.mark.parametrize("who", ROLES)
-@pytest.mark.parametrize("agency", ["JPN", "LHDN"])
-def test_register_template_route(env, who, agency):
-    before = refusals(env)
-    r = client_for(env, who).get(f"/download/template?agency={agency}&period=2026Q3&format=csv&kind=register")
-    assert r.status_code == _expected(who, agency)
-    assert (refusals(env) > before) == (r.status_code != 200)
-    if r.status_code == 200:
-        assert f"filename=naio-register-template-{agency}-2026Q3.csv" in r.headers["Content-Disposition"]
-        assert r.get_data(as_text=True).lstrip("\ufeff").startswith("agency_code,period,system_id,title,")
 
 
 @pytest.mark.parametrize("who", ROLES)
