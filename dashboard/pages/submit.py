@@ -150,7 +150,7 @@ def _template_section(user: User, current: str, lang: str) -> html.Section:
                                                       clearable=False, searchable=False, className="filter-control"),
                      "submit-format"),
         ),
-        html.P(_t("register_note", lang), className="muted"),
+        html.P(_t("register_note", lang), id="submit-register-note", className="muted", style=HIDDEN),
         html.A(_t("download", lang), id="submit-template-link", className="btn btn-primary", href="#"),
         id="template",
     )
@@ -190,6 +190,13 @@ def template_href(agency: str | None, period: str | None, fmt: str | None, kind:
     if kind == "register":
         query["kind"] = "register"
     return "/download/template?" + urlencode(query)
+
+
+# The note on the register template is shown while that template is chosen.
+clientside_callback(
+    "function(kind) { return kind === 'register' ? {} : {display: 'none'}; }",
+    Output("submit-register-note", "style"), Input("submit-kind", "value"),
+)
 
 
 # The size limit is also checked in the browser, so an oversized file is never sent.

@@ -116,9 +116,11 @@ def test_viewer_is_told_access_denied(page, journey_url):
 def test_the_register_template_is_the_agencys_register_to_update(page, journey_url):
     sign_in(page, journey_url, "analyst.jpn", next_path="/submit")
     page.wait_for_selector("#submit-upload")
+    assert not page.is_visible("#submit-register-note")  # the note of the register template, with it only
     page.click("#submit-kind")
     page.locator("[role=option]", has_text="AI use-case register").click()
     page.wait_for_function("() => document.querySelector('#submit-template-link').href.includes('kind=register')")
+    assert "no longer in force" in page.inner_text("#submit-register-note")
     header, rows = _rows(_download(page, "#submit-template-link"))
     assert header[:4] == ["agency_code", "period", "system_id", "title"] and rows
     assert {r[0] for r in rows} == {"JPN"} and {r[1] for r in rows} == {"2026Q3"}
