@@ -253,7 +253,7 @@ def register_changes(store: Store, result: IngestResult) -> list[dict]:
     for agency, period in result.pairs:
         _snapshot, systems = store.register_in_force(agency, period)
         before = {s["system_id"]: s for s in systems}
-        mine = [r for r in result.rows if (r.agency_code, r.period) == (agency, period)]
+        mine = [r for r in result.rows if (r.agency_code, r.period) == (agency, period) and not r.declares_none]
         for r in mine:
             old = before.pop(r.system_id, None)
             if old is None:

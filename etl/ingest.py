@@ -173,6 +173,8 @@ class Ingestor:
         if result.superseded and not meta["reason"]:
             meta["reason"] = "resubmission (no reason given)"
         meta["problems_json"] = _problems_json(result.problems) if result.problems else None
+        if result.kind == "register":  # a row saying "no AI system" records its pair, not a system
+            rows = [r for r in rows if not r.declares_none]
         result.submission_id = self.store.record_accepted(meta, result.kind, rows, set(result.pairs))
         result.status = ACCEPTED
         return result

@@ -109,6 +109,7 @@ KINDS_MS = {
     "negative-value": "Nilai negatif",
     "no-data-rows": "Tiada baris data",
     "no-rows": "Tiada baris data",
+    "none-beside-systems": "Baris tanpa sistem di samping sistem",
     "not-a-number": "Bukan nombor",
     "not-whole": "Bukan nombor bulat",
     "out-of-range": "Di luar julat yang dibenarkan",

@@ -384,9 +384,11 @@ class Previous:
         if any(rows(table) != rows(f"previous.{table}") for table in KPI_DIMENSIONS):
             return None
         con.register("_new", pd.DataFrame({"submission_id": sorted(self.new_files)}, dtype="int64"))
-        try:
+        try:  # new files: those whose rows it did not hold, and any it did not list (a register of no system)
             first = con.execute("SELECT min(period) FROM submission_pairs "
-                                "WHERE submission_id IN (SELECT submission_id FROM _new)").fetchall()[0][0]
+                                "WHERE submission_id IN (SELECT submission_id FROM _new) "
+                                "OR submission_id NOT IN (SELECT submission_id FROM previous.submissions)"
+                                ).fetchall()[0][0]
         finally:
             con.unregister("_new")
         if first is None:  # nothing new: every quarter's values are carried over

@@ -1,7 +1,10 @@
 """The AI use-case register: one row per AI system of an agency, per period.
 
 A register file is a complete snapshot of each (agency, period) it holds. It uses the same
-``ValidationContext`` as the quarterly return (agency checks, scope, future periods).
+``ValidationContext`` as the quarterly return (agency checks, scope, future periods). A row
+that gives only the agency and the quarter says the agency has no AI system in that quarter
+(``RegisterRow.declares_none``): it is checked like any row, its (agency, period) is recorded
+as a register of no systems, and no system is recorded for it.
 """
 
 from __future__ import annotations
@@ -68,6 +71,11 @@ class RegisterRow:
     production_period: str | None
     est_hours_saved: float | None
     est_cost_saved_rm: float | None
+
+    @property
+    def declares_none(self) -> bool:
+        """The row says the agency has no AI system in the quarter (only agency and quarter given)."""
+        return not self.system_id
 
 
 @dataclass(frozen=True)
@@ -176,12 +184,22 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
 _BLANK = {"function": "", "focus_sector": "", "msic_section": "", "build_mode": "", "states_served": ""}
 
 
+# Every column of a row that says the agency has no AI system is blank but these; the row's
+# other fields, as recorded for nothing.
+_NONE_GIVEN = ("agency_code", "period")
+_NONE_ROW = {"system_id": "", "title": "", "stage": "", "risk_tier": "", **dict.fromkeys(BOOLEAN_COLUMNS, False)}
+
+
 def _parse_row(number: int, cells: list[str], pos: dict[str, int], sheet: Sheet,
                problems: list[Problem]) -> RegisterRow | None:
+    declares_none = not any(cells[at] for name, at in pos.items() if name not in _NONE_GIVEN and at < len(cells))
     values: dict[str, Any] = {}
     before = len(problems)
     for name, parser in PARSERS.items():
         text = cells[pos[name]] if name in pos else ""
+        if declares_none and name not in _NONE_GIVEN:
+            values[name] = _NONE_ROW.get(name, _BLANK.get(name))
+            continue
         if not text:
             values[name] = _BLANK.get(name)
             if name in REQUIRED:
@@ -232,6 +250,8 @@ def _row_problem(b: Batch, row: RegisterRow, kind: str, column: str, message: st
 def duplicate_system(b: Batch) -> Iterator[Problem]:
     first: dict[tuple[str, str, str], RegisterRow] = {}
     for row in b.rows:
+        if row.declares_none:
+            continue
         earlier = first.setdefault((row.agency_code, row.period, row.system_id.upper()), row)
         if earlier is not row:
             yield _row_problem(b, row, "duplicate-system", "system_id", "the system is listed "
@@ -266,8 +286,21 @@ def production_before_pilot(b: Batch) -> Iterator[Problem]:
                                expected_ms=f"{row.pilot_start_period} atau kemudian")
 
 
+def none_beside_systems(b: Batch) -> Iterator[Problem]:
+    """A row saying the agency has no AI system, in a quarter the file also lists systems for."""
+    listed = {(r.agency_code, r.period) for r in b.rows if not r.declares_none}
+    for row in b.rows:
+        if row.declares_none and (row.agency_code, row.period) in listed:
+            yield problem("none-beside-systems", f"{row.agency_code} {row.period}: the row says the agency has no AI "
+                          "system, and the file lists systems of that quarter", file=b.file, row=row.source_row,
+                          column="system_id", expected="either the systems, or one row with only agency_code and "
+                          "period", message_ms=f"{row.agency_code} {row.period}: baris ini menyatakan agensi tiada "
+                          "sistem AI, sedangkan fail menyenaraikan sistem bagi suku tahun itu",
+                          expected_ms="sama ada sistem-sistem itu, atau satu baris dengan agency_code dan period sahaja")
+
+
 REGISTER_RULES = AGENCY_PERIOD_RULES + (duplicate_system, production_after_period,
-                                        production_before_pilot)
+                                        production_before_pilot, none_beside_systems)
 
 
 def validate_register(rows: list[RegisterRow], ctx: ValidationContext, file_name: str) -> list[Problem]:

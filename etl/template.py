@@ -9,7 +9,8 @@ return reader reads past silently (``etl.returns.TEMPLATE_REFERENCE_COLUMNS``). 
 The register template is the agency's register in force in the quarter (its latest accepted
 register up to it) with the quarter put in each row, so that the analyst updates the systems
 rather than types them again; a register file is the agency's complete list, so a system left
-out of it is no longer in force from that quarter. With no register yet, it has the header only.
+out of it is no longer in force from that quarter. With no system in force, it has one row with
+only the agency and the quarter: sent as it is, it says the agency has no AI system.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ REGISTER_GUIDE_ROWS = (
     ("est_hours_saved, est_cost_saved_rm", "no", "numbers, per quarter / nombor, setiap suku tahun"),
     ("", "", "The file is the complete register: a system left out is no longer in force from this quarter. "
              "/ Fail ini ialah daftar lengkap: sistem yang tiada di dalamnya tidak lagi berkuat kuasa."),
+    ("", "", "No AI system in the quarter: one row with only agency_code and period. "
+             "/ Tiada sistem AI pada suku tahun itu: satu baris dengan agency_code dan period sahaja."),
 )
 
 
@@ -162,6 +165,8 @@ def build_register_template(store: Store, agency_code: str, period: str, fmt: st
     """The register template's bytes: the agency's register in force in ``period``, for ``period``."""
     _snapshot, systems = store.register_in_force(agency_code, period)
     cells = [[_register_cell({**row, "period": period}[c]) for c in register.COLUMNS] for row in systems]
+    if not cells:  # as sent, it says the agency has no AI system in the quarter
+        cells = [[agency_code, period] + [""] * (len(register.COLUMNS) - 2)]
     if fmt == "csv":
         return csv_bytes(register.COLUMNS, cells)
     return xlsx_bytes([("Register", register.COLUMNS, cells),

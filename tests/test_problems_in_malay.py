@@ -107,7 +107,7 @@ def corpus() -> list[tuple[str, bytes, str | None, str | None]]:
         ("bomb.xlsx", _zip({"xl/worksheets/sheet1.xml": b" " * (3 * 1024 * 1024)}), None, None),
     ]
     register = [REGISTER_GOOD] + [_with_cell(c, v) for c, v in REGISTER_BAD_CELLS] + [
-        _with_cell("system_id", "jpn-001")]
+        _with_cell("system_id", "jpn-001"), "JPN,2025Q3" + "," * (REGISTER_HEADER.count(",") - 1)]
     files += [("register.csv", "\n".join([REGISTER_HEADER, *register]).encode(), None, "JPN"),
               ("register-columns.csv", b"agency_code,period,system_id,colour\nJPN,2025Q3,JPN-9,red\n", None,
                None)]

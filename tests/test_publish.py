@@ -96,6 +96,13 @@ def test_copying_in_small_frames_with_little_memory_gives_the_same_numbers(publi
     assert not spill.exists()
 
 
+def _k08(warehouse: Path, agency: str, period: str) -> float | None:
+    """An agency's AI systems in production in a quarter (K08), as published."""
+    rows = Warehouse(warehouse).rows("SELECT value FROM kpi_value WHERE kpi_id = 'K08' AND level = 'agency' "
+                                     "AND entity_code = ? AND period = ? AND period_type = 'quarter'", [agency, period])
+    return rows[0][0] if rows else None
+
+
 def _csv(frame, columns: list[str]) -> bytes:
     return frame[columns].to_csv(index=False).encode()
 
@@ -215,6 +222,19 @@ def test_kpi_values_of_quarters_no_new_file_touches_are_carried_over_and_equal_a
             "register.csv", kind="register", reason="one system retired").status == "accepted"
         carried = publish(store, settings, trigger="test")
         assert carried.counts["recomputed_from"] == earliest["period"].iloc[0]
+        same_as_from_nothing(carried)
+
+        # a register of no AI system: its quarter counts none for the agency, not its earlier systems
+        agency, last = earliest["agency_code"].iloc[0], register["period"].max()
+        before = _k08(settings.warehouse_path, agency, last)
+        none = ("agency_code,period,system_id,title,stage,risk_tier,impact_assessment,human_oversight,citizen_facing,"
+                f"uses_genai,sandbox\r\n{agency},{last},,,,,,,,,\r\n").encode()
+        result = ingestor.ingest_bytes(none, "none.csv", kind="register", reason="every system withdrawn")
+        assert result.status == "accepted" and result.pairs == [(agency, last)], [str(p) for p in result.errors]
+        assert store.register_in_force(agency, last) == (last, [])
+        carried = publish(store, settings, trigger="test")
+        assert carried.counts["recomputed_from"] == last  # a file with no rows is new all the same
+        assert before > 0 and _k08(settings.warehouse_path, agency, last) == 0
         same_as_from_nothing(carried)
 
         k01 = kpi_dir / "K01.yaml"  # a target moved: every value is computed again

@@ -134,8 +134,28 @@ def test_agency_and_period_rules_are_shared_with_the_return():
 
 
 def test_rules_are_named():
-    assert [r.__name__ for r in REGISTER_RULES][-3:] == [
-        "duplicate_system", "production_after_period", "production_before_pilot"]
+    assert [r.__name__ for r in REGISTER_RULES][-4:] == [
+        "duplicate_system", "production_after_period", "production_before_pilot", "none_beside_systems"]
+
+
+NONE = "JPN,2025Q3" + "," * (len(HEADER.split(",")) - 2)  # only the agency and the quarter
+
+
+def test_a_row_with_only_the_agency_and_the_quarter_says_it_has_no_ai_system():
+    rows, problems = check(NONE)
+    assert problems == [] and len(rows) == 1 and rows[0].declares_none
+    assert (rows[0].agency_code, rows[0].period) == ("JPN", "2025Q3") and not GOOD_ROW.declares_none
+    # checked like any row: the agency, its scope and the quarter
+    _, problems = check(NONE.replace("JPN", "LHDN", 1), NONE.replace("2025Q3", "2026Q2"), scope="JPN")
+    assert sorted(located(problems)) == [("agency-out-of-scope", 2, "agency_code"), ("future-period", 3, "period")]
+    # not beside systems of the same quarter; a row with a title but no system id is no such row
+    _, problems = check(GOOD, NONE, NONE.replace("2025Q3", "2025Q2"))
+    assert located(problems) == [("none-beside-systems", 3, "system_id")]
+    _, problems = check(with_cell("system_id", ""))
+    assert located(problems) == [("value-required", 2, "system_id")]
+
+
+GOOD_ROW = check(GOOD)[0][0]
 
 
 def test_a_sheet_can_be_passed_instead_of_bytes():

@@ -160,8 +160,15 @@ def test_the_register_template_is_the_register_in_force_put_in_the_quarter(sqlit
         assert again.n_rows == 2
     book = load_workbook(io.BytesIO(build_register_template(sqlite_store, "JPN", "2026Q3", "xlsx")))
     assert book.sheetnames == ["Register", "Guide"]
-    # an earlier quarter has no register in force; a later register that leaves a system out is in force after it
-    assert _rows(build_register_template(sqlite_store, "JPN", "2025Q4", "csv")) == []
+    # an earlier quarter has no register in force: one row with only the agency and the quarter,
+    # which sent as it is says the agency has no AI system then
+    (none,) = _rows(build_register_template(sqlite_store, "JPN", "2025Q4", "csv"))
+    assert (none["agency_code"], none["period"]) == ("JPN", "2025Q4") and not any(
+        v for k, v in none.items() if k not in ("agency_code", "period"))
+    said = ingest(build_register_template(sqlite_store, "JPN", "2025Q4", "xlsx"), "none.xlsx", kind="register")
+    assert said.status == "accepted" and said.pairs == [("JPN", "2025Q4")], [str(p) for p in said.errors]
+    assert sqlite_store.register_in_force("JPN", "2025Q4") == ("2025Q4", [])
+    # a later register that leaves a system out is in force after it
     assert ingest(_register_file("2026Q2", REGISTER_ROWS[:1]), "r2.csv", kind="register").status == "accepted"
     assert [r["system_id"] for r in _rows(build_register_template(sqlite_store, "JPN", "2026Q3", "csv"))] == [
         "JPN-AI-001"]
