@@ -184,8 +184,8 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
 _BLANK = {"function": "", "focus_sector": "", "msic_section": "", "build_mode": "", "states_served": ""}
 
 
-# Every column of a row that says the agency has no AI system is blank but these; the row's
-# other fields, as recorded for nothing.
+# Every column of a row that says the agency has no AI system is blank but these; its other
+# fields take these values (no system is recorded of it).
 _NONE_GIVEN = ("agency_code", "period")
 _NONE_ROW = {"system_id": "", "title": "", "stage": "", "risk_tier": "", **dict.fromkeys(BOOLEAN_COLUMNS, False)}
 
