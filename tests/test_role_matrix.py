@@ -350,7 +350,7 @@ def test_template_route(env, who, agency, kind):
 def test_an_analyst_sends_the_agencys_register_through_the_upload_page(env):
     """A register is read as a register from its columns: checked, previewed system by system
     against the register in force, then recorded; a sector report is not taken on this page."""
-    from tests.test_template import REGISTER_ROWS, _register_file
+    from tests.test_template import REGISTER_HEAD, REGISTER_ROWS, _register_file
 
     first = _upload(env, "analyst.jpn", _register_file("2026Q2"), "submit").get_json()["response"]
     assert "Accepted as submission" in json.dumps(first["submit-result"])
@@ -363,6 +363,7 @@ def test_an_analyst_sends_the_agencys_register_through_the_upload_page(env):
     response = _upload(env, "analyst.jpn", _register_file("2026Q3", (moved, new))).get_json()["response"]
     text = json.dumps(response)
     assert "no errors" in text and "submit-changes" in text and "AI system" in text
+    assert "What would change (4 changes to the register in force)" in text
     assert {("JPN-AI-002", "stage", "pilot", "production", "changed"),
             ("JPN-AI-002", "production_period", "", "2026Q3", "changed"), ("JPN-AI-003", "", "", "Chatbot", "new"),
             ("JPN-AI-001", "", "Form extraction", "", "removed")} == {r[2:] for r in _table_rows(response)}
@@ -372,6 +373,13 @@ def test_an_analyst_sends_the_agencys_register_through_the_upload_page(env):
     text = json.dumps(_upload(env, "analyst.jpn", sector, "submit").get_json()["response"])
     assert "the file is a sector report (from its columns)" in text and "was rejected" in text
     assert env.store.submissions("JPN").iloc[0]["kind"] == "sector" and submissions_count(env) == subs + 1
+    # a register of no AI system: one row, which takes both systems out of force
+    head = REGISTER_HEAD.split(",")
+    none = _upload(env, "analyst.jpn", f"{REGISTER_HEAD}\r\nJPN,2026Q3{',' * (len(head) - 2)}\r\n".encode(), "submit",
+                   reason="both systems withdrawn").get_json()["response"]
+    text = json.dumps(none)
+    assert "1 row for JPN Q3 2026" in text and "What would change (2 changes to the register in force)" in text
+    assert env.store.register_in_force("JPN", "2026Q3") == ("2026Q3", [])
 
 
 @pytest.mark.parametrize("who", ROLES)

@@ -62,6 +62,8 @@ L = {
            "{file}: tiada ralat ({w} amaran). Fail boleh dihantar."),
     "accepted": ("Accepted as submission {sid}: {n} rows for {pairs}. Publishing the new numbers...",
                  "Diterima sebagai penyerahan {sid}: {n} baris untuk {pairs}. Angka baharu sedang diterbitkan..."),
+    "accepted_one": ("Accepted as submission {sid}: 1 row for {pairs}. Publishing the new numbers...",
+                     "Diterima sebagai penyerahan {sid}: 1 baris untuk {pairs}. Angka baharu sedang diterbitkan..."),
     "duplicate": ("The same file was already accepted (submission {sid}); nothing new was loaded.",
                   "Fail yang sama telah diterima (penyerahan {sid}); tiada data baharu dimuatkan."),
     "replaces": ("This file replaces the accepted {what} for {pairs}. Give a reason for the resubmission.",
@@ -71,6 +73,10 @@ L = {
                     "Tidak dihantar: sebab diperlukan kerana fail ini menggantikan {pairs}."),
     "problems": ("Problems found ({n})", "Masalah ditemui ({n})"),
     "changes": ("What would change ({n} of {m} values)", "Perubahan ({n} daripada {m} nilai)"),
+    "changes_register": ("What would change ({n} changes to the register in force)",
+                         "Perubahan ({n} perubahan kepada daftar yang berkuat kuasa)"),
+    "changes_register_one": ("What would change (1 change to the register in force)",
+                             "Perubahan (1 perubahan kepada daftar yang berkuat kuasa)"),
     "change_counts": ("{changed} changed, {removed} removed, {added} new.",
                       "{changed} berubah, {removed} dibuang, {added} baharu."),
     "changes_shown": ("The first {n:,} are shown: changed values first, then removed, then new.",
@@ -100,6 +106,9 @@ CALLOUT = {"ok": "success", "accepted": "success", "error": "danger", "refused":
 
 
 def _t(key: str, lang: str, **values) -> str:
+    """As ``i18n.t``: a count ``n`` of one takes the text of ``key + "_one"`` where there is one."""
+    if values.get("n") == 1 and key + "_one" in L:
+        key += "_one"
     en, ms = L[key]
     return (ms if lang == "ms" else en).format(**values)
 
@@ -328,7 +337,8 @@ def outcome_view(outcome: ui.Outcome, submitting: bool, lang: str) -> html.Div:
     counts = outcome.change_counts
     changed = sum(n for kind, n in counts.items() if kind != "same")
     if changed and not outcome.result.errors:
-        parts += [html.H2(_t("changes", lang, n=changed, m=sum(counts.values()))),
+        heading = "changes_register" if outcome.result.kind == "register" else "changes"
+        parts += [html.H2(_t(heading, lang, n=changed, m=sum(counts.values()))),
                   html.P(_t("change_counts", lang, **{k: f"{counts.get(k, 0):,}" for k in ui.CHANGE_ORDER})),
                   changes_table(outcome.changes, lang, outcome.result.kind)]
         if changed > len(outcome.changes):
