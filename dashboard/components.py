@@ -325,8 +325,7 @@ def yes_no(value: Any, lang: str) -> str:
 
 
 def register_table(frame: pd.DataFrame, lang: str, *, with_agency: bool = False, **attrs: Any) -> html.Div:
-    """AI systems of the register (rows as ``queries.agency_register`` and ``queries.register_page``
-    give them) as a table in the page's language; ``with_agency`` starts each row with a link to
+    """AI systems of the register (rows as ``queries.register_page`` gives them) as a table in the page's language; ``with_agency`` starts each row with a link to
     the agency's page."""
     flags = ("impact_assessment", "human_oversight", "uses_genai", "citizen_facing")
     frame = frame.assign(**{c: frame[c].map(lambda v: yes_no(v, lang)) for c in flags},

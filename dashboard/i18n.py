@@ -220,12 +220,15 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "ms" else pair[0]
 
 
+def counted(key: str, table: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    """``key``, or ``key + "_one"`` when the count ``n`` among ``values`` is one and ``table``
+    has that text ("1 AI system", not "1 AI systems")."""
+    return key + "_one" if str(values.get("n", "")) == "1" and key + "_one" in table else key
+
+
 def t(key: str, lang: str, **values: Any) -> str:
-    """The text of ``key`` in ``lang`` with ``values`` put in; a count ``n`` of one takes the
-    text of ``key + "_one"`` where there is one ("1 AI system", not "1 AI systems")."""
-    if str(values.get("n", "")) == "1" and key + "_one" in STRINGS:
-        key += "_one"
-    text = _pick(STRINGS[key], lang)
+    """The text of ``key`` in ``lang`` with ``values`` put in (a count of one: ``counted``)."""
+    text = _pick(STRINGS[counted(key, STRINGS, values)], lang)
     return text.format(**values) if values else text
 
 

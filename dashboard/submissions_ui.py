@@ -30,6 +30,7 @@ from etl.problems import Problem
 from etl.readers import read_sheet
 from etl.returns import format_number
 from etl.store import Store
+from etl.template import KINDS as TEMPLATE_KINDS
 
 log = logging.getLogger("naio.submissions")
 
@@ -156,9 +157,10 @@ def submit_upload(user: User, data: bytes, file_name: str, reason: str | None) -
     return outcome
 
 
-# What agencies send through the upload page: quarterly returns and AI use-case registers (the
-# kind is read from the file's columns); sector reports are NAIO's, loaded from its sources.
-UPLOAD_KINDS = ("return", "register")
+# What agencies send through the upload page, the kinds they have templates of: quarterly returns
+# and AI use-case registers (the kind is read from the file's columns); sector reports are NAIO's,
+# loaded from its sources.
+UPLOAD_KINDS = TEMPLATE_KINDS
 
 # A file this large is checked (and recorded) in a process of its own: a national file's rows,
 # the earlier quarters they are compared with and the preview of changes are about 100 MB of
@@ -250,8 +252,9 @@ def register_changes(store: Store, result: IngestResult) -> list[dict]:
     """Each system of the file against the agency's register in force in its quarter: new,
     left out (no longer in force from that quarter), each field changed, or unchanged."""
     out: list[dict] = []
+    in_force = store.registers_in_force(result.pairs)
     for agency, period in result.pairs:
-        _snapshot, systems = store.register_in_force(agency, period)
+        _snapshot, systems = in_force[(agency, period)]
         before = {s["system_id"]: s for s in systems}
         mine = [r for r in result.rows if (r.agency_code, r.period) == (agency, period) and not r.declares_none]
         for r in mine:

@@ -34,6 +34,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -302,18 +303,34 @@ class Store:
     def register_in_force(self, agency_code: str, period: str) -> tuple[str, list[dict]]:
         """The agency's register in force in ``period``: the quarter of its latest accepted
         register up to it ('' when none) and that register's systems in file order."""
+        return self.registers_in_force([(agency_code, period)])[(agency_code, period)]
+
+    def registers_in_force(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, list[dict]]]:
+        """``register_in_force`` of each (agency, period) given, read in a few statements for
+        all of them (a register file of every agency), not two per pair."""
+        pairs = sorted(set(pairs))
         s, p, r = t.submissions.c, t.submission_pairs.c, t.register_systems.c
-        latest = (select(func.max(p.period)).join(t.submissions, s.submission_id == p.submission_id)
-                  .where(s.kind == "register", s.status == "accepted", p.agency_code == agency_code,
-                         p.period <= period))
+        snapshot: dict[tuple[str, str], str] = {}
         with self.engine.connect() as con:
-            snapshot = con.execute(latest).scalar() or ""
-            if not snapshot:
-                return "", []
-            q = (select(*(r[c] for c in register.COLUMNS))
-                 .where(r.period == snapshot, r.agency_code == agency_code, r.superseded_by.is_(None))
-                 .order_by(r.source_row))
-            return snapshot, [dict(row._mapping) for row in con.execute(q)]
+            for period in sorted({per for _, per in pairs}):
+                agencies = sorted({a for a, per in pairs if per == period})
+                for chunk in _chunks(agencies, 500):
+                    q = (select(p.agency_code, func.max(p.period))
+                         .join(t.submissions, s.submission_id == p.submission_id)
+                         .where(s.kind == "register", s.status == "accepted", p.agency_code.in_(chunk),
+                                p.period <= period)
+                         .group_by(p.agency_code))
+                    snapshot |= {(a, period): latest for a, latest in con.execute(q)}
+            systems: dict[tuple[str, str], list[dict]] = defaultdict(list)
+            wanted = sorted({(a, latest) for (a, _), latest in snapshot.items()})
+            for chunk in _chunks(wanted, 500):
+                q = (select(*(r[c] for c in register.COLUMNS))
+                     .where(tuple_(r.agency_code, r.period).in_(chunk), r.superseded_by.is_(None))
+                     .order_by(r.agency_code, r.period, r.source_row))
+                for row in con.execute(q):
+                    systems[(row.agency_code, row.period)].append(dict(row._mapping))
+        return {pair: (snapshot.get(pair, ""), systems.get((pair[0], snapshot.get(pair, "")), []))
+                for pair in pairs}
 
     def record_accepted(self, meta: dict, kind: str, rows: Sequence[Any], pairs: set[tuple[str, str]]) -> int:
         """Record an accepted file and its rows in one transaction; supersede earlier rows.

@@ -106,10 +106,7 @@ CALLOUT = {"ok": "success", "accepted": "success", "error": "danger", "refused":
 
 
 def _t(key: str, lang: str, **values) -> str:
-    """As ``i18n.t``: a count ``n`` of one takes the text of ``key + "_one"`` where there is one."""
-    if values.get("n") == 1 and key + "_one" in L:
-        key += "_one"
-    en, ms = L[key]
+    en, ms = L[i18n.counted(key, L, values)]
     return (ms if lang == "ms" else en).format(**values)
 
 
